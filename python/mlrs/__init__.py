@@ -1,0 +1,1 @@
+"""mlrs: MLflow's tracking API on a Rust engine (being assembled)."""
