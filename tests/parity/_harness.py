@@ -1,0 +1,264 @@
+"""Running scripts under mlflow or mlrs in isolated directories, and normalising their records."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib.util
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PYTHON = sys.executable
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+MARKER = "@@parity "
+SCRIPT_TIMEOUT_S = 240
+
+# Loaded lazily from mlflow's source (without importing mlflow, which takes seconds).
+_NAME_WORDS: tuple[frozenset[str], frozenset[str]] | None = None
+
+
+def clean_env(workdir: Path, impl: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a script: ours minus every MLFLOW_*/MLRS_* knob, HOME in workdir."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MLFLOW_", "MLRS_", "PYTEST_", "PARITY_"))
+    }
+    home = workdir / "home"
+    home.mkdir(exist_ok=True)
+    env.update(
+        HOME=str(home),
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+        PARITY_IMPL=impl,
+        PYTHONPATH=str(SCENARIO_DIR),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONHASHSEED="0",
+    )
+    env.update(extra or {})
+    return env
+
+
+def make_mlflow_template(directory: Path) -> Path:
+    """Let real mlflow create ``mlflow.db`` once (about 4 s); scenarios get copies of it."""
+    subprocess.run(
+        [PYTHON, "-c", "import mlflow; mlflow.search_experiments()"],
+        cwd=directory,
+        env=clean_env(directory, "mlflow"),
+        check=True,
+        capture_output=True,
+        timeout=SCRIPT_TIMEOUT_S,
+    )
+    return directory / "mlflow.db"
+
+
+def install_template(template: Path, workdir: Path) -> None:
+    """Copy mlflow's fresh DB into ``workdir`` as if mlflow had just created it there."""
+    target = workdir / "mlflow.db"
+    shutil.copyfile(template, target)
+    now_ms = int(time.time() * 1000)
+    with sqlite3.connect(target) as connection:
+        connection.execute(
+            "UPDATE experiments SET artifact_location = ?, creation_time = ?, last_update_time = ?"
+            " WHERE experiment_id = 0",
+            (str(workdir / "mlruns" / "0"), now_ms, now_ms),
+        )
+    connection.close()
+
+
+def directives(script: Path) -> set[str]:
+    """Words from ``# parity: word word`` lines at the top of a scenario."""
+    words: set[str] = set()
+    for line in script.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith("# parity:"):
+            words.update(line.split(":", 1)[1].split())
+    return words
+
+
+@dataclass
+class ScriptResult:
+    impl: str
+    workdir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    records: list[tuple[str, str]] = field(default_factory=list)
+
+    def has_uncaught(self) -> bool:
+        return any(label.endswith("<uncaught>") for label, _ in self.records)
+
+
+def run_scenario(
+    script: Path, workdir: Path, impl: str, template: Path | None = None
+) -> ScriptResult:
+    """Run ``script`` as ``<name>.py`` from ``workdir`` (a fresh directory) under ``impl``."""
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    local = workdir / script.name
+    shutil.copyfile(script, local)
+    if template is not None and "fresh-db" not in directives(script):
+        install_template(template, workdir)
+    done = subprocess.run(
+        [PYTHON, local.name],
+        cwd=workdir,
+        env=clean_env(workdir, impl),
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+        check=False,
+    )
+    result = ScriptResult(impl, workdir, done.returncode, done.stdout, done.stderr)
+    result.records = normalise(done.stdout, workdir)
+    result.records.append(("<exit>", str(done.returncode)))
+    return result
+
+
+def _name_words() -> tuple[frozenset[str], frozenset[str]]:
+    """mlflow's random run-name vocabulary, read from its source file."""
+    global _NAME_WORDS
+    if _NAME_WORDS is None:
+        spec = importlib.util.find_spec("mlflow")
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            raise RuntimeError("mlflow is not installed")
+        source = Path(origin).parent / "utils" / "name_utils.py"
+        lists: dict[str, frozenset[str]] = {}
+        for node in ast.parse(source.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if name in ("_GENERATOR_PREDICATES", "_GENERATOR_NOUNS"):
+                    lists[name] = frozenset(w.lower() for w in ast.literal_eval(node.value))
+        _NAME_WORDS = (lists["_GENERATOR_PREDICATES"], lists["_GENERATOR_NOUNS"])
+    return _NAME_WORDS
+
+
+RUN_ID = re.compile(r"\b[0-9a-f]{32}\b")
+# Milliseconds since the epoch between 2017 and 2049: "now", as taken by the library.
+# Scripts that pass explicit timestamps use small numbers, which are kept.
+NOW_MS = re.compile(r"\b(?:1[5-9]|2[0-4])\d{11}\b")
+RANDOM_NAME = re.compile(r"\b([a-z]+)-([a-z]+)-(\d{1,4})\b")
+
+
+def _random_name(match: re.Match[str]) -> str:
+    """``adj-noun-N`` from mlflow's vocabulary with N in 0..1000 and at most 20 chars."""
+    predicates, nouns = _name_words()
+    predicate, noun, number = match.groups()
+    valid = (
+        predicate in predicates
+        and noun in nouns
+        and int(number) <= 1000
+        and len(match.group(0)) <= 20
+    )
+    return "<name>" if valid else match.group(0)
+
+
+def normalise(stdout: str, workdir: Path) -> list[tuple[str, str]]:
+    """Records as (label, value JSON) pairs, with the volatile parts replaced by placeholders.
+
+    Run ids become ``<run0>``, ``<run1>``... by first appearance in the stream, the scenario's
+    directory ``<cwd>``, random run names ``<name>``, and "now" timestamps ``<ts>`` inside
+    strings, ``"<ts:int>"`` / ``"<ts:float>"`` as numbers (so their type is still compared).
+    """
+    run_ids: dict[str, str] = {}
+
+    def run_placeholder(match: re.Match[str]) -> str:
+        return run_ids.setdefault(match.group(0), f"<run{len(run_ids)}>")
+
+    def text(value: str) -> str:
+        value = value.replace(str(workdir), "<cwd>")
+        value = RUN_ID.sub(run_placeholder, value)
+        value = NOW_MS.sub("<ts>", value)
+        return RANDOM_NAME.sub(_random_name, value)
+
+    def walk(value: object) -> object:
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, float) and not math.isfinite(value):
+            return value
+        if isinstance(value, int | float) and NOW_MS.fullmatch(str(int(value))):
+            return f"<ts:{type(value).__name__}>"
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {text(key): walk(item) for key, item in value.items()}
+        return value
+
+    records = []
+    for line in stdout.splitlines():
+        if line.startswith(MARKER):
+            item = json.loads(line[len(MARKER) :])
+            value = json.dumps(walk(item["value"]), sort_keys=True)
+            records.append((text(item["label"]), value))
+    return records
+
+
+def explain_mismatch(expected: ScriptResult, actual: ScriptResult, limit: int = 40) -> str | None:
+    """None when both streams match, else a readable list of differing records."""
+    if expected.records == actual.records:
+        return None
+    lines = [f"records differ ({expected.impl} vs {actual.impl}):"]
+    matcher = difflib.SequenceMatcher(a=expected.records, b=actual.records, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        left, right = expected.records[a0:a1], actual.records[b0:b1]
+        for index in range(max(len(left), len(right))):
+            if index < len(left) and index < len(right) and left[index][0] == right[index][0]:
+                label = left[index][0]
+                lines.append(f"  {label}:")
+                lines.append(f"    {expected.impl}: {left[index][1]}")
+                lines.append(f"    {actual.impl}: {right[index][1]}")
+                continue
+            if index < len(left):
+                lines.append(f"  only {expected.impl}: {left[index][0]} = {left[index][1]}")
+            if index < len(right):
+                lines.append(f"  only {actual.impl}: {right[index][0]} = {right[index][1]}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"  ... and {len(lines) - limit} more lines"]
+    if actual.has_uncaught() or actual.returncode != expected.returncode:
+        lines.append(f"--- {actual.impl} stderr (tail) ---")
+        lines.append(actual.stderr[-3000:])
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """``python tests/parity/_harness.py SCENARIO [IMPL]``: run one scenario, print its records.
+
+    With IMPL ``both`` (the default) it runs mlflow and mlrs and prints the differences.
+    """
+    import tempfile
+
+    name, impl = argv[0], (argv[1] if len(argv) > 1 else "both")
+    script = SCENARIO_DIR / f"{name.removesuffix('.py')}.py"
+    impls = ["mlflow", "mlrs"] if impl == "both" else [impl]
+    results = []
+    with tempfile.TemporaryDirectory(prefix=f"parity-{script.stem}-") as tmp:
+        for each in impls:
+            result = run_scenario(script, Path(tmp) / each, each)
+            results.append(result)
+            print(f"=== {each}: exit {result.returncode}, {len(result.records)} records")
+            if impl != "both":
+                for label, value in result.records:
+                    print(f"{label}: {value}")
+            if result.returncode != 0 or result.has_uncaught():
+                print(result.stderr[-3000:])
+    if len(results) == 2:
+        print(explain_mismatch(results[0], results[1], limit=10_000) or "no differences")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
