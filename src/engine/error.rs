@@ -1,0 +1,98 @@
+//! The engine's error type. Every error carries one of MLflow's error-code names, so the binding
+//! layer can raise `MlflowException` with the code a user of MLflow would see.
+
+use std::fmt;
+
+/// MLflow's error codes that the tracking store raises (the names of `databricks_pb2.ErrorCode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InternalError,
+    InvalidParameterValue,
+    ResourceDoesNotExist,
+    ResourceAlreadyExists,
+    BadRequest,
+    InvalidState,
+}
+
+impl ErrorCode {
+    /// The name MLflow gives this code (`MlflowException.error_code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InternalError => "INTERNAL_ERROR",
+            Self::InvalidParameterValue => "INVALID_PARAMETER_VALUE",
+            Self::ResourceDoesNotExist => "RESOURCE_DOES_NOT_EXIST",
+            Self::ResourceAlreadyExists => "RESOURCE_ALREADY_EXISTS",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::InvalidState => "INVALID_STATE",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A refusal with MLflow's own message text and error code (bad input, missing entity, ...).
+    #[error("{message}")]
+    Mlflow { code: ErrorCode, message: String },
+    /// SQLite failed in a way the engine does not translate (disk full, read-only file, ...).
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database exists but lacks what mlrs needs; the message says what to do.
+    #[error("{0}")]
+    Schema(String),
+    /// The background writer has stopped; the message is the reason.
+    #[error("the mlrs background writer has stopped: {0}")]
+    WriterStopped(String),
+}
+
+impl Error {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Mlflow { code: ErrorCode::InvalidParameterValue, message: message.into() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::Mlflow { code: ErrorCode::ResourceDoesNotExist, message: message.into() }
+    }
+
+    pub fn already_exists(message: impl Into<String>) -> Self {
+        Self::Mlflow { code: ErrorCode::ResourceAlreadyExists, message: message.into() }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Mlflow { code: ErrorCode::InternalError, message: message.into() }
+    }
+
+    pub fn with_code(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Mlflow { code, message: message.into() }
+    }
+
+    /// The MLflow error code a user sees for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Mlflow { code, .. } => *code,
+            Self::Sqlite(_) | Self::Schema(_) | Self::WriterStopped(_) => ErrorCode::InternalError,
+        }
+    }
+
+    /// True when SQLite reported that another connection holds the lock; such work is retried.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Sqlite(e) if is_busy(e))
+    }
+}
+
+/// True for `SQLITE_BUSY`/`SQLITE_LOCKED` ("database is locked"), which mlrs retries instead of
+/// surfacing.
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,14 @@
+//! The engine: pure Rust, never imports pyo3. Model, validation, the SQLite store with MLflow's
+//! schema, the batching writer and the search compilers.
+
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod names;
+pub mod search;
+pub mod store;
+pub mod validate;
+pub mod writer;
+
+pub use error::{Error, ErrorCode, Result};
+pub use store::Store;

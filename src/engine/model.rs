@@ -1,0 +1,174 @@
+//! Plain data the engine reads and writes: rows of MLflow's tables, without any Python in them.
+
+use std::sync::Arc;
+
+use crate::engine::error::{Error, Result};
+
+/// The id of experiment 0, which every MLflow database has.
+pub const DEFAULT_EXPERIMENT_ID: i64 = 0;
+pub const DEFAULT_EXPERIMENT_NAME: &str = "Default";
+/// The workspace every row belongs to while MLflow workspaces are off.
+pub const DEFAULT_WORKSPACE: &str = "default";
+/// The tag that holds a run's name, kept equal to `runs.name`.
+pub const RUN_NAME_TAG: &str = "mlflow.runName";
+
+/// A run id, shared between the queue, the run cache and the ops that name it.
+pub type RunId = Arc<str>;
+
+/// One metric point as MLflow stores it: NaN as `(0.0, is_nan)` and ±inf as ±`f64::MAX`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricPoint {
+    pub key: String,
+    pub value: f64,
+    pub timestamp_ms: i64,
+    pub step: i64,
+    pub is_nan: bool,
+}
+
+impl MetricPoint {
+    /// Builds a point from a user's value, applying MLflow's storage rules for NaN and infinity.
+    pub fn new(key: String, value: f64, timestamp_ms: i64, step: i64) -> Self {
+        let (value, is_nan) = sanitize_metric_value(value);
+        Self { key, value, timestamp_ms, step, is_nan }
+    }
+
+    /// The value a reader sees: NaN again for points stored with `is_nan`.
+    pub fn read_value(&self) -> f64 {
+        if self.is_nan { f64::NAN } else { self.value }
+    }
+
+    /// MLflow's "is newer" order for `latest_metrics`: by step, then timestamp, then value
+    /// (NaN compares as the 0.0 it is stored as).
+    pub fn is_newer_than(&self, step: i64, timestamp_ms: i64, value: f64) -> bool {
+        (self.step, self.timestamp_ms) > (step, timestamp_ms)
+            || ((self.step, self.timestamp_ms) == (step, timestamp_ms) && self.value > value)
+    }
+}
+
+/// NaN → `(0.0, true)`; ±inf → ±`f64::MAX`; anything else unchanged.
+pub fn sanitize_metric_value(value: f64) -> (f64, bool) {
+    if value.is_nan() {
+        (0.0, true)
+    } else if value.is_infinite() {
+        (if value > 0.0 { f64::MAX } else { f64::MIN }, false)
+    } else {
+        (value, false)
+    }
+}
+
+/// MLflow's run states, with the integers of `mlflow.entities.RunStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running = 1,
+    Scheduled = 2,
+    Finished = 3,
+    Failed = 4,
+    Killed = 5,
+}
+
+impl RunStatus {
+    pub const ALL: [Self; 5] =
+        [Self::Running, Self::Scheduled, Self::Finished, Self::Failed, Self::Killed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Scheduled => "SCHEDULED",
+            Self::Finished => "FINISHED",
+            Self::Failed => "FAILED",
+            Self::Killed => "KILLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
+            Error::invalid(format!(
+                "Could not get run status corresponding to string {s}. Valid run status \
+                 strings: ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']"
+            ))
+        })
+    }
+}
+
+/// `lifecycle_stage` of experiments and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Active,
+    Deleted,
+}
+
+impl Lifecycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "deleted" { Self::Deleted } else { Self::Active }
+    }
+}
+
+/// Which lifecycle stages a search returns (`mlflow.entities.ViewType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewType {
+    ActiveOnly = 1,
+    DeletedOnly = 2,
+    All = 3,
+}
+
+impl ViewType {
+    pub fn from_int(v: i64) -> Option<Self> {
+        match v {
+            1 => Some(Self::ActiveOnly),
+            2 => Some(Self::DeletedOnly),
+            3 => Some(Self::All),
+            _ => None,
+        }
+    }
+
+    pub fn admits(self, stage: Lifecycle) -> bool {
+        match self {
+            Self::ActiveOnly => stage == Lifecycle::Active,
+            Self::DeletedOnly => stage == Lifecycle::Deleted,
+            Self::All => true,
+        }
+    }
+}
+
+/// A row of `experiments` with its tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    pub experiment_id: i64,
+    pub name: String,
+    pub artifact_location: Option<String>,
+    pub lifecycle_stage: Lifecycle,
+    pub creation_time: Option<i64>,
+    pub last_update_time: Option<i64>,
+    pub workspace: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// A row of `runs`, as `RunInfo` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub run_name: Option<String>,
+    pub experiment_id: i64,
+    pub user_id: Option<String>,
+    pub status: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub lifecycle_stage: Lifecycle,
+    pub artifact_uri: Option<String>,
+}
+
+/// A run with its latest metrics, params and tags (`mlflow.entities.Run` without inputs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub info: RunInfo,
+    pub latest_metrics: Vec<MetricPoint>,
+    pub params: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+}

@@ -1,0 +1,204 @@
+//! MLflow's search filters and orderings, compiled to SQL with every user value bound as a
+//! parameter.
+
+pub mod experiments;
+pub(crate) mod lexer;
+
+use crate::engine::error::{Error, Result};
+use lexer::Token;
+
+/// A compiled query: trusted SQL text plus the values it binds.
+#[derive(Debug)]
+pub struct Query {
+    pub where_sql: String,
+    pub order_sql: String,
+    pub params: Vec<rusqlite::types::Value>,
+}
+
+/// One `<identifier> <comparator> <value>` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub ident: Vec<String>,
+    pub comparator: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Number(String),
+    List(Vec<String>),
+    None,
+}
+
+/// Parses `a AND b AND ...`; OR, NOT and parentheses are refused, as MLflow refuses them.
+pub fn parse_conjunction(filter: &str) -> Result<Vec<Comparison>> {
+    let tokens = lexer::tokenize(filter)?;
+    let mut comparisons = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let (comparison, next) = parse_comparison(&tokens, i)?;
+        comparisons.push(comparison);
+        i = next;
+        match tokens.get(i) {
+            None => break,
+            Some(Token::Keyword("AND")) => {
+                i += 1;
+                if i == tokens.len() {
+                    return Err(Error::invalid("Filter string ends with AND"));
+                }
+            }
+            Some(Token::Keyword(k)) => {
+                return Err(Error::invalid(format!("Invalid clause(s) in filter string: {k}")));
+            }
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "Invalid clause(s) in filter string: {}",
+                    describe(other)
+                )));
+            }
+        }
+    }
+    Ok(comparisons)
+}
+
+fn describe(token: &Token) -> String {
+    match token {
+        Token::Ident(parts) => parts.join("."),
+        Token::Str(s) => format!("'{s}'"),
+        Token::Number(n) => n.clone(),
+        Token::Op(op) => (*op).to_owned(),
+        Token::Keyword(k) => (*k).to_owned(),
+        Token::LParen => "(".to_owned(),
+        Token::RParen => ")".to_owned(),
+        Token::Comma => ",".to_owned(),
+    }
+}
+
+fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
+    let ident = match tokens.get(i) {
+        Some(Token::Ident(parts)) => parts.clone(),
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "Invalid clause(s) in filter string: {}",
+                describe(other)
+            )));
+        }
+        None => return Err(Error::invalid("Filter string is incomplete")),
+    };
+    let (comparator, next) = match (tokens.get(i + 1), tokens.get(i + 2), tokens.get(i + 3)) {
+        (Some(Token::Op(op)), ..) => ((*op).to_owned(), i + 2),
+        (Some(Token::Keyword("IS")), Some(Token::Keyword("NOT")), Some(Token::Keyword("NULL"))) => {
+            return Ok((
+                Comparison { ident, comparator: "IS NOT NULL".into(), value: Value::None },
+                i + 4,
+            ));
+        }
+        (Some(Token::Keyword("IS")), Some(Token::Keyword("NULL")), _) => {
+            return Ok((
+                Comparison { ident, comparator: "IS NULL".into(), value: Value::None },
+                i + 3,
+            ));
+        }
+        (Some(Token::Keyword("NOT")), Some(Token::Keyword("IN")), _) => ("NOT IN".into(), i + 3),
+        (Some(Token::Keyword(k @ ("LIKE" | "ILIKE" | "IN"))), ..) => ((*k).to_owned(), i + 2),
+        _ => {
+            return Err(Error::invalid(format!(
+                "Invalid comparison clause after '{}'",
+                ident.join(".")
+            )));
+        }
+    };
+    match tokens.get(next) {
+        Some(Token::Str(s)) => {
+            Ok((Comparison { ident, comparator, value: Value::Str(s.clone()) }, next + 1))
+        }
+        Some(Token::Number(n)) => {
+            Ok((Comparison { ident, comparator, value: Value::Number(n.clone()) }, next + 1))
+        }
+        Some(Token::LParen) => {
+            let mut items = Vec::new();
+            let mut j = next + 1;
+            loop {
+                match (tokens.get(j), tokens.get(j + 1)) {
+                    (Some(Token::Str(s)), Some(Token::Comma)) => {
+                        items.push(s.clone());
+                        j += 2;
+                    }
+                    (Some(Token::Str(s)), Some(Token::RParen)) => {
+                        items.push(s.clone());
+                        return Ok((
+                            Comparison { ident, comparator, value: Value::List(items) },
+                            j + 2,
+                        ));
+                    }
+                    _ => {
+                        return Err(Error::invalid(
+                            "While parsing a list in the query, expected a non-empty list of \
+                             string values, but got ill-formed list.",
+                        ));
+                    }
+                }
+            }
+        }
+        _ => Err(Error::invalid(format!(
+            "Invalid comparison clause: '{}' {comparator} needs a value",
+            ident.join(".")
+        ))),
+    }
+}
+
+/// Splits `"<key> [ASC|DESC]"` into the key text and the direction (ascending by default).
+pub fn parse_order_by(clause: &str) -> Result<(String, bool)> {
+    let trimmed = clause.trim();
+    let invalid = || Error::invalid(format!("Invalid order_by clause '{clause}'. Could not be parsed."));
+    if trimmed.is_empty() {
+        return Err(invalid());
+    }
+    let (key, direction) = match trimmed.rsplit_once(char::is_whitespace) {
+        Some((key, dir)) if dir.eq_ignore_ascii_case("asc") => (key.trim_end(), true),
+        Some((key, dir)) if dir.eq_ignore_ascii_case("desc") => (key.trim_end(), false),
+        Some((_, dir)) if !trimmed.ends_with('`') && !trimmed.ends_with('"') => {
+            let _ = dir;
+            return Err(Error::invalid(format!(
+                "Invalid ordering key in order_by clause '{clause}'."
+            )));
+        }
+        _ => (trimmed, true),
+    };
+    Ok((key.to_owned(), direction))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_conjunctions() {
+        let parsed = parse_conjunction("name = 'a' AND tags.k IS NOT NULL and experiment_id IN ('1','2')")
+            .unwrap();
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(parsed[1].comparator, "IS NOT NULL");
+        assert_eq!(parsed[2].value, Value::List(vec!["1".into(), "2".into()]));
+    }
+
+    #[test]
+    fn refuses_or_and_parentheses() {
+        assert_eq!(
+            parse_conjunction("name = 'a' OR name = 'b'").unwrap_err().to_string(),
+            "Invalid clause(s) in filter string: OR"
+        );
+        assert!(parse_conjunction("(name = 'a')").is_err());
+        assert!(parse_conjunction("name = 'a' AND").is_err());
+        assert!(parse_conjunction("name").is_err());
+    }
+
+    #[test]
+    fn order_by_clauses() {
+        assert_eq!(parse_order_by("name DESC").unwrap(), ("name".into(), false));
+        assert_eq!(parse_order_by("name aSc").unwrap(), ("name".into(), true));
+        assert_eq!(parse_order_by("name").unwrap(), ("name".into(), true));
+        assert!(parse_order_by("name sideways").is_err());
+        assert!(parse_order_by("  ").is_err());
+    }
+}

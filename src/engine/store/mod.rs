@@ -1,0 +1,745 @@
+//! The SQLite store: MLflow's schema in a WAL-mode file, one writer thread, one reader
+//! connection, and a cache of the runs this process logs to, so log calls validate without SQL.
+//!
+//! Writes that the caller must see fail or succeed at once (creating, ending and deleting runs and
+//! experiments, deleting tags) run as control ops: they queue behind earlier writes, run in their
+//! own transaction and report back. Log calls (metrics, params, tags) are checked against the run
+//! cache and queued; the writer commits them in batches. Every read first waits for the queue, so
+//! a process always reads its own writes.
+
+mod pragmas;
+mod read;
+mod schema;
+mod write;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, Transaction};
+
+use crate::engine::clock::now_ms;
+use crate::engine::error::{Error, ErrorCode, Result};
+use crate::engine::model::{
+    DEFAULT_WORKSPACE, Experiment, Lifecycle, MetricPoint, RUN_NAME_TAG, Run, RunId, RunStatus,
+    ViewType,
+};
+use crate::engine::names::{new_run_id, random_run_name};
+use crate::engine::search;
+use crate::engine::validate;
+use crate::engine::writer::{Submitted, Wait, WriteOp, Writer, WriterConfig};
+
+pub use schema::{ALEMBIC_HEAD, append_path};
+
+/// Runs `f` again while SQLite reports the database locked by another connection. mlrs never
+/// shows "database is locked" to a user; it waits, backing off up to 100 ms between tries.
+pub(crate) fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut delay = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(e) if e.is_busy() => {
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// What the store knows about a run it has logged to.
+struct CachedRun {
+    id: RunId,
+    experiment_id: i64,
+    lifecycle: Lifecycle,
+    /// The run's params, loaded on the first `log_param`, to refuse changed values at the call.
+    params: Option<HashMap<String, String>>,
+}
+
+/// A param conflict as MLflow's batch message lists it.
+struct ParamChange<'a> {
+    key: &'a str,
+    old: &'a str,
+    new: &'a str,
+}
+
+pub struct Store {
+    path: PathBuf,
+    default_artifact_root: String,
+    writer: Writer,
+    reader: Mutex<Connection>,
+    runs: Mutex<HashMap<RunId, CachedRun>>,
+}
+
+impl Store {
+    /// Opens (or creates, atomically) the database at `path` and starts its writer.
+    pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
+        let mut conn = pragmas::open_writer(path)?;
+        schema::ensure(&mut conn, default_artifact_root)?;
+        let writer = Writer::spawn(write::SqliteSink::new(conn), config)?;
+        let reader = Mutex::new(pragmas::open_reader(path)?);
+        Ok(Self {
+            path: path.to_owned(),
+            default_artifact_root: default_artifact_root.to_owned(),
+            writer,
+            reader,
+            runs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn default_artifact_root(&self) -> &str {
+        &self.default_artifact_root
+    }
+
+    // ---- the write queue -------------------------------------------------------------------
+
+    /// Queues an op without blocking; `Full` hands it back for a blocking submit.
+    pub fn try_enqueue(&self, op: WriteOp) -> Result<Submitted> {
+        self.writer.try_submit(op)
+    }
+
+    /// Queues an op, waiting for room.
+    pub fn enqueue_blocking(&self, op: WriteOp) -> Result<()> {
+        self.writer.submit_blocking(op)
+    }
+
+    pub fn enqueue(&self, op: WriteOp) -> Result<()> {
+        self.writer.submit(op)
+    }
+
+    /// The count to wait for so that everything queued so far is committed.
+    pub fn flush_ticket(&self) -> u64 {
+        self.writer.ticket()
+    }
+
+    /// Waits up to `slice` for the ticket; callers loop over slices to stay interruptible.
+    pub fn wait_for(&self, ticket: u64, slice: Duration) -> Result<Wait> {
+        self.writer.wait(ticket, slice)
+    }
+
+    /// Blocks until everything queued so far is committed, then reports any failure.
+    pub fn flush(&self) -> Result<()> {
+        self.writer.flush()
+    }
+
+    /// Commits what is queued and stops the writer.
+    pub fn close(&self) -> Result<()> {
+        self.writer.close()
+    }
+
+    /// Runs `f` on the writer's connection, in its own transaction, after everything queued
+    /// before it; returns its result.
+    fn control<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let (reply, result) = crossbeam_channel::bounded(1);
+        self.writer.submit(WriteOp::Control(Box::new(move |conn| {
+            let _ = reply.send(write::in_transaction(conn, &f));
+        })))?;
+        result.recv().map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
+    }
+
+    /// Runs a read on the reader connection in one snapshot, after the queue has drained.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.flush()?;
+        let mut conn = self.reader.lock();
+        let tx = conn.transaction()?;
+        let value = f(&tx)?;
+        tx.finish()?;
+        Ok(value)
+    }
+
+    // ---- experiments -----------------------------------------------------------------------
+
+    pub fn create_experiment(
+        &self,
+        name: &str,
+        artifact_location: Option<String>,
+        tags: Vec<(String, String)>,
+    ) -> Result<i64> {
+        validate::validate_experiment_name(name)?;
+        for (key, value) in &tags {
+            validate::validate_experiment_tag(key, value)?;
+        }
+        let name = name.to_owned();
+        let root = self.default_artifact_root.clone();
+        self.control(move |tx| {
+            let now = now_ms();
+            let inserted = tx.execute(
+                "INSERT INTO experiments (name, artifact_location, lifecycle_stage, \
+                 creation_time, last_update_time, workspace) VALUES (?1, ?2, 'active', ?3, ?3, ?4)",
+                rusqlite::params![name, artifact_location, now, DEFAULT_WORKSPACE],
+            );
+            if let Err(e) = inserted {
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+                    return Err(Error::already_exists(format!(
+                        "Experiment(name={name}) already exists. Error: \
+                         (sqlite3.IntegrityError) UNIQUE constraint failed: \
+                         experiments.workspace, experiments.name"
+                    )));
+                }
+                return Err(e.into());
+            }
+            let id = tx.last_insert_rowid();
+            if artifact_location.as_deref().is_none_or(str::is_empty) {
+                tx.execute(
+                    "UPDATE experiments SET artifact_location = ?1 WHERE experiment_id = ?2",
+                    rusqlite::params![append_path(&root, &id.to_string()), id],
+                )?;
+            }
+            let mut insert_tag = tx.prepare_cached(
+                "INSERT OR REPLACE INTO experiment_tags (key, value, experiment_id) \
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for (key, value) in &tags {
+                insert_tag.execute(rusqlite::params![key, value, id])?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// The experiment in any stage; an empty id means experiment 0, as in MLflow.
+    pub fn get_experiment(&self, experiment_id: &str) -> Result<Experiment> {
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        self.read(|conn| read::existing_experiment(conn, id))
+    }
+
+    pub fn get_experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
+        self.read(|conn| read::experiment_by_name(conn, name))
+    }
+
+    /// One page of experiments (`max_results + 1` rows at most, so the caller can tell whether
+    /// another page follows).
+    pub fn search_experiments(
+        &self,
+        view_type: ViewType,
+        filter: &str,
+        order_by: &[String],
+        max_results: i64,
+        offset: i64,
+    ) -> Result<Vec<Experiment>> {
+        let query = search::experiments::compile(view_type, filter, order_by)?;
+        self.read(|conn| {
+            read::experiments_where(
+                conn,
+                &query.where_sql,
+                &query.order_sql,
+                &query.params,
+                max_results + 1,
+                offset,
+            )
+        })
+    }
+
+    /// Soft-deletes the experiment and every run in it.
+    pub fn delete_experiment(&self, experiment_id: &str) -> Result<()> {
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        self.control(move |tx| {
+            let experiment = read::existing_experiment(tx, id)?;
+            if experiment.lifecycle_stage != Lifecycle::Active {
+                return Err(not_found_experiment(id));
+            }
+            let now = now_ms();
+            tx.execute(
+                "UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ?1 \
+                 WHERE experiment_id = ?2",
+                rusqlite::params![now, id],
+            )?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ?1 \
+                 WHERE experiment_id = ?2",
+                rusqlite::params![now, id],
+            )?;
+            Ok(())
+        })?;
+        self.set_cached_lifecycle_of_experiment(id, Lifecycle::Deleted);
+        Ok(())
+    }
+
+    /// Restores the experiment and every run in it.
+    pub fn restore_experiment(&self, experiment_id: &str) -> Result<()> {
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        self.control(move |tx| {
+            let experiment = read::existing_experiment(tx, id)?;
+            if experiment.lifecycle_stage != Lifecycle::Deleted {
+                return Err(not_found_experiment(id));
+            }
+            tx.execute(
+                "UPDATE experiments SET lifecycle_stage = 'active', last_update_time = ?1 \
+                 WHERE experiment_id = ?2",
+                rusqlite::params![now_ms(), id],
+            )?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL \
+                 WHERE experiment_id = ?1",
+                [id],
+            )?;
+            Ok(())
+        })?;
+        self.set_cached_lifecycle_of_experiment(id, Lifecycle::Active);
+        Ok(())
+    }
+
+    pub fn rename_experiment(&self, experiment_id: &str, new_name: &str) -> Result<()> {
+        validate::validate_experiment_name(new_name)?;
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        let new_name = new_name.to_owned();
+        self.control(move |tx| {
+            let experiment = read::existing_experiment(tx, id)?;
+            if experiment.lifecycle_stage != Lifecycle::Active {
+                return Err(Error::with_code(
+                    ErrorCode::InvalidState,
+                    "Cannot rename a non-active experiment.",
+                ));
+            }
+            tx.execute(
+                "UPDATE experiments SET name = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
+                rusqlite::params![new_name, now_ms(), id],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => Error::with_code(
+                    ErrorCode::BadRequest,
+                    "(sqlite3.IntegrityError) UNIQUE constraint failed: experiments.workspace, \
+                     experiments.name",
+                ),
+                _ => e.into(),
+            })?;
+            Ok(())
+        })
+    }
+
+    pub fn set_experiment_tag(&self, experiment_id: &str, key: &str, value: &str) -> Result<()> {
+        validate::validate_experiment_tag(key, value)?;
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.control(move |tx| {
+            check_experiment_active(&read::existing_experiment(tx, id)?)?;
+            tx.execute(
+                "INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (key, experiment_id) DO UPDATE SET value = excluded.value",
+                rusqlite::params![key, value, id],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn delete_experiment_tag(&self, experiment_id: &str, key: &str) -> Result<()> {
+        let id = parse_experiment_id_or_default(experiment_id)?;
+        let key = key.to_owned();
+        self.control(move |tx| {
+            check_experiment_active(&read::existing_experiment(tx, id)?)?;
+            let deleted = tx.execute(
+                "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+                rusqlite::params![id, key],
+            )?;
+            if deleted == 0 {
+                return Err(Error::not_found(format!(
+                    "No tag with name: {key} in experiment with id {experiment_id}",
+                    experiment_id = id
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    // ---- runs ------------------------------------------------------------------------------
+
+    /// Creates a run in an active experiment. A `run_name` that disagrees with an
+    /// `mlflow.runName` tag is refused; without either, the run gets a random name.
+    pub fn create_run(
+        &self,
+        experiment_id: &str,
+        user_id: &str,
+        start_time: i64,
+        run_name: Option<String>,
+        mut tags: Vec<(String, String)>,
+    ) -> Result<Run> {
+        let experiment_id = parse_experiment_id_or_default(experiment_id)?;
+        for (key, value) in &tags {
+            validate::validate_tag(key, value, "")?;
+        }
+        let name_tag = tags.iter().find(|(k, _)| k == RUN_NAME_TAG).map(|(_, v)| v.clone());
+        let run_name = run_name.filter(|n| !n.is_empty());
+        if let (Some(name), Some(tag)) = (&run_name, &name_tag) {
+            if name != tag {
+                return Err(Error::invalid(format!(
+                    "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with \
+                     different values (run_name='{name}', mlflow.runName='{tag}')."
+                )));
+            }
+        }
+        let run_name = run_name.or(name_tag.clone()).unwrap_or_else(random_run_name);
+        if name_tag.is_none() {
+            tags.push((RUN_NAME_TAG.to_owned(), run_name.clone()));
+        }
+        let run_id = new_run_id();
+        let user_id = user_id.to_owned();
+        let id = run_id.clone();
+        let run = self.control(move |tx| {
+            let experiment = read::existing_experiment(tx, experiment_id)?;
+            check_experiment_active(&experiment)?;
+            let location = experiment.artifact_location.unwrap_or_default();
+            let artifact_uri = append_path(&append_path(&location, &id), "artifacts");
+            tx.execute(
+                "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, \
+                 user_id, status, start_time, end_time, deleted_time, source_version, \
+                 lifecycle_stage, artifact_uri, experiment_id) VALUES (?1, ?2, 'UNKNOWN', '', '', \
+                 ?3, 'RUNNING', ?4, NULL, NULL, '', 'active', ?5, ?6)",
+                rusqlite::params![id, run_name, user_id, start_time, artifact_uri, experiment_id],
+            )?;
+            let mut insert_tag = tx.prepare_cached(
+                "INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?1, ?2, ?3)",
+            )?;
+            for (key, value) in &tags {
+                insert_tag.execute([key, value, &id])?;
+            }
+            read::run(tx, &id)
+        })?;
+        self.runs.lock().insert(
+            Arc::from(run_id.as_str()),
+            CachedRun {
+                id: Arc::from(run_id.as_str()),
+                experiment_id,
+                lifecycle: Lifecycle::Active,
+                params: Some(HashMap::new()),
+            },
+        );
+        Ok(run)
+    }
+
+    pub fn get_run(&self, run_id: &str) -> Result<Run> {
+        validate::validate_run_id(run_id)?;
+        self.read(|conn| read::run(conn, run_id))
+    }
+
+    /// Sets status, end time and/or name of an active run (MLflow's `update_run_info`).
+    pub fn update_run_info(
+        &self,
+        run_id: &str,
+        status: Option<RunStatus>,
+        end_time: Option<i64>,
+        run_name: Option<String>,
+    ) -> Result<()> {
+        let id = run_id.to_owned();
+        self.control(move |tx| {
+            check_run_active(&read::existing_run_info(tx, &id)?)?;
+            if let Some(status) = status {
+                tx.execute(
+                    "UPDATE runs SET status = ?1 WHERE run_uuid = ?2",
+                    [status.as_str(), &id],
+                )?;
+            }
+            if let Some(end_time) = end_time {
+                tx.execute(
+                    "UPDATE runs SET end_time = ?1 WHERE run_uuid = ?2",
+                    rusqlite::params![end_time, id],
+                )?;
+            }
+            if let Some(name) = run_name.as_deref().filter(|n| !n.is_empty()) {
+                write::set_tag(tx, &id, RUN_NAME_TAG, name)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Soft-deletes a run (deleting twice is fine).
+    pub fn delete_run(&self, run_id: &str) -> Result<()> {
+        let id = run_id.to_owned();
+        let experiment_id = self.control(move |tx| {
+            let info = read::existing_run_info(tx, &id)?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ?1 \
+                 WHERE run_uuid = ?2",
+                rusqlite::params![now_ms(), id],
+            )?;
+            Ok(info.experiment_id)
+        })?;
+        self.set_cached_lifecycle(run_id, experiment_id, Lifecycle::Deleted);
+        Ok(())
+    }
+
+    pub fn restore_run(&self, run_id: &str) -> Result<()> {
+        let id = run_id.to_owned();
+        let experiment_id = self.control(move |tx| {
+            let info = read::existing_run_info(tx, &id)?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL \
+                 WHERE run_uuid = ?1",
+                [&id],
+            )?;
+            Ok(info.experiment_id)
+        })?;
+        self.set_cached_lifecycle(run_id, experiment_id, Lifecycle::Active);
+        Ok(())
+    }
+
+    fn set_cached_lifecycle(&self, run_id: &str, experiment_id: i64, lifecycle: Lifecycle) {
+        let mut runs = self.runs.lock();
+        let id: RunId = Arc::from(run_id);
+        runs.entry(Arc::clone(&id))
+            .or_insert_with(|| CachedRun { id, experiment_id, lifecycle, params: None })
+            .lifecycle = lifecycle;
+    }
+
+    fn set_cached_lifecycle_of_experiment(&self, experiment_id: i64, lifecycle: Lifecycle) {
+        for run in self.runs.lock().values_mut().filter(|r| r.experiment_id == experiment_id) {
+            run.lifecycle = lifecycle;
+        }
+    }
+
+    // ---- logging ---------------------------------------------------------------------------
+
+    /// True when the run is in the cache, so log calls on it need no database read.
+    pub fn knows_run(&self, run_id: &str) -> bool {
+        self.runs.lock().contains_key(run_id)
+    }
+
+    /// Puts a run into the cache from the database (a read, so the binding calls it without
+    /// the GIL, before the log call that needs it).
+    pub fn load_run(&self, run_id: &str) -> Result<()> {
+        if self.knows_run(run_id) {
+            return Ok(());
+        }
+        let info = {
+            let conn = self.reader.lock();
+            read::existing_run_info(&conn, run_id)?
+        };
+        let id: RunId = Arc::from(run_id);
+        self.runs.lock().entry(Arc::clone(&id)).or_insert(CachedRun {
+            id,
+            experiment_id: info.experiment_id,
+            lifecycle: info.lifecycle_stage,
+            params: None,
+        });
+        Ok(())
+    }
+
+    /// The shared id of an active run, from the cache (loading it on a miss).
+    fn active_run_id(&self, run_id: &str) -> Result<RunId> {
+        if let Some(run) = self.runs.lock().get(run_id) {
+            check_cached_run_active(run)?;
+            return Ok(Arc::clone(&run.id));
+        }
+        self.load_run(run_id)?;
+        self.active_run_id(run_id)
+    }
+
+    /// Validates one metric point and returns the op that logs it.
+    pub fn metric_op(
+        &self,
+        run_id: &str,
+        key: &str,
+        value: f64,
+        timestamp_ms: Option<i64>,
+        step: i64,
+    ) -> Result<WriteOp> {
+        validate::validate_metric_key(key, "")?;
+        let run_id = self.active_run_id(run_id)?;
+        let timestamp_ms = timestamp_ms.unwrap_or_else(now_ms);
+        Ok(WriteOp::Metric { run_id, point: MetricPoint::new(key.to_owned(), value, timestamp_ms, step) })
+    }
+
+    /// Validates one param; `None` when the run already has it with this value (a no-op).
+    pub fn param_op(&self, run_id: &str, key: &str, value: &str) -> Result<Option<WriteOp>> {
+        validate::validate_param(key, value, "")?;
+        let run_id = self.active_run_id(run_id)?;
+        self.ensure_params_loaded(&run_id)?;
+        let mut runs = self.runs.lock();
+        let params = runs
+            .get_mut(&*run_id)
+            .and_then(|run| run.params.as_mut())
+            .expect("params were loaded above");
+        if let Some(old) = params.get(key) {
+            if old == value {
+                return Ok(None);
+            }
+            return Err(Error::invalid(format!(
+                "Changing param values is not allowed. Param with key='{key}' was already logged \
+                 with value='{old}' for run ID='{run_id}'. Attempted logging new value '{value}'."
+            )));
+        }
+        params.insert(key.to_owned(), value.to_owned());
+        Ok(Some(WriteOp::Batch {
+            run_id: Arc::clone(&run_id),
+            metrics: Vec::new(),
+            params: vec![(key.to_owned(), value.to_owned())],
+            tags: Vec::new(),
+        }))
+    }
+
+    /// Validates one tag and returns the op that sets it.
+    pub fn tag_op(&self, run_id: &str, key: &str, value: &str) -> Result<WriteOp> {
+        validate::validate_tag(key, value, "")?;
+        let run_id = self.active_run_id(run_id)?;
+        Ok(WriteOp::Batch {
+            run_id,
+            metrics: Vec::new(),
+            params: Vec::new(),
+            tags: vec![(key.to_owned(), value.to_owned())],
+        })
+    }
+
+    /// Validates one store-level batch (MLflow's `log_batch`: at most 1000 metrics, 100 params,
+    /// 100 tags) and returns its op; `None` when nothing in it needs writing.
+    pub fn batch_op(
+        &self,
+        run_id: &str,
+        metrics: Vec<MetricPoint>,
+        params: Vec<(String, String)>,
+        tags: Vec<(String, String)>,
+    ) -> Result<Option<WriteOp>> {
+        validate::validate_run_id(run_id)?;
+        for (i, point) in metrics.iter().enumerate() {
+            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+        }
+        for (i, (key, value)) in params.iter().enumerate() {
+            validate::validate_param(key, value, &format!("params[{i}]"))?;
+        }
+        for (i, (key, value)) in tags.iter().enumerate() {
+            validate::validate_tag(key, value, &format!("tags[{i}]"))?;
+        }
+        validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
+        validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
+        let run_id = self.active_run_id(run_id)?;
+        let params = if params.is_empty() { params } else { self.claim_params(&run_id, params)? };
+        if metrics.is_empty() && params.is_empty() && tags.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(WriteOp::Batch { run_id, metrics, params, tags }))
+    }
+
+    /// Checks a batch's params against those the run has; refuses changed values with MLflow's
+    /// batch message and returns the params that are new.
+    fn claim_params(
+        &self,
+        run_id: &RunId,
+        params: Vec<(String, String)>,
+    ) -> Result<Vec<(String, String)>> {
+        self.ensure_params_loaded(run_id)?;
+        let mut runs = self.runs.lock();
+        let known = runs
+            .get_mut(&**run_id)
+            .and_then(|run| run.params.as_mut())
+            .expect("params were loaded above");
+        let changes: Vec<ParamChange<'_>> = params
+            .iter()
+            .filter_map(|(key, new)| {
+                let old = known.get(key)?;
+                (old != new).then_some(ParamChange { key, old, new })
+            })
+            .collect();
+        if !changes.is_empty() {
+            let listed: Vec<String> = changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{{'key': {}, 'old_value': {}, 'new_value': {}}}",
+                        validate::py_repr(c.key),
+                        validate::py_repr(c.old),
+                        validate::py_repr(c.new)
+                    )
+                })
+                .collect();
+            return Err(Error::invalid(format!(
+                "Changing param values is not allowed. Params were already logged='[{}]' for \
+                 run ID='{run_id}'.",
+                listed.join(", ")
+            )));
+        }
+        let fresh: Vec<(String, String)> =
+            params.into_iter().filter(|(key, _)| !known.contains_key(key)).collect();
+        for (key, value) in &fresh {
+            known.insert(key.clone(), value.clone());
+        }
+        Ok(fresh)
+    }
+
+    /// Loads a cached run's params from the database the first time they are needed. Params this
+    /// process queued are in the cache already, so the committed state is all that is missing.
+    fn ensure_params_loaded(&self, run_id: &RunId) -> Result<()> {
+        if self.runs.lock().get(&**run_id).is_some_and(|r| r.params.is_some()) {
+            return Ok(());
+        }
+        let loaded: HashMap<String, String> = {
+            let conn = self.reader.lock();
+            read::run_params(&conn, run_id)?.into_iter().collect()
+        };
+        if let Some(run) = self.runs.lock().get_mut(&**run_id) {
+            run.params.get_or_insert(loaded);
+        }
+        Ok(())
+    }
+
+    /// Deletes a run tag, or reports MLflow's `No tag with name: ...`.
+    pub fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
+        self.active_run_id(run_id)?;
+        let (id, key) = (run_id.to_owned(), key.to_owned());
+        self.control(move |tx| {
+            check_run_active(&read::existing_run_info(tx, &id)?)?;
+            let deleted =
+                tx.execute("DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2", [&id, &key])?;
+            if deleted == 0 {
+                return Err(Error::not_found(format!(
+                    "No tag with name: {key} in run with id {id}"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// Every point of a metric, ordered by timestamp, step, value; `[]` for an unknown run or key.
+    pub fn get_metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>> {
+        self.read(|conn| read::metric_history(conn, run_id, key))
+    }
+}
+
+fn parse_experiment_id_or_default(experiment_id: &str) -> Result<i64> {
+    if experiment_id.is_empty() {
+        Ok(crate::engine::model::DEFAULT_EXPERIMENT_ID)
+    } else {
+        validate::parse_experiment_id(experiment_id)
+    }
+}
+
+fn not_found_experiment(id: i64) -> Error {
+    Error::not_found(format!("No Experiment with id={id} exists"))
+}
+
+fn check_experiment_active(experiment: &Experiment) -> Result<()> {
+    if experiment.lifecycle_stage == Lifecycle::Active {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "The experiment {} must be in the 'active' state. Current state is {}.",
+        experiment.experiment_id,
+        experiment.lifecycle_stage.as_str()
+    )))
+}
+
+fn run_not_active(run_id: &str, lifecycle: Lifecycle) -> Error {
+    Error::invalid(format!(
+        "The run {run_id} must be in the 'active' state. Current state is {}.",
+        lifecycle.as_str()
+    ))
+}
+
+fn check_run_active(info: &crate::engine::model::RunInfo) -> Result<()> {
+    match info.lifecycle_stage {
+        Lifecycle::Active => Ok(()),
+        other => Err(run_not_active(&info.run_id, other)),
+    }
+}
+
+fn check_cached_run_active(run: &CachedRun) -> Result<()> {
+    match run.lifecycle {
+        Lifecycle::Active => Ok(()),
+        other => Err(run_not_active(&run.id, other)),
+    }
+}

@@ -1,0 +1,166 @@
+//! Queries that turn rows of MLflow's tables into the engine's model. They take any connection,
+//! so the writer uses them inside its transactions and readers on their own connection.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::engine::error::{Error, Result};
+use crate::engine::model::{Experiment, Lifecycle, MetricPoint, Run, RunInfo};
+
+const EXPERIMENT_COLUMNS: &str = "experiment_id, name, artifact_location, lifecycle_stage, \
+                                  creation_time, last_update_time, workspace";
+
+fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<Experiment> {
+    Ok(Experiment {
+        experiment_id: row.get(0)?,
+        name: row.get(1)?,
+        artifact_location: row.get(2)?,
+        lifecycle_stage: Lifecycle::parse(&row.get::<_, Option<String>>(3)?.unwrap_or_default()),
+        creation_time: row.get(4)?,
+        last_update_time: row.get(5)?,
+        workspace: row.get(6)?,
+        tags: Vec::new(),
+    })
+}
+
+fn with_tags(conn: &Connection, mut experiment: Experiment) -> Result<Experiment> {
+    let mut stmt = conn
+        .prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1")?;
+    experiment.tags = stmt
+        .query_map([experiment.experiment_id], |row| {
+            Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(experiment)
+}
+
+/// The experiment with this id in any lifecycle stage, or `None`.
+pub fn experiment(conn: &Connection, experiment_id: i64) -> Result<Option<Experiment>> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE experiment_id = ?1"
+        ))?
+        .query_row([experiment_id], experiment_from_row)
+        .optional()?;
+    found.map(|e| with_tags(conn, e)).transpose()
+}
+
+/// The experiment, or MLflow's `No Experiment with id=... exists`.
+pub fn existing_experiment(conn: &Connection, experiment_id: i64) -> Result<Experiment> {
+    experiment(conn, experiment_id)?.ok_or_else(|| {
+        Error::not_found(format!("No Experiment with id={experiment_id} exists"))
+    })
+}
+
+pub fn experiment_by_name(conn: &Connection, name: &str) -> Result<Option<Experiment>> {
+    let found = conn
+        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?1"))?
+        .query_row([name], experiment_from_row)
+        .optional()?;
+    found.map(|e| with_tags(conn, e)).transpose()
+}
+
+/// Experiments by `WHERE`/`ORDER BY` text built by the search module from trusted pieces, with
+/// user values bound as parameters.
+pub fn experiments_where(
+    conn: &Connection,
+    where_sql: &str,
+    order_sql: &str,
+    params: &[rusqlite::types::Value],
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Experiment>> {
+    let sql = format!(
+        "SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE {where_sql} ORDER BY {order_sql} \
+         LIMIT {limit} OFFSET {offset}"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows: Vec<Experiment> = stmt
+        .query_map(rusqlite::params_from_iter(params), experiment_from_row)?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter().map(|e| with_tags(conn, e)).collect()
+}
+
+const RUN_COLUMNS: &str = "run_uuid, name, experiment_id, user_id, status, start_time, end_time, \
+                           lifecycle_stage, artifact_uri";
+
+fn run_info_from_row(row: &Row<'_>) -> rusqlite::Result<RunInfo> {
+    Ok(RunInfo {
+        run_id: row.get(0)?,
+        run_name: row.get(1)?,
+        experiment_id: row.get(2)?,
+        user_id: row.get(3)?,
+        status: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        start_time: row.get(5)?,
+        end_time: row.get(6)?,
+        lifecycle_stage: Lifecycle::parse(&row.get::<_, Option<String>>(7)?.unwrap_or_default()),
+        artifact_uri: row.get(8)?,
+    })
+}
+
+pub fn run_info(conn: &Connection, run_id: &str) -> Result<Option<RunInfo>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_uuid = ?1"))?
+        .query_row([run_id], run_info_from_row)
+        .optional()?)
+}
+
+/// The run's info, or MLflow's `Run with id=... not found`.
+pub fn existing_run_info(conn: &Connection, run_id: &str) -> Result<RunInfo> {
+    run_info(conn, run_id)?
+        .ok_or_else(|| Error::not_found(format!("Run with id={run_id} not found")))
+}
+
+fn string_pairs(conn: &Connection, sql: &str, run_id: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map([run_id], |row| {
+            Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default()))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn run_params(conn: &Connection, run_id: &str) -> Result<Vec<(String, String)>> {
+    string_pairs(conn, "SELECT key, value FROM params WHERE run_uuid = ?1", run_id)
+}
+
+pub fn run_tags(conn: &Connection, run_id: &str) -> Result<Vec<(String, String)>> {
+    string_pairs(conn, "SELECT key, value FROM tags WHERE run_uuid = ?1", run_id)
+}
+
+fn metric_from_row(row: &Row<'_>) -> rusqlite::Result<MetricPoint> {
+    Ok(MetricPoint {
+        key: row.get(0)?,
+        value: row.get(1)?,
+        timestamp_ms: row.get::<_, Option<i64>>(2)?.unwrap_or_default(),
+        step: row.get(3)?,
+        is_nan: row.get(4)?,
+    })
+}
+
+/// A whole run: info, latest metrics, params, tags.
+pub fn run(conn: &Connection, run_id: &str) -> Result<Run> {
+    let info = existing_run_info(conn, run_id)?;
+    let latest_metrics = conn
+        .prepare_cached(
+            "SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ?1",
+        )?
+        .query_map([run_id], metric_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(Run {
+        info,
+        latest_metrics,
+        params: run_params(conn, run_id)?,
+        tags: run_tags(conn, run_id)?,
+    })
+}
+
+/// Every point of one metric, in MLflow's order: timestamp, step, value.
+pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<MetricPoint>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
+         ORDER BY timestamp, step, value",
+    )?;
+    let points = stmt.query_map([run_id, key], metric_from_row)?.collect::<Result<_, _>>()?;
+    Ok(points)
+}

@@ -1,0 +1,401 @@
+//! MLflow's rules for names, ids and lengths, with MLflow's exact messages. One small function
+//! per rule; the binding layer checks Python types before a value gets here.
+
+use std::fmt::Write as _;
+
+use crate::engine::error::{Error, Result};
+
+pub const MAX_ENTITY_KEY_LENGTH: usize = 250;
+pub const MAX_PARAM_VAL_LENGTH: usize = 6000;
+pub const MAX_TAG_VAL_LENGTH: usize = 8000;
+pub const MAX_EXPERIMENT_NAME_LENGTH: usize = 500;
+pub const MAX_EXPERIMENT_TAG_KEY_LENGTH: usize = 250;
+pub const MAX_EXPERIMENT_TAG_VAL_LENGTH: usize = 20000;
+pub const MAX_PARAMS_TAGS_PER_BATCH: usize = 100;
+pub const MAX_METRICS_PER_BATCH: usize = 1000;
+pub const MAX_ENTITIES_PER_BATCH: usize = 1000;
+
+const BAD_CHARACTER_MESSAGE: &str = "Names may only contain alphanumerics, underscores (_), \
+     dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).";
+const MISSING_KEY_NAME_MESSAGE: &str = "A key name must be provided.";
+
+/// `json.dumps(s)` of a Python string: quoted, with non-ASCII as `\uXXXX` escapes.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Python's `repr()` of a string, as MLflow's messages embed it (`'a/b'`, or `"it's"`).
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// MLflow's `invalid_value(path, value, message)` for a string value.
+pub fn invalid_value(path: &str, value: &str, message: Option<&str>) -> String {
+    let value = json_string(value);
+    match message {
+        Some(message) => format!("Invalid value {value} for parameter '{path}' supplied: {message}"),
+        None => format!("Invalid value {value} for parameter '{path}' supplied."),
+    }
+}
+
+/// `append_to_json_path`: `("", "key")` → `key`, `("params[0]", "key")` → `params[0].key`.
+pub fn json_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() { field.to_owned() } else { format!("{prefix}.{field}") }
+}
+
+/// Python's `\w` (Unicode word characters) plus `/ . - space :`.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '/' | '.' | '-' | ' ' | ':')
+}
+
+/// `posixpath.normpath` for the characters a valid name may hold.
+pub fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_owned();
+    }
+    let leading = path.len() - path.trim_start_matches('/').len();
+    let root = match leading {
+        0 => "",
+        2 => "//",
+        _ => "/",
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if root.is_empty() {
+                    parts.push("..");
+                }
+            }
+            _ => parts.push(part),
+        }
+    }
+    let joined = format!("{root}{}", parts.join("/"));
+    if joined.is_empty() { ".".to_owned() } else { joined }
+}
+
+/// The checks MLflow applies to every metric, param and tag name once it is known to be a string:
+/// the character set, then that it is a normalised relative path.
+fn validate_name_chars_and_path(name: &str, path: &str) -> Result<()> {
+    if !name.chars().all(is_name_char) {
+        return Err(Error::invalid(invalid_value(path, name, Some(BAD_CHARACTER_MESSAGE))));
+    }
+    let norm = normpath(name);
+    if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
+        let message = format!(
+            "Names may be treated as files in certain cases, and must not resolve to other \
+             names when treated as such. This name would resolve to {}",
+            py_repr(&norm)
+        );
+        return Err(Error::invalid(invalid_value(path, name, Some(&message))));
+    }
+    Ok(())
+}
+
+/// `_validate_length_limit` without truncation: `'<entity>' exceeds the maximum length ...`.
+pub fn validate_length(entity: &str, limit: usize, value: &str) -> Result<()> {
+    // Byte length bounds the character count from above, so most values skip the count.
+    if value.len() > limit && value.chars().count() > limit {
+        return Err(Error::invalid(format!(
+            "'{entity}' exceeds the maximum length of {limit} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A metric name; `prefix` is `""` for a single metric or `metrics[i]` inside a batch.
+pub fn validate_metric_key(key: &str, prefix: &str) -> Result<()> {
+    validate_name_chars_and_path(key, &json_path(prefix, "name"))?;
+    validate_length("Metric name", MAX_ENTITY_KEY_LENGTH, key)
+}
+
+/// The error for a metric logged with `None` as its name.
+pub fn missing_metric_key(prefix: &str) -> Error {
+    Error::invalid(format!(
+        "Invalid value null for parameter '{}' supplied: Metric name cannot be None. \
+         {MISSING_KEY_NAME_MESSAGE}",
+        json_path(prefix, "name")
+    ))
+}
+
+/// A param name and value (the value is already truncated to the limit where MLflow truncates).
+pub fn validate_param(key: &str, value: &str, prefix: &str) -> Result<()> {
+    validate_name_chars_and_path(key, &json_path(prefix, "key"))?;
+    validate_length("Param key", MAX_ENTITY_KEY_LENGTH, key)?;
+    validate_length("Param value", MAX_PARAM_VAL_LENGTH, value)
+}
+
+/// The error for a param logged with `None` as its name.
+pub fn missing_param_key(prefix: &str) -> Error {
+    Error::invalid(invalid_value(&json_path(prefix, "key"), "", Some(MISSING_KEY_NAME_MESSAGE)))
+}
+
+/// A run tag's name and value.
+pub fn validate_tag(key: &str, value: &str, prefix: &str) -> Result<()> {
+    let key_path = json_path(prefix, "key");
+    validate_name_chars_and_path(key, &key_path)?;
+    validate_length(&key_path, MAX_ENTITY_KEY_LENGTH, key)?;
+    validate_length(&json_path(prefix, "value"), MAX_TAG_VAL_LENGTH, value)
+}
+
+/// The error for a tag set with `None` as its name.
+pub fn missing_tag_key(prefix: &str) -> Error {
+    Error::invalid(format!("Missing value for required parameter '{}'.", json_path(prefix, "key")))
+}
+
+/// An experiment tag: same names as run tags, longer values, and no truncation.
+pub fn validate_experiment_tag(key: &str, value: &str) -> Result<()> {
+    validate_name_chars_and_path(key, "key")?;
+    validate_length("key", MAX_EXPERIMENT_TAG_KEY_LENGTH, key)?;
+    validate_length("value", MAX_EXPERIMENT_TAG_VAL_LENGTH, value)
+}
+
+/// An experiment name that is known to be a string.
+pub fn validate_experiment_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(format!("Invalid experiment name: '{name}'")));
+    }
+    validate_length("name", MAX_EXPERIMENT_NAME_LENGTH, name)
+}
+
+/// `^[a-zA-Z0-9][\w\-]{0,255}$`, MLflow's run id pattern.
+pub fn validate_run_id(run_id: &str) -> Result<()> {
+    let mut chars = run_id.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && run_id.chars().count() <= 256
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if ok { Ok(()) } else { Err(Error::invalid(invalid_value("run_id", run_id, None))) }
+}
+
+/// `_parse_experiment_id`: an integer in a string, with Python's `int()` tolerance for spaces.
+pub fn parse_experiment_id(experiment_id: &str) -> Result<i64> {
+    let trimmed = experiment_id.trim().replace('_', "");
+    trimmed.parse::<i64>().map_err(|_| {
+        Error::invalid(format!(
+            "Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer."
+        ))
+    })
+}
+
+/// The store-level limits of one `log_batch` call (the client splits larger batches first).
+pub fn validate_batch_limits(metrics: usize, params: usize, tags: usize) -> Result<()> {
+    let check = |entity: &str, limit: usize, length: usize| {
+        if length > limit {
+            Err(Error::invalid(format!(
+                "A batch logging request can contain at most {limit} {entity}. Got {length} \
+                 {entity}. Please split up {entity} across multiple requests and try again."
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    check("metrics", MAX_METRICS_PER_BATCH, metrics)?;
+    check("params", MAX_PARAMS_TAGS_PER_BATCH, params)?;
+    check("tags", MAX_PARAMS_TAGS_PER_BATCH, tags)?;
+    check("metrics, params, and tags", MAX_ENTITIES_PER_BATCH, metrics + params + tags)
+}
+
+/// Duplicate param keys in one batch are refused, even with equal values.
+pub fn validate_param_keys_unique<'a>(keys: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut dupes = Vec::new();
+    for key in keys {
+        if !seen.insert(key) {
+            dupes.push(py_repr(key));
+        }
+    }
+    if dupes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "Duplicate parameter keys have been submitted: [{}]. Please ensure the request \
+         contains only one param value per param key.",
+        dupes.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(r: Result<()>) -> String {
+        r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn normpath_matches_posixpath() {
+        for (input, expected) in [
+            ("", "."),
+            (".", "."),
+            ("a", "a"),
+            ("a/", "a"),
+            ("a//b", "a/b"),
+            ("a/./b", "a/b"),
+            ("a/../b", "b"),
+            ("../a", "../a"),
+            ("/a", "/a"),
+            ("//a", "//a"),
+            ("///a", "/a"),
+            ("/..", "/"),
+            ("a/..", "."),
+            ("../..", "../.."),
+        ] {
+            assert_eq!(normpath(input), expected, "normpath({input:?})");
+        }
+    }
+
+    #[test]
+    fn valid_names_pass() {
+        for key in ["a", "loss", "a/b/c", "x.y-z w:v", "é", "a..b", "train/acc_1"] {
+            validate_metric_key(key, "").unwrap();
+            validate_param(key, "v", "").unwrap();
+            validate_tag(key, "v", "").unwrap();
+        }
+    }
+
+    #[test]
+    fn bad_characters_use_mlflows_message() {
+        assert_eq!(
+            message(validate_param("a,b", "v", "")),
+            "Invalid value \"a,b\" for parameter 'key' supplied: Names may only contain \
+             alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and \
+             slashes (/)."
+        );
+        assert!(message(validate_metric_key("a#b", "metrics[3]")).contains("'metrics[3].name'"));
+    }
+
+    #[test]
+    fn names_that_are_not_normalised_paths_are_refused() {
+        assert_eq!(
+            message(validate_tag("../a", "v", "")),
+            "Invalid value \"../a\" for parameter 'key' supplied: Names may be treated as files \
+             in certain cases, and must not resolve to other names when treated as such. This \
+             name would resolve to '../a'"
+        );
+        for key in ["", ".", "/a", "a//b", "a/./b", "a/", "..a"] {
+            assert!(validate_metric_key(key, "").is_err(), "{key:?} must be refused");
+        }
+        assert!(message(validate_param("", "v", "")).ends_with("would resolve to '.'"));
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let key = "é".repeat(250);
+        validate_metric_key(&key, "").unwrap();
+        let long = "a".repeat(251);
+        assert_eq!(
+            message(validate_metric_key(&long, "")),
+            "'Metric name' exceeds the maximum length of 250 characters"
+        );
+        assert_eq!(
+            message(validate_param(&long, "v", "")),
+            "'Param key' exceeds the maximum length of 250 characters"
+        );
+        assert_eq!(
+            message(validate_tag(&long, "v", "tags[1]")),
+            "'tags[1].key' exceeds the maximum length of 250 characters"
+        );
+        assert_eq!(
+            message(validate_experiment_tag("k", &"v".repeat(20001))),
+            "'value' exceeds the maximum length of 20000 characters"
+        );
+    }
+
+    #[test]
+    fn json_string_escapes_like_python() {
+        assert_eq!(json_string("é\"\\\n"), "\"\\u00e9\\\"\\\\\\n\"");
+        assert_eq!(json_string("😀"), "\"\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn run_ids() {
+        validate_run_id("0123456789abcdef0123456789abcdef").unwrap();
+        validate_run_id("a_b-c").unwrap();
+        assert_eq!(
+            message(validate_run_id("../bad")),
+            "Invalid value \"../bad\" for parameter 'run_id' supplied."
+        );
+        assert!(validate_run_id("").is_err());
+        assert!(validate_run_id("_a").is_err());
+        assert!(validate_run_id(&"a".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn experiment_ids_and_names() {
+        assert_eq!(parse_experiment_id(" 12 ").unwrap(), 12);
+        assert_eq!(
+            message(parse_experiment_id("abc").map(|_| ())),
+            "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."
+        );
+        assert_eq!(message(validate_experiment_name("  ")), "Invalid experiment name: '  '");
+        assert!(validate_experiment_name(&"n".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn batch_limits_and_duplicates() {
+        validate_batch_limits(1000, 0, 0).unwrap();
+        assert_eq!(
+            message(validate_batch_limits(1001, 0, 0)),
+            "A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please \
+             split up metrics across multiple requests and try again."
+        );
+        assert!(message(validate_batch_limits(800, 100, 101)).contains("at most 100 tags"));
+        assert!(message(validate_batch_limits(900, 100, 100)).contains("metrics, params, and tags"));
+        assert_eq!(
+            message(validate_param_keys_unique(["a", "dp", "dp"].into_iter())),
+            "Duplicate parameter keys have been submitted: ['dp']. Please ensure the request \
+             contains only one param value per param key."
+        );
+    }
+
+    #[test]
+    fn py_repr_quotes_like_python() {
+        assert_eq!(py_repr("a"), "'a'");
+        assert_eq!(py_repr("it's"), "\"it's\"");
+        assert_eq!(py_repr("a\\b"), "'a\\\\b'");
+    }
+}
