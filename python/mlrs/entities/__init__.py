@@ -1,0 +1,35 @@
+"""The objects that the tracking API returns and takes, at MLflow's import paths."""
+
+from mlrs.entities.experiment import Experiment
+from mlrs.entities.experiment_tag import ExperimentTag
+from mlrs.entities.file_info import FileInfo
+from mlrs.entities.lifecycle_stage import LifecycleStage
+from mlrs.entities.metric import Metric
+from mlrs.entities.param import Param
+from mlrs.entities.run import Run
+from mlrs.entities.run_data import RunData
+from mlrs.entities.run_info import RunInfo
+from mlrs.entities.run_inputs import RunInputs
+from mlrs.entities.run_outputs import RunOutputs
+from mlrs.entities.run_status import RunStatus
+from mlrs.entities.run_tag import RunTag
+from mlrs.entities.source_type import SourceType
+from mlrs.entities.view_type import ViewType
+
+__all__ = [
+    "Experiment",
+    "ExperimentTag",
+    "FileInfo",
+    "LifecycleStage",
+    "Metric",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunInputs",
+    "RunOutputs",
+    "RunStatus",
+    "RunTag",
+    "SourceType",
+    "ViewType",
+]

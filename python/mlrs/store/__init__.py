@@ -1,0 +1,1 @@
+"""Store-side types at MLflow's import paths (``mlrs.store.entities.PagedList``)."""
