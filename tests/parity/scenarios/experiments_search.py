@@ -22,11 +22,17 @@ call("default (active, newest first)", names)
 call("ACTIVE_ONLY", lambda: names(view_type=mlflow.entities.ViewType.ACTIVE_ONLY))
 call("DELETED_ONLY", lambda: names(view_type=mlflow.entities.ViewType.DELETED_ONLY))
 call("ALL", lambda: names(view_type=mlflow.entities.ViewType.ALL))
-call("ViewType values", lambda: [int(v) for v in (1, 2, 3)] == [
-    mlflow.entities.ViewType.ACTIVE_ONLY,
-    mlflow.entities.ViewType.DELETED_ONLY,
-    mlflow.entities.ViewType.ALL,
-])
+call(
+    "ViewType values",
+    lambda: (
+        [int(v) for v in (1, 2, 3)]
+        == [
+            mlflow.entities.ViewType.ACTIVE_ONLY,
+            mlflow.entities.ViewType.DELETED_ONLY,
+            mlflow.entities.ViewType.ALL,
+        ]
+    ),
+)
 call("max_results=2", lambda: names(max_results=2))
 call("name = filter", lambda: names(filter_string="name = 'gamma'"))
 call("name = filter on deleted", lambda: names(filter_string="name = 'beta'"))
@@ -40,9 +46,7 @@ page1 = call("client page 1", lambda: client.search_experiments(max_results=2))
 page2 = call(
     "client page 2", lambda: client.search_experiments(max_results=2, page_token=page1.token)
 )
-call(
-    "client page 3", lambda: client.search_experiments(max_results=2, page_token=page2.token)
-)
+call("client page 3", lambda: client.search_experiments(max_results=2, page_token=page2.token))
 call("client all in one page", lambda: client.search_experiments().token)
 call("client max_results=0", lambda: client.search_experiments(max_results=0))
 call("client max_results=50001", lambda: client.search_experiments(max_results=50001))
