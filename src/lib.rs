@@ -1,6 +1,16 @@
-//! mlrs: MLflow's tracking API on a Rust engine. `engine` is the pure-Rust core; `py` binds it to
-//! Python as `mlrs._core`.
+//! mlrs: MLflow's tracking API on a Rust engine. `engine` is the pure-Rust core (it never names
+//! pyo3); `py` binds it to Python as `mlrs._core`.
 
 pub mod engine;
-//mod py;
+mod py;
 
+use pyo3::prelude::*;
+
+#[pymodule]
+mod _core {
+    #[pymodule_export]
+    use crate::py::store::PyStore;
+
+    #[pymodule_export]
+    const ALEMBIC_HEAD: &str = crate::engine::store::ALEMBIC_HEAD;
+}

@@ -1,1 +1,266 @@
+//! `mlrs._core.Store`: one SQLite tracking store, its writer thread and its reader.
 
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+
+use crate::engine::Store;
+use crate::engine::model::{MetricPoint, RunStatus, ViewType};
+use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
+use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
+use crate::py::detach;
+
+#[pyclass(frozen, name = "Store", module = "mlrs._core")]
+pub struct PyStore {
+    inner: Store,
+}
+
+impl PyStore {
+    /// Queues an op; only a full queue releases the GIL and waits.
+    fn submit(&self, py: Python<'_>, op: WriteOp) -> PyResult<()> {
+        match self.inner.try_enqueue(op)? {
+            Submitted::Queued => Ok(()),
+            Submitted::Full(op) => Ok(py.detach(|| self.inner.enqueue_blocking(op))?),
+        }
+    }
+
+    /// Caches a run this store has not logged to yet (a read, done without the GIL).
+    fn know_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
+        if !self.inner.knows_run(run_id) {
+            py.detach(|| self.inner.load_run(run_id))?;
+        }
+        Ok(())
+    }
+
+    /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
+    fn call<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Store) -> crate::engine::Result<T> + Send,
+    ) -> PyResult<T> {
+        detach::flush(py, &self.inner)?;
+        Ok(py.detach(|| f(&self.inner))?)
+    }
+}
+
+#[pymethods]
+impl PyStore {
+    /// Opens the database at `path`, creating MLflow's schema in a new file, and starts the
+    /// writer thread.
+    #[new]
+    #[pyo3(signature = (path, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192))]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        default_artifact_root: &str,
+        queue_capacity: usize,
+        max_batch_ops: usize,
+    ) -> PyResult<Self> {
+        let config = WriterConfig { queue_capacity, max_batch_ops };
+        let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
+        Ok(Self { inner })
+    }
+
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.inner.path().to_owned()
+    }
+
+    #[getter]
+    fn default_artifact_root(&self) -> &str {
+        self.inner.default_artifact_root()
+    }
+
+    // ---- logging: validate, enqueue, return ----------------------------------------------
+
+    /// The hot path: one metric point, stamped now when `timestamp` is None.
+    #[pyo3(signature = (run_id, key, value, timestamp, step))]
+    fn log_metric(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        key: &str,
+        value: f64,
+        timestamp: Option<i64>,
+        step: i64,
+    ) -> PyResult<()> {
+        self.know_run(py, run_id)?;
+        let op = self.inner.metric_op(run_id, key, value, timestamp, step)?;
+        self.submit(py, op)
+    }
+
+    fn log_param(&self, py: Python<'_>, run_id: &str, key: &str, value: &str) -> PyResult<()> {
+        self.know_run(py, run_id)?;
+        match self.inner.param_op(run_id, key, value)? {
+            Some(op) => self.submit(py, op),
+            None => Ok(()),
+        }
+    }
+
+    fn set_tag(&self, py: Python<'_>, run_id: &str, key: &str, value: &str) -> PyResult<()> {
+        self.know_run(py, run_id)?;
+        let op = self.inner.tag_op(run_id, key, value)?;
+        self.submit(py, op)
+    }
+
+    /// One store-level batch: `metrics` as `(key, value, timestamp, step)` tuples.
+    fn log_batch(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        metrics: Vec<MetricTuple>,
+        params: Vec<(String, String)>,
+        tags: Vec<(String, String)>,
+    ) -> PyResult<()> {
+        let metrics = metrics
+            .into_iter()
+            .map(|(key, value, timestamp, step)| MetricPoint::new(key, value, timestamp, step))
+            .collect();
+        if crate::engine::validate::validate_run_id(run_id).is_ok() {
+            self.know_run(py, run_id)?;
+        }
+        match self.inner.batch_op(run_id, metrics, params, tags)? {
+            Some(op) => self.submit(py, op),
+            None => Ok(()),
+        }
+    }
+
+    fn delete_tag(&self, py: Python<'_>, run_id: &str, key: &str) -> PyResult<()> {
+        self.know_run(py, run_id)?;
+        self.call(py, |s| s.delete_tag(run_id, key))
+    }
+
+    /// Waits until everything queued so far is committed; raises a pending write failure.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        detach::flush(py, &self.inner)
+    }
+
+    /// Commits what is queued and stops the writer thread.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        Ok(py.detach(|| self.inner.close())?)
+    }
+
+    // ---- experiments -----------------------------------------------------------------------
+
+    fn create_experiment(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        artifact_location: Option<String>,
+        tags: Vec<(String, String)>,
+    ) -> PyResult<String> {
+        let id = self.call(py, |s| s.create_experiment(name, artifact_location, tags))?;
+        Ok(id.to_string())
+    }
+
+    fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<ExperimentTuple> {
+        Ok(convert::experiment(self.call(py, |s| s.get_experiment(experiment_id))?))
+    }
+
+    fn get_experiment_by_name(
+        &self,
+        py: Python<'_>,
+        name: &str,
+    ) -> PyResult<Option<ExperimentTuple>> {
+        Ok(self.call(py, |s| s.get_experiment_by_name(name))?.map(convert::experiment))
+    }
+
+    /// Up to `max_results + 1` experiments from `offset`, so the caller can build a page token.
+    #[pyo3(signature = (view_type, filter_string, order_by, max_results, offset))]
+    fn search_experiments(
+        &self,
+        py: Python<'_>,
+        view_type: i64,
+        filter_string: &str,
+        order_by: Vec<String>,
+        max_results: i64,
+        offset: i64,
+    ) -> PyResult<Vec<ExperimentTuple>> {
+        let Some(view_type) = ViewType::from_int(view_type) else {
+            return Ok(Vec::new());
+        };
+        let found = self.call(py, |s| {
+            s.search_experiments(view_type, filter_string, &order_by, max_results, offset)
+        })?;
+        Ok(found.into_iter().map(convert::experiment).collect())
+    }
+
+    fn delete_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_experiment(experiment_id))
+    }
+
+    fn restore_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
+        self.call(py, |s| s.restore_experiment(experiment_id))
+    }
+
+    fn rename_experiment(&self, py: Python<'_>, experiment_id: &str, new_name: &str) -> PyResult<()> {
+        self.call(py, |s| s.rename_experiment(experiment_id, new_name))
+    }
+
+    fn set_experiment_tag(
+        &self,
+        py: Python<'_>,
+        experiment_id: &str,
+        key: &str,
+        value: &str,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.set_experiment_tag(experiment_id, key, value))
+    }
+
+    fn delete_experiment_tag(&self, py: Python<'_>, experiment_id: &str, key: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_experiment_tag(experiment_id, key))
+    }
+
+    // ---- runs ------------------------------------------------------------------------------
+
+    #[pyo3(signature = (experiment_id, user_id, start_time, run_name, tags))]
+    fn create_run(
+        &self,
+        py: Python<'_>,
+        experiment_id: &str,
+        user_id: &str,
+        start_time: i64,
+        run_name: Option<String>,
+        tags: Vec<(String, String)>,
+    ) -> PyResult<RunTuple> {
+        let run =
+            self.call(py, |s| s.create_run(experiment_id, user_id, start_time, run_name, tags))?;
+        Ok(convert::run(run))
+    }
+
+    fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<RunTuple> {
+        Ok(convert::run(self.call(py, |s| s.get_run(run_id))?))
+    }
+
+    /// Sets the status (a valid `RunStatus` name), end time and/or name of an active run.
+    #[pyo3(signature = (run_id, status, end_time, run_name))]
+    fn update_run_info(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        status: Option<&str>,
+        end_time: Option<i64>,
+        run_name: Option<String>,
+    ) -> PyResult<()> {
+        let status = status.map(RunStatus::parse).transpose()?;
+        self.call(py, |s| s.update_run_info(run_id, status, end_time, run_name))
+    }
+
+    fn delete_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_run(run_id))
+    }
+
+    fn restore_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
+        self.call(py, |s| s.restore_run(run_id))
+    }
+
+    fn get_metric_history(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        key: &str,
+    ) -> PyResult<Vec<MetricTuple>> {
+        let points = self.call(py, |s| s.get_metric_history(run_id, key))?;
+        Ok(points.into_iter().map(convert::metric).collect())
+    }
+}

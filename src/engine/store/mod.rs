@@ -122,6 +122,11 @@ impl Store {
         self.writer.wait(ticket, slice)
     }
 
+    /// Hands over a pending write failure, if any.
+    pub fn check(&self) -> Result<()> {
+        self.writer.check()
+    }
+
     /// Blocks until everything queued so far is committed, then reports any failure.
     pub fn flush(&self) -> Result<()> {
         self.writer.flush()

@@ -1,0 +1,14 @@
+//! The one place where engine errors become Python exceptions: `MlflowException` (defined in
+//! `mlrs.exceptions`, where users catch it) with MLflow's error code.
+
+use pyo3::PyErr;
+
+use crate::engine::Error;
+
+pyo3::import_exception!(mlrs.exceptions, MlflowException);
+
+impl From<Error> for PyErr {
+    fn from(error: Error) -> Self {
+        MlflowException::new_err((error.to_string(), error.code().as_str()))
+    }
+}
