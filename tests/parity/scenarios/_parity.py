@@ -101,6 +101,8 @@ def describe(value: Any) -> Any:
                 for name in ("metrics", "params", "tags")
             },
         }
+    if kind == "RunData":
+        return {"__type__": kind, **_fields(value, ("metrics", "params", "tags"))}
     if kind == "RunInfo":
         return {"__type__": kind, **_fields(value, RUN_INFO_FIELDS)}
     if kind == "Experiment":
