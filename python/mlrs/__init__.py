@@ -1,1 +1,83 @@
-"""mlrs: MLflow's tracking API on a Rust engine (being assembled)."""
+"""mlrs: MLflow's experiment-tracking API on a Rust engine.
+
+Use it as a drop-in: ``import mlrs as mlflow``. Runs, params, metrics and tags go to MLflow's own
+SQLite schema (``sqlite:///mlflow.db`` by default), so ``mlflow ui`` shows them; logging calls
+queue their writes for a background thread that commits them in batches.
+"""
+
+from mlrs import entities, exceptions
+from mlrs._fluent import (
+    ActiveRun,
+    active_run,
+    create_experiment,
+    delete_experiment,
+    delete_experiment_tag,
+    delete_run,
+    delete_tag,
+    end_run,
+    flush,
+    flush_async_logging,
+    get_experiment,
+    get_experiment_by_name,
+    get_parent_run,
+    get_run,
+    last_active_run,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    restore_experiment,
+    restore_run,
+    search_experiments,
+    set_experiment,
+    set_experiment_tag,
+    set_experiment_tags,
+    set_tag,
+    set_tags,
+    start_run,
+)
+from mlrs._run_operations import RunOperations
+from mlrs._runtime import get_tracking_uri, is_tracking_uri_set, set_tracking_uri
+from mlrs.exceptions import MlflowException
+from mlrs.tracking import MlflowClient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActiveRun",
+    "MlflowClient",
+    "MlflowException",
+    "RunOperations",
+    "active_run",
+    "create_experiment",
+    "delete_experiment",
+    "delete_experiment_tag",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "entities",
+    "exceptions",
+    "flush",
+    "flush_async_logging",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_parent_run",
+    "get_run",
+    "get_tracking_uri",
+    "is_tracking_uri_set",
+    "last_active_run",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "restore_experiment",
+    "restore_run",
+    "search_experiments",
+    "set_experiment",
+    "set_experiment_tag",
+    "set_experiment_tags",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+]

@@ -1,0 +1,56 @@
+"""Rows from the engine (plain tuples) into mlflow-shaped entities."""
+
+from __future__ import annotations
+
+from mlrs.entities.experiment import Experiment
+from mlrs.entities.metric import Metric
+from mlrs.entities.run import Run
+from mlrs.entities.run_data import RunData
+from mlrs.entities.run_info import RunInfo
+from mlrs.entities.run_inputs import RunInputs
+from mlrs.entities.run_outputs import RunOutputs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+RUN_NAME_TAG = "mlflow.runName"
+
+
+def experiment(row: tuple[Any, ...]) -> Experiment:
+    experiment_id, name, location, stage, created, updated, tags, workspace = row
+    return Experiment(
+        experiment_id,
+        name,
+        location,
+        stage,
+        tags=dict(tags),
+        creation_time=created,
+        last_update_time=updated,
+        workspace=workspace,
+    )
+
+
+def run(row: tuple[Any, ...]) -> Run:
+    info, metrics, params, tags = row
+    run_id, run_name, experiment_id, user_id, status, start, end, stage, artifact_uri = info
+    tag_dict = dict(tags)
+    # Runs written by old MLflow versions keep the name only in the tag.
+    run_name = run_name or tag_dict.get(RUN_NAME_TAG)
+    run_info = RunInfo(
+        run_id=run_id,
+        experiment_id=experiment_id,
+        user_id=user_id,
+        status=status,
+        start_time=start,
+        end_time=end,
+        lifecycle_stage=stage,
+        artifact_uri=artifact_uri,
+        run_name=run_name,
+    )
+    data = RunData._from_dicts(Metric._from_rows(metrics), dict(params), tag_dict)
+    return Run(run_info, data, RunInputs(), RunOutputs())
+
+
+def metrics(rows: list[tuple[str, float, int, int]]) -> list[Metric]:
+    return Metric._from_rows(rows)

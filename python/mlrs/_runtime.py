@@ -1,0 +1,194 @@
+"""Process-wide state: the tracking URI, one engine store per database file, and the hooks
+that keep data safe at exit, on fork and on SIGTERM."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import threading
+
+from mlrs import _core
+from mlrs.exceptions import MlflowException
+from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+_TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+_DEFAULT_DB = "mlflow.db"
+
+_FILE_STORE_MESSAGE = (
+    "The filesystem tracking backend (e.g., './mlruns') is in maintenance mode and will not "
+    "receive further updates. Please migrate to a database backend (e.g., "
+    "'sqlite:///mlflow.db') to access the latest MLflow features. The `mlflow "
+    "migrate-filestore` tool migrates your existing data losslessly. See "
+    "https://mlflow.org/docs/latest/self-hosting/migrate-from-file-store for migration "
+    "guidance. If the filesystem backend is required for your workflow, set "
+    "`MLFLOW_ALLOW_FILE_STORE=true` to opt out of this exception."
+)
+
+_tracking_uri: str | None = None
+_stores: dict[str, _core.Store] = {}
+_stores_lock = threading.Lock()
+# Stores inherited through fork: their writer thread did not survive, and their locks may be
+# held by it, so the child never touches them; they are kept alive only so nothing drops them.
+_abandoned: list[_core.Store] = []
+# Called before the stores close at exit (the fluent layer ends active runs there).
+_exit_callbacks: list[Callable[[], None]] = []
+# Called on SIGTERM before the stores flush (the fluent layer ends active runs as KILLED).
+_sigterm_callbacks: list[Callable[[], None]] = []
+# Called in a forked child (the fluent layer forgets the parent's run stack).
+_fork_callbacks: list[Callable[[], None]] = []
+
+
+def set_tracking_uri(uri: str | Path | None) -> None:
+    """Sets the tracking URI for this process and exports it to subprocesses."""
+    global _tracking_uri
+    if uri is None:
+        _tracking_uri = None
+        os.environ.pop(_TRACKING_URI_ENV, None)
+        return
+    if not isinstance(uri, str):
+        uri = uri.absolute().as_uri()  # a pathlib.Path, as MLflow treats it
+    _tracking_uri = uri
+    os.environ[_TRACKING_URI_ENV] = uri
+
+
+def _default_tracking_uri() -> str:
+    return "sqlite:///" + os.path.join(os.path.abspath(os.getcwd()), _DEFAULT_DB)
+
+
+def get_tracking_uri() -> str:
+    """`set_tracking_uri`, else `MLFLOW_TRACKING_URI`, else `sqlite:///<cwd>/mlflow.db`."""
+    if _tracking_uri is not None:
+        return _tracking_uri
+    return os.environ.get(_TRACKING_URI_ENV) or _default_tracking_uri()
+
+
+def is_tracking_uri_set() -> bool:
+    return _tracking_uri is not None or bool(os.environ.get(_TRACKING_URI_ENV))
+
+
+def _database_path(uri: str) -> str:
+    """The SQLite file a tracking URI names; other URIs get a clear refusal."""
+    if uri.startswith("sqlite://"):
+        rest = uri[len("sqlite://") :].split("?", 1)[0]
+        if rest in ("", "/", "/:memory:"):
+            raise MlflowException(
+                "mlrs needs a database file; in-memory SQLite URIs are not supported "
+                f"(got {uri!r}).",
+                INVALID_PARAMETER_VALUE,
+            )
+        return rest[1:] if rest.startswith("/") else rest
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme in ("", "file") or len(scheme) == 1:  # a plain path, or a Windows drive letter
+        if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+            raise MlflowException(_FILE_STORE_MESSAGE, INVALID_PARAMETER_VALUE)
+    raise MlflowException(
+        f"mlrs supports only SQLite tracking URIs (sqlite:///path/to/mlflow.db) for now; got "
+        f"{uri!r}.",
+        INVALID_PARAMETER_VALUE,
+    )
+
+
+def _queue_capacity() -> int:
+    return int(os.environ.get("MLRS_QUEUE_CAPACITY", "32768"))
+
+
+def get_store(uri: str | None = None) -> _core.Store:
+    """The engine store of a tracking URI (the current one by default), opened once per file."""
+    path = os.path.abspath(_database_path(uri if uri is not None else get_tracking_uri()))
+    store = _stores.get(path)
+    if store is not None:
+        return store
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None:
+            artifact_root = os.path.abspath("mlruns")
+            store = _core.Store(path, artifact_root, queue_capacity=_queue_capacity())
+            _stores[path] = store
+            _install_hooks()
+    return store
+
+
+def flush_all() -> None:
+    """Waits until everything every store has queued is committed."""
+    for store in list(_stores.values()):
+        store.flush()
+
+
+def _close_all() -> None:
+    for callback in _exit_callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: S110 - exit must go on to close the stores
+            pass
+    for store in list(_stores.values()):
+        try:
+            store.close()
+        except Exception:  # noqa: S110 - a failed commit was already reported where possible
+            pass
+
+
+def _before_fork() -> None:
+    # The child inherits the parent's memory, including queued ops it must never write twice:
+    # drain them first, so the child starts from a committed database.
+    try:
+        flush_all()
+    except Exception:  # noqa: S110 - the parent reports the failure on its next call
+        pass
+
+
+def _after_fork_in_child() -> None:
+    _abandoned.extend(_stores.values())
+    _stores.clear()
+    for callback in _fork_callbacks:
+        callback()
+
+
+_hooks_installed = False
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_close_all)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    _install_sigterm_handler()
+
+
+def _install_sigterm_handler() -> None:
+    """On SIGTERM, end active runs as KILLED and commit everything queued, then let the signal
+    do what it would have done: the default (terminate) or the handler the user installed.
+
+    Only the main thread can install handlers; a handler that is not Python's (SIG_IGN, or one
+    set from C) is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN or previous is None:
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        for callback in _sigterm_callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: S110 - the data must still be flushed below
+                pass
+        try:
+            flush_all()
+        except Exception:  # noqa: S110 - terminating anyway; nothing left to report to
+            pass
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)

@@ -1,0 +1,386 @@
+"""`MlflowClient`: the explicit-id API over one tracking store."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from itertools import zip_longest
+
+from mlrs import _convert, _runtime
+from mlrs import _validation as check
+from mlrs._run_operations import RunOperations
+from mlrs.entities.run_status import RunStatus
+from mlrs.entities.view_type import ViewType
+from mlrs.exceptions import MlflowException
+from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlrs.store.entities.paged_list import PagedList
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from mlrs._core import Store
+    from mlrs.entities.experiment import Experiment
+    from mlrs.entities.metric import Metric
+    from mlrs.entities.param import Param
+    from mlrs.entities.run import Run
+    from mlrs.entities.run_tag import RunTag
+
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_METRICS_PER_BATCH = 1000
+MAX_ENTITIES_PER_BATCH = 1000
+SEARCH_MAX_RESULTS_DEFAULT = 1000
+SEARCH_MAX_RESULTS_THRESHOLD = 50000
+PARENT_RUN_ID_TAG = "mlflow.parentRunId"
+USER_TAG = "mlflow.user"
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def create_page_token(offset: int) -> bytes:
+    return base64.b64encode(json.dumps({"offset": offset}).encode("utf-8"))
+
+
+def parse_page_token(token: str | bytes | None) -> int:
+    """The offset in an MLflow page token (base64 of `{"offset": N}`)."""
+    if not token:
+        return 0
+    try:
+        decoded = base64.b64decode(token)
+    except Exception as e:
+        raise MlflowException(
+            "Invalid page token, could not base64-decode", INVALID_PARAMETER_VALUE
+        ) from e
+    try:
+        parsed = json.loads(decoded)
+    except Exception as e:
+        raise MlflowException(
+            f"Invalid page token, decoded value={decoded!r}", INVALID_PARAMETER_VALUE
+        ) from e
+    offset = parsed.get("offset") if isinstance(parsed, dict) else None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise MlflowException(
+            f"Invalid page token, parsed value={parsed!r}", INVALID_PARAMETER_VALUE
+        )
+    return offset
+
+
+def validate_max_results(max_results: Any) -> int:
+    if not isinstance(max_results, int) or max_results <= 0:
+        raise MlflowException(
+            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a "
+            "positive integer",
+            INVALID_PARAMETER_VALUE,
+        )
+    if max_results > SEARCH_MAX_RESULTS_THRESHOLD:
+        raise MlflowException(
+            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be at "
+            f"most {SEARCH_MAX_RESULTS_THRESHOLD}",
+            INVALID_PARAMETER_VALUE,
+        )
+    return max_results
+
+
+def _resolve_artifact_location(location: str | None) -> str | None:
+    """Local paths become absolute, as MLflow's `resolve_uri_if_local` makes them."""
+    if not location:
+        return location
+    if location.startswith("runs:"):
+        raise MlflowException(
+            f"Artifact location cannot be a runs:/ URI. Given: '{location}'",
+            INVALID_PARAMETER_VALUE,
+        )
+    if "://" in location or location.startswith("file:"):
+        return location
+    return os.path.abspath(location)
+
+
+def _settle(store: Store, synchronous: bool | None) -> RunOperations | None:
+    """`synchronous=True` waits for the commit; `False` hands back a waitable; `None` (the
+    default) returns at once, the write queued for the background writer."""
+    if synchronous is None:
+        return None
+    if synchronous:
+        store.flush()
+        return None
+    return RunOperations([store])
+
+
+class MlflowClient:
+    """Client of an MLflow tracking store, addressed by explicit experiment and run ids."""
+
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        registry_uri: str | None = None,
+        workspace_store_uri: str | None = None,
+    ) -> None:
+        self._tracking_uri = tracking_uri or _runtime.get_tracking_uri()
+        self._registry_uri = registry_uri or self._tracking_uri
+        self._store_cache: Store | None = None
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._tracking_uri
+
+    @property
+    def _store(self) -> Store:
+        # Opened on first use, as MLflow opens its store lazily.
+        store = self._store_cache
+        if store is None:
+            store = self._store_cache = _runtime.get_store(self._tracking_uri)
+        return store
+
+    # ---- experiments -----------------------------------------------------------------------
+
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: dict[str, Any] | None = None,
+    ) -> str:
+        """Creates an experiment and returns its id (a string)."""
+        location = _resolve_artifact_location(artifact_location)
+        name = check.experiment_name(name)
+        tag_pairs = [(check.tag_key(k), str(v)) for k, v in (tags or {}).items()]
+        return self._store.create_experiment(name, location, tag_pairs)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return _convert.experiment(self._store.get_experiment(_experiment_id_text(experiment_id)))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        row = self._store.get_experiment_by_name(name)
+        return None if row is None else _convert.experiment(row)
+
+    def search_experiments(
+        self,
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int | None = SEARCH_MAX_RESULTS_DEFAULT,
+        filter_string: str | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | bytes | None = None,
+    ) -> PagedList[Experiment]:
+        """One page of experiments; `.token` fetches the next page, None on the last."""
+        max_results = validate_max_results(
+            SEARCH_MAX_RESULTS_DEFAULT if max_results is None else max_results
+        )
+        offset = parse_page_token(page_token)
+        if not isinstance(view_type, int):
+            return PagedList([], None)
+        rows = self._store.search_experiments(
+            view_type, filter_string or "", list(order_by or []), max_results, offset
+        )
+        token = create_page_token(offset + max_results) if len(rows) > max_results else None
+        return PagedList([_convert.experiment(r) for r in rows[:max_results]], token)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._store.delete_experiment(_experiment_id_text(experiment_id))
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self._store.restore_experiment(_experiment_id_text(experiment_id))
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        self._store.rename_experiment(
+            _experiment_id_text(experiment_id), check.experiment_name(new_name)
+        )
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        self._store.set_experiment_tag(
+            _experiment_id_text(experiment_id), check.tag_key(key), str(value)
+        )
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        self._store.delete_experiment_tag(_experiment_id_text(experiment_id), check.tag_key(key))
+
+    # ---- runs ------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: str,
+        start_time: int | None = None,
+        tags: dict[str, Any] | None = None,
+        run_name: str | None = None,
+    ) -> Run:
+        """Creates a run without making it active (no context tags, as in MLflow)."""
+        tags = tags or {}
+        user_id = tags.get(USER_TAG, "unknown")
+        tag_pairs = [
+            (check.tag_key(k), check.tag_value(str(v))) for k, v in tags.items()
+        ]
+        row = self._store.create_run(
+            _experiment_id_text(experiment_id),
+            str(user_id),
+            start_time or _now_ms(),
+            run_name,
+            tag_pairs,
+        )
+        return _convert.run(row)
+
+    def get_run(self, run_id: str) -> Run:
+        return _convert.run(self._store.get_run(run_id))
+
+    def get_parent_run(self, run_id: str) -> Run | None:
+        parent_id = self.get_run(run_id).data.tags.get(PARENT_RUN_ID_TAG)
+        return None if parent_id is None else self.get_run(parent_id)
+
+    def set_terminated(
+        self, run_id: str, status: str | None = None, end_time: int | None = None
+    ) -> None:
+        """Ends a run: FINISHED and now by default."""
+        status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
+        self._store.update_run_info(run_id, status, end_time or _now_ms(), None)
+
+    def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
+        if status is None and name is None:
+            return
+        if status is not None:
+            status = RunStatus.to_string(RunStatus.from_string(status))
+        self._store.update_run_info(run_id, status, None, name)
+
+    def delete_run(self, run_id: str) -> None:
+        self._store.delete_run(run_id)
+
+    def restore_run(self, run_id: str) -> None:
+        self._store.restore_run(run_id)
+
+    # ---- logging ---------------------------------------------------------------------------
+
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: float,
+        timestamp: int | None = None,
+        step: int | None = None,
+        synchronous: bool | None = None,
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
+        model_id: str | None = None,
+    ) -> RunOperations | None:
+        store = self._store
+        log_metric_to(store, run_id, key, value, step, timestamp)
+        return _settle(store, synchronous)
+
+    def log_param(
+        self, run_id: str, key: str, value: Any, synchronous: bool | None = None
+    ) -> Any:
+        """Logs a param (stringified) and returns the value given, as MLflow does."""
+        store = self._store
+        log_param_to(store, run_id, key, value)
+        operations = _settle(store, synchronous)
+        return value if operations is None else operations
+
+    def set_tag(
+        self, run_id: str, key: str, value: Any, synchronous: bool | None = None
+    ) -> RunOperations | None:
+        store = self._store
+        store.set_tag(run_id, check.tag_key(key), check.tag_value(str(value)))
+        return _settle(store, synchronous)
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        self._store.delete_tag(run_id, check.tag_key(key))
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+        synchronous: bool | None = None,
+    ) -> RunOperations | None:
+        """Logs metrics, params and tags, split into store batches as MLflow splits them
+        (at most 100 params, 100 tags and 1000 entities each)."""
+        if not metrics and not params and not tags:
+            return None
+        store = self._store
+        log_batch_to(store, run_id, metrics, params, tags)
+        return _settle(store, synchronous)
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        """Every point of a metric, ordered by timestamp, step and value."""
+        return _convert.metrics(self._store.get_metric_history(run_id, key))
+
+
+def _experiment_id_text(experiment_id: Any) -> str:
+    if experiment_id is None:
+        return ""
+    return str(experiment_id)
+
+
+def log_metric_to(
+    store: Store, run_id: str, key: Any, value: Any, step: Any, timestamp: Any
+) -> None:
+    """One metric point with MLflow's conversions and checks; the fluent hot path inlines the
+    common case of this."""
+    key = check.metric_key(key)
+    if value.__class__ is not float:
+        value = check.metric_value(
+            value, timestamp if timestamp is not None else _now_ms()
+        )
+    step = 0 if step is None else step
+    if step.__class__ is not int or timestamp is not None:
+        step = check.metric_step(step, key, value)
+        if timestamp is not None:
+            timestamp = check.metric_timestamp(timestamp, key, value)
+    try:
+        store.log_metric(run_id, key, value, timestamp, step)
+    except OverflowError:
+        check.metric_step(step, key, value)
+        raise
+
+
+def log_param_to(store: Store, run_id: str, key: Any, value: Any) -> None:
+    try:
+        store.log_param(run_id, check.param_key(key), check.param_value(str(value)))
+    except MlflowException as e:
+        if e.error_code == "INVALID_PARAMETER_VALUE":
+            raise MlflowException(
+                e.message + check.PARAM_VALIDATION_MSG, INVALID_PARAMETER_VALUE
+            ) from None
+        raise
+
+
+def log_batch_to(
+    store: Store,
+    run_id: str,
+    metrics: Sequence[Metric],
+    params: Sequence[Param],
+    tags: Sequence[RunTag],
+) -> None:
+    metric_rows = []
+    for i, metric in enumerate(metrics):
+        prefix = f"metrics[{i}]"
+        key = check.metric_key(metric.key, prefix)
+        value = check.metric_value(metric.value, metric.timestamp, prefix)
+        timestamp = check.metric_timestamp(metric.timestamp, key, value, prefix)
+        step = check.metric_step(metric.step, key, value, prefix)
+        metric_rows.append((key, value, timestamp, step))
+    param_rows = [
+        (check.param_key(p.key, f"params[{i}]"), check.param_value(str(p.value)))
+        for i, p in enumerate(params)
+    ]
+    tag_rows = [
+        (check.tag_key(t.key, f"tags[{i}]"), check.tag_value(str(t.value), f"tags[{i}]"))
+        for i, t in enumerate(tags)
+    ]
+    param_batches = _chunks(param_rows, MAX_PARAMS_TAGS_PER_BATCH)
+    tag_batches = _chunks(tag_rows, MAX_PARAMS_TAGS_PER_BATCH)
+    for param_batch, tag_batch in zip_longest(param_batches, tag_batches, fillvalue=[]):
+        size = max(
+            min(MAX_ENTITIES_PER_BATCH - len(param_batch) - len(tag_batch), MAX_METRICS_PER_BATCH),
+            0,
+        )
+        metric_batch, metric_rows = metric_rows[:size], metric_rows[size:]
+        store.log_batch(run_id, metric_batch, list(param_batch), list(tag_batch))
+    for metric_batch in _chunks(metric_rows, MAX_METRICS_PER_BATCH):
+        store.log_batch(run_id, list(metric_batch), [], [])
