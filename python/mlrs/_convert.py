@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlrs.entities.experiment import Experiment
+from mlrs.entities.experiment_tag import ExperimentTag
 from mlrs.entities.metric import Metric
 from mlrs.entities.run import Run
 from mlrs.entities.run_data import RunData
@@ -24,7 +25,7 @@ def experiment(row: tuple[Any, ...]) -> Experiment:
         name,
         location,
         stage,
-        tags=dict(tags),
+        tags=[ExperimentTag(key, value) for key, value in tags],
         creation_time=created,
         last_update_time=updated,
         workspace=workspace,

@@ -1,0 +1,62 @@
+# mlrs developer tasks. `make demo` and `make test` set up everything from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+MLFLOW_VERSION := 3.18.0
+# mlflow 3.18.0's pins (mlflow-skinny/mlflow-tracing 3.18.0) are missing from the registry; the
+# full 3.18.0 wheel contains them, so dependencies come from 3.17.2 and 3.18.0 goes in on top.
+MLFLOW_DEPS_VERSION := 3.17.2
+
+.PHONY: help
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.base: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.mlflow: $(VENV)/.base
+	$(PIP) install mlflow==$(MLFLOW_DEPS_VERSION)
+	$(PIP) uninstall -y mlflow mlflow-skinny mlflow-tracing
+	$(PIP) install --no-deps mlflow==$(MLFLOW_VERSION)
+	$(PY) -c "import mlflow; assert mlflow.__version__ == '$(MLFLOW_VERSION)', mlflow.__version__"
+	touch $@
+
+.PHONY: build-dev
+build-dev: $(VENV)/.base ## build mlrs into the venv (debug Rust, optimised dependencies)
+	$(VENV)/bin/maturin develop -q
+
+.PHONY: build-release
+build-release: $(VENV)/.base ## build mlrs into the venv with the release profile
+	$(VENV)/bin/maturin develop -q --release
+
+.PHONY: demo
+demo: build-release ## train a small model, log it to ./mlflow.db and show what was logged
+	$(PY) examples/demo.py
+
+.PHONY: test
+test: $(VENV)/.mlflow build-dev test-rust test-python ## everything: Rust unit tests, pytest (incl. parity)
+
+.PHONY: test-rust
+test-rust: ## cargo tests of the engine
+	cargo test -q
+
+.PHONY: test-python
+test-python: ## pytest, parity tests against mlflow included
+	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider
+
+.PHONY: lint
+lint: ## rustfmt, clippy, ruff
+	cargo fmt --check
+	cargo clippy --all-targets -q -- -D warnings
+	$(VENV)/bin/ruff check python tests || true
+
+.PHONY: clean
+clean: ## remove build outputs and the venv
+	rm -rf target $(VENV) python/mlrs/*.so

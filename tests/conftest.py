@@ -1,0 +1,32 @@
+"""Each test gets its own working directory, tracking database and clean mlrs state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import mlrs
+from mlrs import _fluent, _runtime
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A working directory under tmp_path and a tracking URI to a new file in it."""
+    for name in list(os.environ):
+        if name.startswith("MLFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "mlflow.db"
+    mlrs.set_tracking_uri(f"sqlite:///{db}")
+    yield db
+    _fluent._end_runs("FINISHED")
+    _fluent._active_experiment_id = None
+    _fluent._local.last = None
+    mlrs.set_tracking_uri(None)
+    for store in list(_runtime._stores.values()):
+        store.close()
+    _runtime._stores.clear()
