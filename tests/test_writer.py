@@ -1,0 +1,220 @@
+"""The write path: queued writes are committed in order and never lost, under threads,
+processes, fork, signals, a full queue and a failing disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import mlrs
+from mlrs import _core
+from mlrs.exceptions import MlflowException
+
+
+def _run_script(code: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    full_env.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _count(db: Path, sql: str, *args: object) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql, args).fetchone()[0])
+
+
+def test_threads_logging_into_one_run_lose_nothing(fresh_store: Path) -> None:
+    with mlrs.start_run() as run:
+        run_id = run.info.run_id
+
+        def worker(n: int) -> None:
+            client = mlrs.MlflowClient()
+            for step in range(2000):
+                client.log_metric(run_id, f"t{n}", float(step), step=step)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert _count(fresh_store, "SELECT count(*) FROM metrics WHERE run_uuid = ?", run_id) == 8000
+    assert mlrs.get_run(run_id).data.metrics == {f"t{n}": 1999.0 for n in range(4)}
+
+
+def test_a_tiny_queue_blocks_callers_instead_of_dropping(tmp_path: Path) -> None:
+    store = _core.Store(str(tmp_path / "tiny.db"), str(tmp_path / "mlruns"), queue_capacity=2)
+    run_id = store.create_run("0", "me", 0, None, [])[0][0]
+    for step in range(5000):
+        store.log_metric(run_id, "m", 1.0, 1, step)
+    store.flush()
+    assert len(store.get_metric_history(run_id, "m")) == 5000
+    store.close()
+
+
+def test_reads_see_everything_queued_before_them() -> None:
+    with mlrs.start_run() as run:
+        for step in range(10_000):
+            mlrs.log_metric("m", float(step), step=step)
+        history = mlrs.MlflowClient().get_metric_history(run.info.run_id, "m")
+        assert len(history) == 10_000
+
+
+def test_processes_creating_one_fresh_file_together_all_succeed(tmp_path: Path) -> None:
+    script = """
+        import mlrs
+        mlrs.set_experiment("shared")
+        with mlrs.start_run() as run:
+            mlrs.log_params({"worker": run.info.run_id})
+            for step in range(2000):
+                mlrs.log_metric("loss", 1.0 / (step + 1), step=step)
+    """
+    procs = [_run_script(script, tmp_path) for _ in range(6)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 6
+    assert _count(db, "SELECT count(*) FROM metrics") == 6 * 2000
+    assert _count(db, "SELECT count(*) FROM experiments WHERE name = 'shared'") == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_exit_commits_the_queue_and_ends_the_run(tmp_path: Path) -> None:
+    script = """
+        import mlrs
+        mlrs.start_run(run_name="left-open")
+        for step in range(50_000):
+            mlrs.log_metric("m", 0.5, step=step)
+        raise SystemExit(0)
+    """
+    p = _run_script(script, tmp_path)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics") == 50_000
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 1
+
+
+def test_sigterm_ends_the_run_killed_with_everything_committed(tmp_path: Path) -> None:
+    script = """
+        import sys, time
+        import mlrs
+        mlrs.start_run()
+        for step in range(200_000):
+            mlrs.log_metric("m", 0.5, step=step)
+        print("logged", flush=True)
+        time.sleep(60)
+    """
+    p = _run_script(script, tmp_path)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "logged"
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=120)
+    assert p.returncode == -signal.SIGTERM
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics") == 200_000
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'KILLED'") == 1
+
+
+def test_a_users_sigterm_handler_still_runs(tmp_path: Path) -> None:
+    script = """
+        import signal, sys, time
+        def mine(signum, frame):
+            print("user handler", flush=True)
+            sys.exit(3)
+        signal.signal(signal.SIGTERM, mine)
+        import mlrs
+        mlrs.start_run()
+        mlrs.log_metric("m", 1.0)
+        print("ready", flush=True)
+        time.sleep(60)
+    """
+    p = _run_script(script, tmp_path)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 3, err
+    assert "user handler" in out
+    assert _count(tmp_path / "mlflow.db", "SELECT count(*) FROM runs WHERE status='KILLED'") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_child_gets_its_own_writer_and_no_active_run(tmp_path: Path) -> None:
+    script = """
+        import os
+        import mlrs
+        with mlrs.start_run() as run:
+            for step in range(1000):
+                mlrs.log_metric("parent", 1.0, step=step)
+            pid = os.fork()
+            if pid == 0:
+                assert mlrs.active_run() is None
+                client = mlrs.MlflowClient()
+                for step in range(1000):
+                    client.log_metric(run.info.run_id, "child", 2.0, step=step)
+                client.get_run(run.info.run_id)
+                os._exit(0 if mlrs.get_run(run.info.run_id).data.metrics["child"] == 2.0 else 1)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            mlrs.log_metric("parent", 1.0, step=1000)
+    """
+    p = _run_script(script, tmp_path)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'parent'") == 1001
+    assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 1000
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_a_read_only_database_surfaces_as_mlflow_exception(fresh_store: Path) -> None:
+    with mlrs.start_run():
+        mlrs.log_metric("m", 1.0)
+        mlrs.flush()
+        os.chmod(fresh_store, 0o444)
+        mlrs.log_metric("m", 2.0, step=1)
+        with pytest.raises(MlflowException):
+            mlrs.flush()
+        os.chmod(fresh_store, 0o644)
+
+
+def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: Path) -> None:
+    db = tmp_path / "fail.db"
+    store = _core.Store(str(db), str(tmp_path / "mlruns"))
+    run_id = store.create_run("0", "me", 0, None, [])[0][0]
+    store.flush()
+    # Another connection makes the metrics table refuse every insert.
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    store.log_metric(run_id, "m", 1.0, 1, 0)
+    started = time.monotonic()
+    with pytest.raises(MlflowException, match="disk says no") as e:
+        store.flush()
+    assert e.value.error_code == "INTERNAL_ERROR"
+    assert time.monotonic() - started < 60
+    store.flush()  # reported once; the writer carries on
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER refuse")
+    store.log_metric(run_id, "m", 2.0, 2, 0)
+    store.flush()
+    assert [m[1] for m in store.get_metric_history(run_id, "m")] == [2.0]
+    store.close()
