@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import difflib
-import importlib.util
 import json
 import math
 import os
@@ -21,8 +19,6 @@ PYTHON = sys.executable
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 MARKER = "@@parity "
 SCRIPT_TIMEOUT_S = 240
-
-# Loaded lazily from mlflow's source (without importing mlflow, which takes seconds).
 
 
 def clean_env(workdir: Path, impl: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -136,7 +132,7 @@ def _random_name(match: re.Match[str]) -> str:
     mlflow draws the words from its own vocabulary; mlrs has a vocabulary of its own (its code
     is written independently), so only the shape is compared.
     """
-    predicate, noun, number = match.groups()
+    predicate, _noun, number = match.groups()
     valid = int(number) <= 1000 and len(match.group(0)) <= 20 and len(predicate) > 1
     return "<name>" if valid else match.group(0)
 
