@@ -1,6 +1,7 @@
 """Creating and reading experiments: set_experiment, create_experiment, get_experiment(_by_name)."""
 
 import os
+import threading
 
 from _parity import call, captured_logs, mlflow, record, until
 
@@ -91,6 +92,19 @@ call(
     lambda: sorted(e.name[:20] for e in mlflow.search_experiments(view_type=3)),
 )
 call("return type of create", lambda: type(mlflow.create_experiment("typed")).__name__)
+
+# set_experiment is safe under threads: both get the experiment, created once.
+results = []
+threads = [
+    threading.Thread(target=lambda: results.append(mlflow.set_experiment("raced").experiment_id))
+    for _ in range(2)
+]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+record("threads got one experiment", len(set(results)) == 1 and len(results) == 2)
+record("raced exists once", [e.name for e in mlflow.search_experiments()].count("raced"))
 
 client = mlflow.MlflowClient()
 via_client = call(

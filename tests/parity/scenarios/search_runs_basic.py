@@ -56,3 +56,8 @@ call(
     "empty filter string",
     lambda: len(mlflow.search_runs([exp], filter_string="", output_format="list")),
 )
+
+# Only running runs: end_time is all None.
+running = mlflow.create_experiment("running-only")
+client.create_run(running, start_time=5, run_name="still-running")
+call("frame of running runs", lambda: mlflow.search_runs([running]))
