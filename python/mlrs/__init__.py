@@ -29,6 +29,7 @@ from mlrs._fluent import (
     restore_experiment,
     restore_run,
     search_experiments,
+    search_runs,
     set_experiment,
     set_experiment_tag,
     set_experiment_tags,
@@ -37,7 +38,13 @@ from mlrs._fluent import (
     start_run,
 )
 from mlrs._run_operations import RunOperations
-from mlrs._runtime import get_tracking_uri, is_tracking_uri_set, set_tracking_uri
+from mlrs._runtime import (
+    get_registry_uri,
+    get_tracking_uri,
+    is_tracking_uri_set,
+    set_registry_uri,
+    set_tracking_uri,
+)
 from mlrs.exceptions import MlflowException
 from mlrs.tracking import MlflowClient
 
@@ -62,6 +69,7 @@ __all__ = [
     "get_experiment",
     "get_experiment_by_name",
     "get_parent_run",
+    "get_registry_uri",
     "get_run",
     "get_tracking_uri",
     "is_tracking_uri_set",
@@ -73,9 +81,11 @@ __all__ = [
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_runs",
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
+    "set_registry_uri",
     "set_tag",
     "set_tags",
     "set_tracking_uri",

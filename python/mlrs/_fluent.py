@@ -355,7 +355,7 @@ def end_run(status: str = "FINISHED") -> None:
     _set_top(stack)
     run_id = run.info.run_id
     _local.last = run_id
-    status = RunStatus.to_string(RunStatus.from_string(status))
+    status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
     run._store.update_run_info(run_id, status, _now_ms(), None)
 
 
@@ -380,6 +380,90 @@ def _active_or_new() -> tuple[Store, str]:
         start_run()
         top = _local.top
     return top  # type: ignore[no-any-return]
+
+
+def search_runs(
+    experiment_ids: list[str] | None = None,
+    filter_string: str = "",
+    run_view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int = 100000,
+    order_by: list[str] | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: list[str] | None = None,
+) -> Any:
+    """Runs of the given experiments (by default the current one), newest first, as a pandas
+    DataFrame or (`output_format="list"`) a list of `Run`s."""
+    if experiment_ids and experiment_names:
+        raise MlflowException(
+            "Only experiment_ids or experiment_names can be used, but not both",
+            INVALID_PARAMETER_VALUE,
+        )
+    client = MlflowClient()
+    if experiment_ids:
+        ids = [str(e) for e in experiment_ids]
+    elif experiment_names:
+        ids = []
+        for name in experiment_names:
+            found = client.get_experiment_by_name(name) if name is not None else None
+            if found is None:
+                _logger.warning("Cannot retrieve experiment by name %s", name)
+            else:
+                ids.append(found.experiment_id)
+    elif search_all_experiments:
+        ids = [e.experiment_id for e in search_experiments(view_type=ViewType.ACTIVE_ONLY)]
+    else:
+        ids = [_get_experiment_id()]
+    runs: list[Run] = []
+    token = None
+    while ids and len(runs) < max_results:
+        page = client.search_runs(
+            ids, filter_string, run_view_type, min(max_results - len(runs), 50000), order_by, token
+        )
+        runs.extend(page)
+        token = page.token
+        if not token:
+            break
+    if output_format == "list":
+        return runs
+    if output_format == "pandas":
+        return _runs_to_pandas(runs)
+    raise ValueError(
+        f"Unsupported output format: {output_format}. Supported string values are 'pandas' or "
+        "'list'"
+    )
+
+
+def _runs_to_pandas(runs: list[Run]) -> Any:
+    """MLflow's DataFrame: six info columns, then `metrics.*`, `params.*`, `tags.*`."""
+    import pandas as pd
+
+    def times(values: list[int | None]) -> list[Any]:
+        # Element by element, as MLflow converts them (so the column dtypes match too).
+        return [pd.to_datetime(v, unit="ms", utc=True) for v in values]
+
+    columns: dict[str, Any] = {
+        "run_id": [r.info.run_id for r in runs],
+        "experiment_id": [r.info.experiment_id for r in runs],
+        "status": [r.info.status for r in runs],
+        "artifact_uri": [r.info.artifact_uri for r in runs],
+        "start_time": times([r.info.start_time for r in runs]),
+        "end_time": times([r.info.end_time for r in runs]),
+    }
+    for prefix, missing, values_of in (
+        ("metrics", float("nan"), lambda r: r.data.metrics),
+        ("params", None, lambda r: r.data.params),
+        ("tags", None, lambda r: r.data.tags),
+    ):
+        keys: dict[str, None] = {}
+        for run in runs:
+            keys.update(dict.fromkeys(values_of(run)))
+        for key in keys:
+            columns[f"{prefix}.{key}"] = [values_of(r).get(key, missing) for r in runs]
+    frame = pd.DataFrame(columns)
+    if not runs:
+        frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in list(columns)[:6]})
+    return frame
 
 
 def get_run(run_id: str) -> Run:
@@ -470,7 +554,7 @@ def log_params(
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> RunOperations | None:
     store, run_id = _active_or_new()
-    store.set_tag(run_id, check.tag_key(key), check.tag_value(str(value)))
+    store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
     return _settle(store, synchronous)
 
 
@@ -482,7 +566,7 @@ def set_tags(tags: dict[str, Any], synchronous: bool | None = None) -> RunOperat
 
 def delete_tag(key: str) -> None:
     store, run_id = _active_or_new()
-    store.delete_tag(run_id, check.tag_key(key))
+    store.delete_tag(run_id, str(key))
 
 
 def _target(run_id: str | None) -> tuple[Store, str]:
@@ -515,6 +599,12 @@ def _forget_runs_after_fork() -> None:
     _local = threading.local()
 
 
-_runtime._exit_callbacks.append(lambda: _end_runs("FINISHED"))
+def _end_run_at_exit() -> None:
+    # As MLflow does: the innermost run of the main thread ends FINISHED; outer ones stay as
+    # they are (their data is committed all the same).
+    end_run()
+
+
+_runtime._exit_callbacks.append(_end_run_at_exit)
 _runtime._sigterm_callbacks.append(lambda: _end_runs("KILLED"))
 _runtime._fork_callbacks.append(_forget_runs_after_fork)

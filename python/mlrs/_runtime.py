@@ -57,6 +57,23 @@ def set_tracking_uri(uri: str | Path | None) -> None:
     os.environ[_TRACKING_URI_ENV] = uri
 
 
+_registry_uri: str | None = None
+
+
+def set_registry_uri(uri: str) -> None:
+    """Sets the model registry URI (mlrs keeps the registry in the tracking database)."""
+    global _registry_uri
+    _registry_uri = uri
+    os.environ["MLFLOW_REGISTRY_URI"] = uri
+
+
+def get_registry_uri() -> str:
+    """`set_registry_uri`, else `MLFLOW_REGISTRY_URI`, else the tracking URI."""
+    if _registry_uri is not None:
+        return _registry_uri
+    return os.environ.get("MLFLOW_REGISTRY_URI") or get_tracking_uri()
+
+
 def _default_tracking_uri() -> str:
     return "sqlite:///" + os.path.join(os.path.abspath(os.getcwd()), _DEFAULT_DB)
 

@@ -188,8 +188,19 @@ def tag_key(key: Any, prefix: str = "") -> str:
 def _string_key(key: Any) -> str:
     if isinstance(key, str):
         return key
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        raise TypeError("cannot use a string pattern on a bytes-like object")
     # What `re.fullmatch` raises for a non-string, which is what MLflow's users see.
     raise TypeError(f"expected string or bytes-like object, got '{type(key).__name__}'")
+
+
+def tag_key_in_store(key: Any, prefix: str = "") -> str:
+    """A run tag's name where MLflow checks it inside the store's session, which turns a
+    TypeError into an INTERNAL_ERROR MlflowException."""
+    try:
+        return tag_key(key, prefix)
+    except TypeError as e:
+        raise MlflowException(str(e), INTERNAL_ERROR) from e
 
 
 def truncate(entity: str, value: str, limit: int) -> str:

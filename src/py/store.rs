@@ -228,6 +228,23 @@ impl PyStore {
         Ok(convert::run(run))
     }
 
+    /// Up to `max_results + 1` runs of the experiments from `offset`, newest first.
+    fn search_runs(
+        &self,
+        py: Python<'_>,
+        experiment_ids: Vec<String>,
+        view_type: i64,
+        max_results: i64,
+        offset: i64,
+    ) -> PyResult<Vec<RunTuple>> {
+        let Some(view_type) = ViewType::from_int(view_type) else {
+            return Ok(Vec::new());
+        };
+        let runs =
+            self.call(py, |s| s.search_runs(&experiment_ids, view_type, max_results, offset))?;
+        Ok(runs.into_iter().map(convert::run).collect())
+    }
+
     fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<RunTuple> {
         Ok(convert::run(self.call(py, |s| s.get_run(run_id))?))
     }

@@ -39,7 +39,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     },
     "runs_system_tags": {
         "None value: tags": "mlrs stores 'None' for a None tag value in start_run; MLflow NULL",
-        "list tag value": "MLflow fails binding a list as BAD_REQUEST; mlrs stores str(list)",
     },
 }
 

@@ -13,7 +13,7 @@ from mlrs._run_operations import RunOperations
 from mlrs.entities.run_status import RunStatus
 from mlrs.entities.view_type import ViewType
 from mlrs.exceptions import MlflowException
-from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlrs.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
 
 TYPE_CHECKING = False
@@ -152,7 +152,7 @@ class MlflowClient:
         """Creates an experiment and returns its id (a string)."""
         location = _resolve_artifact_location(artifact_location)
         name = check.experiment_name(name)
-        tag_pairs = [(check.tag_key(k), str(v)) for k, v in (tags or {}).items()]
+        tag_pairs = [(check.tag_key(k), _text_value(v)) for k, v in (tags or {}).items()]
         return self._store.create_experiment(name, location, tag_pairs)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -214,9 +214,7 @@ class MlflowClient:
         """Creates a run without making it active (no context tags, as in MLflow)."""
         tags = tags or {}
         user_id = tags.get(USER_TAG, "unknown")
-        tag_pairs = [
-            (check.tag_key(k), check.tag_value(str(v))) for k, v in tags.items()
-        ]
+        tag_pairs = [(check.tag_key(k), check.tag_value(_run_tag_text(v))) for k, v in tags.items()]
         row = self._store.create_run(
             _experiment_id_text(experiment_id),
             str(user_id),
@@ -284,11 +282,12 @@ class MlflowClient:
         self, run_id: str, key: str, value: Any, synchronous: bool | None = None
     ) -> RunOperations | None:
         store = self._store
-        store.set_tag(run_id, check.tag_key(key), check.tag_value(str(value)))
+        store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
         return _settle(store, synchronous)
 
     def delete_tag(self, run_id: str, key: str) -> None:
-        self._store.delete_tag(run_id, check.tag_key(key))
+        # MLflow looks the key up as given, so any value simply finds no tag.
+        self._store.delete_tag(run_id, str(key))
 
     def log_batch(
         self,
@@ -306,9 +305,56 @@ class MlflowClient:
         log_batch_to(store, run_id, metrics, params, tags)
         return _settle(store, synchronous)
 
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+    def search_runs(
+        self,
+        experiment_ids: list[str] | str,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: list[str] | None = None,
+        page_token: str | bytes | None = None,
+    ) -> PagedList[Run]:
+        """One page of runs, newest first; `.token` fetches the next page, None on the last.
+
+        Filter strings and custom orderings are not implemented yet: they are refused with
+        INVALID_PARAMETER_VALUE rather than ignored.
+        """
+        if filter_string or order_by:
+            raise MlflowException(
+                "mlrs does not support filter_string or order_by in search_runs yet; search "
+                "without them and filter the returned runs.",
+                INVALID_PARAMETER_VALUE,
+            )
+        if isinstance(experiment_ids, (str, int)):
+            experiment_ids = [experiment_ids]
+        max_results = validate_max_results(max_results)
+        offset = parse_page_token(page_token)
+        rows = self._store.search_runs(
+            [str(e) for e in experiment_ids], run_view_type, max_results, offset
+        )
+        token = create_page_token(offset + max_results) if len(rows) > max_results else None
+        return PagedList([_convert.run(r) for r in rows[:max_results]], token)
+
+    def get_metric_history(self, run_id: str, key: str) -> PagedList[Metric]:
         """Every point of a metric, ordered by timestamp, step and value."""
-        return _convert.metrics(self._store.get_metric_history(run_id, key))
+        return PagedList(_convert.metrics(self._store.get_metric_history(run_id, key)), None)
+
+
+def _run_tag_text(value: Any) -> str:
+    """MLflow binds `create_run` tag values as given: containers fail as BAD_REQUEST."""
+    if isinstance(value, (list, dict, set, tuple)):
+        raise MlflowException(
+            f"Error binding parameter: type '{type(value).__name__}' is not supported",
+            BAD_REQUEST,
+        )
+    return str(value)
+
+
+def _text_value(value: Any) -> str:
+    """Experiment tag values are checked for length as given, so MLflow refuses non-strings."""
+    if not isinstance(value, str):
+        raise TypeError(f"object of type '{type(value).__name__}' has no len()")
+    return value
 
 
 def _experiment_id_text(experiment_id: Any) -> str:

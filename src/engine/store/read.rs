@@ -164,3 +164,27 @@ pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<
     let points = stmt.query_map([run_id, key], metric_from_row)?.collect::<Result<_, _>>()?;
     Ok(points)
 }
+
+/// Runs of the given experiments in MLflow's default order (newest first, then by id), one
+/// page at a time.
+pub fn runs_page(
+    conn: &Connection,
+    experiment_ids: &[i64],
+    lifecycle_sql: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Run>> {
+    if experiment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; experiment_ids.len()].join(", ");
+    let sql = format!(
+        "SELECT run_uuid FROM runs WHERE experiment_id IN ({marks}) AND {lifecycle_sql} \
+         ORDER BY start_time DESC, run_uuid ASC LIMIT {limit} OFFSET {offset}"
+    );
+    let ids: Vec<String> = conn
+        .prepare(&sql)?
+        .query_map(rusqlite::params_from_iter(experiment_ids), |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter().map(|id| run(conn, id)).collect()
+}
