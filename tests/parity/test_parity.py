@@ -90,7 +90,7 @@ def test_scenario(
     actual = run_scenario(
         SCENARIO_DIR / f"{scenario}.py", tmp_path / CANDIDATE, CANDIDATE, template
     )
-    known = KNOWN_DIFFERENCES.get(scenario, {})
+    known = KNOWN_DIFFERENCES.get(scenario, {}) if CANDIDATE == "mlrs" else {}
     for label in known:
         mine = [value for name, value in actual.records if name == label]
         theirs = [value for name, value in expected.records if name == label]
