@@ -1,6 +1,6 @@
 """MlflowClient run methods: create_run, get_run, set_terminated, update_run, paging."""
 
-from _parity import call, mlflow, record
+from _parity import call, mlflow, record, until
 
 client = mlflow.MlflowClient()
 exp = client.create_experiment("client-exp")
@@ -36,6 +36,10 @@ call("fluent get_run", lambda: mlflow.get_run(run_id))
 call("get_run unknown", lambda: client.get_run("0" * 32))
 call("get_run malformed", lambda: client.get_run("../bad"))
 call("get_run empty id", lambda: client.get_run(""))
+call("get_run id of 256 chars", lambda: client.get_run("a" * 256))
+call("get_run id of 257 chars", lambda: client.get_run("a" * 257), msg=until("supplied"))
+call("get_run id with a dash", lambda: client.get_run("a-b"))
+call("get_run id starting with _", lambda: client.get_run("_ab"))
 call("to_dictionary", lambda: client.get_run(run_id).to_dictionary())
 call("inputs", lambda: client.get_run(run_id).inputs.to_dictionary())
 call("outputs", lambda: client.get_run(run_id).outputs.to_dictionary())

@@ -28,6 +28,8 @@ run_in("nothing set -> 0")
 run_in("experiment_id argument as str", experiment_id=existing)
 run_in("experiment_id argument as int", experiment_id=int(existing))
 run_in("unknown experiment_id argument", experiment_id="999")
+run_in("float experiment_id argument", experiment_id=1.5)
+run_in("non-numeric experiment_id argument", experiment_id="abc")
 
 os.environ["MLFLOW_EXPERIMENT_ID"] = existing
 run_in("MLFLOW_EXPERIMENT_ID")

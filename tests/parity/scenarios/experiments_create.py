@@ -62,6 +62,7 @@ call(
     lambda: mlflow.create_experiment("plain"),
     msg=until("already exists."),
 )
+call("Default is taken", lambda: mlflow.create_experiment("Default"), msg=until("already exists."))
 call("names are case-sensitive", lambda: mlflow.create_experiment("PLAIN"))
 call("names keep spaces", lambda: mlflow.create_experiment("  spaced  "))
 call("get spaced", lambda: mlflow.get_experiment_by_name("  spaced  ").name)

@@ -60,6 +60,10 @@ call("step 2**63", lambda: mlflow.log_metric("steps", 5.0, step=2**63, timestamp
 call("step 2**63 - 1", lambda: mlflow.log_metric("bigstep", 6.0, step=2**63 - 1, timestamp=5))
 call("bigstep stored", lambda: history("bigstep"))
 call("steps stored", lambda: history("steps"))
+call(
+    "explicit None step and timestamp",
+    lambda: mlflow.log_metric("nones", 1.0, step=None, timestamp=None) or history("nones"),
+)
 call("timestamp 0", lambda: mlflow.log_metric("ts", 1.0, timestamp=0))
 call("negative timestamp", lambda: mlflow.log_metric("ts", 1.0, timestamp=-1))
 call("float timestamp", lambda: mlflow.log_metric("ts", 2.0, timestamp=7.9))

@@ -74,3 +74,20 @@ call("experiment", lambda: mlflow.get_experiment(run.info.experiment_id))
     env={"MLFLOW_TRACKING_URI": "sqlite:///from-env.db"},
 )
 record("from-env.db exists", os.path.exists("from-env.db"))
+
+# A legacy file store in ./mlruns makes it the default, and the file store refuses to work.
+os.makedirs("legacy/mlruns/0")
+with open("legacy/mlruns/0/meta.yaml", "w") as meta:
+    meta.write("experiment_id: '0'\nname: Default\nlifecycle_stage: active\n")
+run_child(
+    "child_legacy_mlruns",
+    """
+import os
+os.chdir("legacy")
+from _parity import call, mlflow, no_message
+call("get_tracking_uri", mlflow.get_tracking_uri)
+call("is_tracking_uri_set", mlflow.is_tracking_uri_set)
+call("store call", mlflow.search_experiments, msg=no_message)
+""",
+)
+record("legacy dir has no mlflow.db", os.path.exists("legacy/mlflow.db"))
