@@ -90,4 +90,4 @@ call("is_tracking_uri_set", mlflow.is_tracking_uri_set)
 call("store call", mlflow.search_experiments, msg=no_message)
 """,
 )
-record("legacy dir has no mlflow.db", os.path.exists("legacy/mlflow.db"))
+record("mlflow.db created in the legacy dir", os.path.exists("legacy/mlflow.db"))
