@@ -24,17 +24,38 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def schema(path: Path) -> set[tuple[str, str, str, str | None]]:
-    """``sqlite_master`` as a set of (type, name, tbl_name, sql with whitespace collapsed).
+    """``sqlite_master`` as a set of (type, name, tbl_name, canonical sql).
 
-    Whitespace inside the DDL text has no meaning to SQLite or to MLflow, so it is collapsed;
-    everything else must be equal.
+    The SQL text has its whitespace collapsed, and a table's constraints are sorted (columns
+    keep their order): mlflow's own ``runs`` DDL lists its CHECK constraints in an order that
+    changes with PYTHONHASHSEED (alembic's batch migrations iterate over a set).
     """
     with connect(path) as db:
         rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
-    return {
-        (kind, name, table, None if sql is None else re.sub(r"\s+", " ", sql).strip())
-        for kind, name, table, sql in rows
-    }
+    return {(kind, name, table, canonical_sql(sql)) for kind, name, table, sql in rows}
+
+
+TABLE_CONSTRAINT = re.compile(r"(CONSTRAINT|PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY)\b", re.I)
+
+
+def canonical_sql(sql: str | None) -> str | None:
+    if sql is None:
+        return None
+    sql = re.sub(r"\s+", " ", sql).strip()
+    head, paren, body = sql.partition("(")
+    if not head.upper().startswith("CREATE TABLE") or not body.endswith(")"):
+        return sql
+    items, depth, start = [], 0, 0
+    inner = body[:-1]
+    for index, char in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(inner[start:index].strip())
+            start = index + 1
+    items.append(inner[start:].strip())
+    columns = [item for item in items if not TABLE_CONSTRAINT.match(item)]
+    constraints = sorted(item for item in items if TABLE_CONSTRAINT.match(item))
+    return f"{head}{paren} {', '.join(columns + constraints)} )"
 
 
 def rows(path: Path, query: str) -> list[tuple]:
