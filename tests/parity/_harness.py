@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -22,7 +23,11 @@ SCRIPT_TIMEOUT_S = 240
 
 
 def clean_env(workdir: Path, impl: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a script: ours minus every MLFLOW_*/MLRS_* knob, HOME in workdir."""
+    """The environment of a script: ours minus every MLFLOW_*/MLRS_* knob, HOME in workdir.
+
+    A fixed PYTHONHASHSEED keeps set iteration orders (which leak into some of mlflow's
+    messages) the same from one run to the next.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -61,13 +66,12 @@ def install_template(template: Path, workdir: Path) -> None:
     target = workdir / "mlflow.db"
     shutil.copyfile(template, target)
     now_ms = int(time.time() * 1000)
-    with sqlite3.connect(target) as connection:
+    with contextlib.closing(sqlite3.connect(target)) as connection, connection:
         connection.execute(
             "UPDATE experiments SET artifact_location = ?, creation_time = ?, last_update_time = ?"
             " WHERE experiment_id = 0",
             (str(workdir / "mlruns" / "0"), now_ms, now_ms),
         )
-    connection.close()
 
 
 def directives(script: Path) -> set[str]:

@@ -3,7 +3,7 @@
 import os
 import time
 
-from _parity import call, mlflow, record
+from _parity import call, mlflow, record, run_child
 
 client = mlflow.MlflowClient()
 
@@ -94,3 +94,20 @@ call(
 )
 mlflow.end_run()
 record("active experiment", exp.experiment_id)
+
+# A program started with MLFLOW_RUN_ID exported logs into that run.
+mlflow.set_experiment(experiment_id="0")
+run_child(
+    "child_env_run_id",
+    """
+import os
+from _parity import call, mlflow, record
+with mlflow.start_run() as run:
+    mlflow.log_param("from", "child")
+record("resumed the exported run", run.info.run_name)
+record("MLFLOW_RUN_ID consumed", os.environ.get("MLFLOW_RUN_ID"))
+call("status", lambda: mlflow.get_run(run.info.run_id).info.status)
+""",
+    env={"MLFLOW_RUN_ID": run_id},
+)
+call("param logged by the child", lambda: mlflow.get_run(run_id).data.params.get("from"))
