@@ -43,8 +43,30 @@ call("params seen by another process", lambda: client.get_run({run_id!r}).data.p
 call("metric seen by another process", lambda: client.get_run({run_id!r}).data.metrics)
 call("status seen by another process", lambda: client.get_run({run_id!r}).info.status)
 client.log_param({run_id!r}, "from_child", "yes")
+client.log_metric({run_id!r}, "m", 7.0, step=200, timestamp=200)
+client.set_tag({run_id!r}, "mlflow.runName", "named-by-child")
 """,
     )
     call("the other process's write", lambda: mlflow.get_run(run_id).data.params.get("from_child"))
     call("conflict with the other process's param", lambda: mlflow.log_param("from_child", "no"))
+    call("latest after the other process's metric", lambda: mlflow.get_run(run_id).data.metrics)
+    mlflow.log_metric("m", 5.0, step=150, timestamp=150)
+    call("an older step does not replace it", lambda: mlflow.get_run(run_id).data.metrics)
+    call("renamed by the other process", lambda: mlflow.get_run(run_id).info.run_name)
 call("final", lambda: relative.get_run(run_id).data)
+
+# A run deleted by another process refuses further writes here.
+with mlflow.start_run() as second:
+    mlflow.log_param("before", 1)
+    time.sleep(0.5)
+    run_child(
+        "child_deleter",
+        f"""
+from _parity import call, mlflow
+call("delete from another process", lambda: mlflow.delete_run({second.info.run_id!r}))
+""",
+    )
+    call("log_param to a run deleted elsewhere", lambda: mlflow.log_param("after", 1))
+    call("log_metric to a run deleted elsewhere", lambda: mlflow.log_metric("after", 1.0))
+    call("lifecycle", lambda: mlflow.get_run(second.info.run_id).info.lifecycle_stage)
+    mlflow.restore_run(second.info.run_id)
