@@ -7,7 +7,7 @@ every other process reads a write as soon as the call returns.
 import os
 import time
 
-from _parity import call, mlflow, run_child
+from _parity import call, mlflow, run_child, until
 
 cwd = os.getcwd()
 fluent = mlflow.MlflowClient()
@@ -70,3 +70,23 @@ call("delete from another process", lambda: mlflow.delete_run({second.info.run_i
     call("log_metric to a run deleted elsewhere", lambda: mlflow.log_metric("after", 1.0))
     call("lifecycle", lambda: mlflow.get_run(second.info.run_id).info.lifecycle_stage)
     mlflow.restore_run(second.info.run_id)
+
+# Experiments changed by another process.
+doomed = mlflow.create_experiment("doomed")
+mlflow.set_experiment("doomed")
+run_child(
+    "child_experiments",
+    f"""
+from _parity import call, mlflow
+call("create elsewhere", lambda: mlflow.create_experiment("made-elsewhere"))
+call("delete elsewhere", lambda: mlflow.delete_experiment({doomed!r}))
+""",
+)
+call(
+    "create a name taken elsewhere",
+    lambda: mlflow.create_experiment("made-elsewhere"),
+    msg=until("already exists."),
+)
+call("set_experiment to it", lambda: mlflow.set_experiment("made-elsewhere").experiment_id)
+call("run in an experiment deleted elsewhere", lambda: mlflow.start_run(experiment_id=doomed))
+call("set_experiment to the deleted one", lambda: mlflow.set_experiment(experiment_id=doomed))
