@@ -7,6 +7,8 @@ def final(run_id: str, label: str) -> None:
     info = mlflow.get_run(run_id).info
     record(f"{label}: status", info.status)
     record(f"{label}: has end_time", [type(info.end_time).__name__, info.end_time is not None])
+    if info.end_time is not None:
+        record(f"{label}: ends after it starts", info.start_time <= info.end_time)
 
 
 with mlflow.start_run() as run:
