@@ -83,6 +83,8 @@ call("get_experiment unknown", lambda: mlflow.get_experiment("12345"))
 call("get_experiment non-numeric", lambda: mlflow.get_experiment("abc"))
 call("get_experiment int", lambda: mlflow.get_experiment(1))
 call("get_experiment_by_name unknown", lambda: mlflow.get_experiment_by_name("nope"))
+call("get_experiment_by_name None", lambda: mlflow.get_experiment_by_name(None))
+call("get_experiment None", lambda: mlflow.get_experiment(None))
 call(
     "get deleted by id",
     lambda: mlflow.get_experiment(mlflow.get_experiment_by_name("plain").experiment_id),

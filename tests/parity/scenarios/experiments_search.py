@@ -34,6 +34,8 @@ call(
     ),
 )
 call("max_results=2", lambda: names(max_results=2))
+call("max_results=None", lambda: names(max_results=None))
+call("view_type given as a string", lambda: names(view_type="ALL"))
 call("name = filter", lambda: names(filter_string="name = 'gamma'"))
 call("name = filter on deleted", lambda: names(filter_string="name = 'beta'"))
 call("name = filter on deleted, ALL", lambda: names(filter_string="name = 'beta'", view_type=3))

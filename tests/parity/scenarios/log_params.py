@@ -1,5 +1,6 @@
 """Params: return values, stringification, re-logging, conflicts, length limits."""
 
+import numpy as np
 from _parity import call, captured_logs, mlflow, record
 
 client = mlflow.MlflowClient()
@@ -18,6 +19,10 @@ for key, value in [
     ("unicode", "héllo ✓"),
     ("big", 2**70),
     ("tuple", (1, "a")),
+    ("numpy float", np.float64(0.1)),
+    ("numpy int", np.int64(3)),
+    ("numpy bool", np.bool_(True)),
+    ("numpy array", np.array([1.5, 2.0])),
 ]:
     call(f"log_param {key} returns", lambda key=key, value=value: mlflow.log_param(key, value))
 call("stored params", lambda: mlflow.get_run(run_id).data.params)

@@ -1,5 +1,6 @@
 """Run tags: set_tag(s), overwrite, stringification, delete_tag, runName renames, truncation."""
 
+import numpy as np
 from _parity import call, captured_logs, mlflow, record
 
 client = mlflow.MlflowClient()
@@ -19,6 +20,7 @@ call("None value", lambda: mlflow.set_tag("none", None))
 call("list value", lambda: mlflow.set_tag("list", [1, "a"]))
 call("float value", lambda: mlflow.set_tag("float", 0.1))
 call("empty value", lambda: mlflow.set_tag("empty", ""))
+call("numpy value", lambda: mlflow.set_tag("np", np.float32(0.5)))
 call("set_tags returns", lambda: mlflow.set_tags({"b": 1, "c": None, "a": "3"}))
 call("set_tags empty", lambda: mlflow.set_tags({}))
 call("tags now", tags)
