@@ -4,7 +4,8 @@ Each side runs in a fresh directory (the cwd, with HOME inside it) and a clean e
 normalised record streams must be equal. The mlflow sides are slow (~3 s of import each), so
 they run in a small thread pool as soon as the session starts, while the tests wait for them in
 order. Set ``PARITY_CANDIDATE=mlflow`` to compare mlflow with itself, which checks that the
-scenarios and the normalisation are deterministic.
+scenarios and the normalisation are deterministic, and ``PARITY_STRICT=1`` to list the known
+differences as failures too.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
 
 SCENARIOS = sorted(path.stem for path in SCENARIO_DIR.glob("*.py") if not path.stem.startswith("_"))
 CANDIDATE = os.environ.get("PARITY_CANDIDATE", "mlrs")
+STRICT = os.environ.get("PARITY_STRICT") == "1"  # compare the known differences too
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +94,7 @@ def test_scenario(
     actual = run_scenario(
         SCENARIO_DIR / f"{scenario}.py", tmp_path / CANDIDATE, CANDIDATE, template
     )
-    known = KNOWN_DIFFERENCES.get(scenario, {}) if CANDIDATE == "mlrs" else {}
+    known = KNOWN_DIFFERENCES.get(scenario, {}) if CANDIDATE == "mlrs" and not STRICT else {}
     for label in known:
         mine = [value for name, value in actual.records if name == label]
         theirs = [value for name, value in expected.records if name == label]
