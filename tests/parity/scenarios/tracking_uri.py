@@ -20,6 +20,18 @@ with mlflow.start_run():
     mlflow.log_metric("m", 1.0)
 record("mlruns exists after params and metrics", os.path.exists("mlruns"))
 
+# The default follows the working directory.
+os.mkdir("sub")
+os.chdir("sub")
+call("get_tracking_uri after chdir", mlflow.get_tracking_uri)
+with mlflow.start_run() as run:
+    pass
+record("run artifact_uri after chdir", run.info.artifact_uri)
+os.chdir("..")
+record("sub/mlflow.db created", os.path.exists("sub/mlflow.db"))
+call("get_tracking_uri back", mlflow.get_tracking_uri)
+call("the run is not in the first db", lambda: mlflow.get_run(run.info.run_id))
+
 # The env var is read on every call until set_tracking_uri is called.
 os.environ["MLFLOW_TRACKING_URI"] = "sqlite:///other.db"
 call("get_tracking_uri from env (verbatim)", mlflow.get_tracking_uri)
