@@ -230,19 +230,26 @@ def captured_logs() -> Iterator[io.StringIO]:
         root.setLevel(saved_level)
 
 
-def run_child(label: str, code: str, *, env: dict[str, str] | None = None) -> int:
+def run_child(
+    label: str, code: str, *, env: dict[str, str] | None = None, invocation: str = "relative"
+) -> int:
     """Run ``code`` as ``<label>.py`` in a new interpreter in the cwd and re-record its records.
 
     The child sees the same environment (plus ``env``), so it uses the same implementation.
+    ``invocation`` is how the code is started: ``relative`` (``python <label>.py``),
+    ``absolute`` (``python /abs/<label>.py``) or ``-c`` (``python -c <code>``).
     Records come back prefixed with ``label``; the exit status is recorded too.
     """
     script = f"{label}.py"
     with open(script, "w", encoding="utf-8") as file:
         file.write(code)
+    argv = {
+        "relative": [sys.executable, script],
+        "absolute": [sys.executable, os.path.abspath(script)],
+        "-c": [sys.executable, "-c", code],
+    }[invocation]
     child_env = {**os.environ, **(env or {})}
-    done = subprocess.run(
-        [sys.executable, script], env=child_env, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(argv, env=child_env, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):
             item = json.loads(line[len(MARKER) :])

@@ -3,7 +3,7 @@
 import json
 import os
 
-from _parity import call, mlflow, no_message, record
+from _parity import call, mlflow, no_message, record, run_child
 
 
 def started(label: str, **kwargs):
@@ -64,3 +64,13 @@ call("run name with odd characters", lambda: started("odd name", run_name="a,b#c
 call("bad tag key at start", lambda: mlflow.start_run(tags={"a,b": "v"}).data.tags.get("a,b"))
 call("active after bad tag", lambda: mlflow.active_run() is not None)
 mlflow.end_run()
+
+# mlflow.source.name is sys.argv[0] as given.
+SOURCE = """
+from _parity import mlflow, record
+with mlflow.start_run() as run:
+    pass
+record("source", mlflow.get_run(run.info.run_id).data.tags.get("mlflow.source.name"))
+"""
+run_child("invoked_absolute", SOURCE, invocation="absolute")
+run_child("invoked_dash_c", SOURCE, invocation="-c")
