@@ -5,7 +5,7 @@ SQLite schema (``sqlite:///mlflow.db`` by default), so ``mlflow ui`` shows them;
 queue their writes for a background thread that commits them in batches.
 """
 
-from mlrs import entities, exceptions
+from mlrs import config, entities, exceptions
 from mlrs._fluent import (
     ActiveRun,
     active_run,
@@ -56,6 +56,7 @@ __all__ = [
     "MlflowException",
     "RunOperations",
     "active_run",
+    "config",
     "create_experiment",
     "delete_experiment",
     "delete_experiment_tag",

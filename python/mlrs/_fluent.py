@@ -22,10 +22,11 @@ from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlrs.tracking.client import (
     MlflowClient,
-    _settle,
     log_batch_to,
     log_metric_to,
     log_param_to,
+    run_logged,
+    set_tag_to,
 )
 
 TYPE_CHECKING = False
@@ -504,17 +505,19 @@ def log_metric(
             store, run_id = _active_or_new()
     else:
         store = _runtime.get_store()
-    if value.__class__ is float and timestamp is None:
-        try:
-            store.log_metric(run_id, key, value, None, 0 if step is None else step)
-        except (TypeError, OverflowError):
-            # A key or step of an unusual type: the slow path converts or raises MLflow's error.
+    if synchronous is None and not _runtime.async_flag:
+        if value.__class__ is float and timestamp is None:
+            try:
+                store.log_metric(run_id, key, value, None, 0 if step is None else step)
+            except (TypeError, OverflowError):
+                # A key or step of an unusual type: the slow path converts or raises.
+                log_metric_to(store, run_id, key, value, step, timestamp)
+        else:
             log_metric_to(store, run_id, key, value, step, timestamp)
-    else:
-        log_metric_to(store, run_id, key, value, step, timestamp)
-    if synchronous is None:
         return None
-    return _settle(store, synchronous)
+    return run_logged(
+        store, synchronous, lambda _: log_metric_to(store, run_id, key, value, step, timestamp)
+    )
 
 
 def log_metrics(
@@ -529,18 +532,16 @@ def log_metrics(
     """Logs several metrics at one step and one timestamp."""
     store, run_id = _target(run_id)
     timestamp = timestamp if timestamp is not None else _now_ms()
-    step = step or 0
-    log_batch_to(
-        store, run_id, [Metric(k, v, timestamp, step) for k, v in metrics.items()], (), ()
-    )
-    return _settle(store, synchronous)
+    batch = [Metric(k, v, timestamp, step or 0) for k, v in metrics.items()]
+    return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, batch, (), ()))
 
 
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
     """Logs a param (as `str(value)`) and returns `value`."""
     store, run_id = _active_or_new()
-    log_param_to(store, run_id, key, value)
-    operations = _settle(store, synchronous)
+    operations = run_logged(
+        store, synchronous, lambda in_async: log_param_to(store, run_id, key, value, in_async)
+    )
     return value if operations is None else operations
 
 
@@ -548,20 +549,19 @@ def log_params(
     params: dict[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> RunOperations | None:
     store, run_id = _target(run_id)
-    log_batch_to(store, run_id, (), [Param(k, str(v)) for k, v in params.items()], ())
-    return _settle(store, synchronous)
+    batch = [Param(k, str(v)) for k, v in params.items()]
+    return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, (), batch, ()))
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> RunOperations | None:
     store, run_id = _active_or_new()
-    store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
-    return _settle(store, synchronous)
+    return run_logged(store, synchronous, lambda _: set_tag_to(store, run_id, key, value))
 
 
 def set_tags(tags: dict[str, Any], synchronous: bool | None = None) -> RunOperations | None:
     store, run_id = _active_or_new()
-    log_batch_to(store, run_id, (), (), [RunTag(k, str(v)) for k, v in tags.items()])
-    return _settle(store, synchronous)
+    batch = [RunTag(k, str(v)) for k, v in tags.items()]
+    return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, (), (), batch))
 
 
 def delete_tag(key: str) -> None:

@@ -14,11 +14,17 @@ class RunOperations:
     """Pending writes of one or more logging calls. Every mlrs logging call is queued for the
     background writer; `wait()` blocks until the store has committed them."""
 
-    def __init__(self, operation_futures: list[Store] | None = None) -> None:
+    def __init__(
+        self,
+        operation_futures: list[Store] | None = None,
+        failures: list[MlflowException] | None = None,
+    ) -> None:
         self._stores = list(operation_futures or [])
+        # Refusals of the calls themselves, raised by `wait()` as MLflow's async mode does.
+        self._failures = list(failures or [])
 
     def wait(self) -> None:
-        failures = []
+        failures = list(self._failures)
         for store in self._stores:
             try:
                 store.flush()

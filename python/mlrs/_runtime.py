@@ -31,6 +31,10 @@ _FILE_STORE_MESSAGE = (
 )
 
 _tracking_uri: str | None = None
+_ASYNC_ENV = "MLFLOW_ENABLE_ASYNC_LOGGING"
+# MLflow's async-logging switch as last read from the environment; the `log_metric` hot path
+# reads this flag, every other logging call refreshes it from the environment.
+async_flag = False
 _stores: dict[str, _core.Store] = {}
 _stores_lock = threading.Lock()
 # Stores inherited through fork: their writer thread did not survive, and their locks may be
@@ -74,7 +78,39 @@ def get_registry_uri() -> str:
     return os.environ.get("MLFLOW_REGISTRY_URI") or get_tracking_uri()
 
 
+def async_logging_enabled() -> bool:
+    """`MLFLOW_ENABLE_ASYNC_LOGGING`, parsed as MLflow parses booleans."""
+    global async_flag
+    value = os.environ.get(_ASYNC_ENV)
+    if value is None:
+        async_flag = False
+    elif value.lower() in ("true", "1", "false", "0"):
+        async_flag = value.lower() in ("true", "1")
+    else:
+        raise ValueError(
+            f"{_ASYNC_ENV} value must be one of ['true', 'false', '1', '0'] (case-insensitive), "
+            f"but got {value}"
+        )
+    return async_flag
+
+
+def _has_legacy_file_store() -> bool:
+    """MLflow keeps the old default (`./mlruns` as a file store) when it holds experiments."""
+    try:
+        with os.scandir("mlruns") as entries:
+            return any(
+                e.is_dir() and e.name.isdigit() and os.path.isfile(os.path.join(e.path, "meta.yaml"))
+                for e in entries
+            )
+    except OSError:
+        return False
+
+
 def _default_tracking_uri() -> str:
+    if _has_legacy_file_store():
+        from pathlib import Path
+
+        return Path(os.path.abspath("mlruns")).as_uri()
     return "sqlite:///" + os.path.join(os.path.abspath(os.getcwd()), _DEFAULT_DB)
 
 

@@ -170,5 +170,5 @@ pub struct Run {
     pub info: RunInfo,
     pub latest_metrics: Vec<MetricPoint>,
     pub params: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<(String, Option<String>)>,
 }

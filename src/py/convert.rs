@@ -52,7 +52,7 @@ pub type RunTuple = (
     ),
     Vec<MetricTuple>,
     Vec<(String, String)>,
-    Vec<(String, String)>,
+    Vec<(String, Option<String>)>,
 );
 
 pub fn run(r: Run) -> RunTuple {

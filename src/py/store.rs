@@ -24,12 +24,17 @@ impl PyStore {
         }
     }
 
-    /// Caches a run this store has not logged to yet (a read, done without the GIL).
-    fn know_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
-        if !self.inner.knows_run(run_id) {
-            py.detach(|| self.inner.load_run(run_id))?;
-        }
-        Ok(())
+    /// Queues what `make_op` builds, all without the GIL: ops other than metrics read the
+    /// run's state from the database first, as MLflow checks it on every call.
+    fn submit_checked(
+        &self,
+        py: Python<'_>,
+        make_op: impl FnOnce(&Store) -> crate::engine::Result<Option<WriteOp>> + Send,
+    ) -> PyResult<()> {
+        Ok(py.detach(|| match make_op(&self.inner)? {
+            Some(op) => self.inner.enqueue(op),
+            None => Ok(()),
+        })?)
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
@@ -84,23 +89,20 @@ impl PyStore {
         timestamp: Option<i64>,
         step: i64,
     ) -> PyResult<()> {
-        self.know_run(py, run_id)?;
+        if !self.inner.run_is_fresh(run_id) {
+            // A run not cached yet, or changed by another process: one read without the GIL.
+            py.detach(|| self.inner.refresh_run(run_id))?;
+        }
         let op = self.inner.metric_op(run_id, key, value, timestamp, step)?;
         self.submit(py, op)
     }
 
     fn log_param(&self, py: Python<'_>, run_id: &str, key: &str, value: &str) -> PyResult<()> {
-        self.know_run(py, run_id)?;
-        match self.inner.param_op(run_id, key, value)? {
-            Some(op) => self.submit(py, op),
-            None => Ok(()),
-        }
+        self.submit_checked(py, |s| s.param_op(run_id, key, value))
     }
 
     fn set_tag(&self, py: Python<'_>, run_id: &str, key: &str, value: &str) -> PyResult<()> {
-        self.know_run(py, run_id)?;
-        let op = self.inner.tag_op(run_id, key, value)?;
-        self.submit(py, op)
+        self.submit_checked(py, |s| s.tag_op(run_id, key, value).map(Some))
     }
 
     /// One store-level batch: `metrics` as `(key, value, timestamp, step)` tuples.
@@ -110,23 +112,16 @@ impl PyStore {
         run_id: &str,
         metrics: Vec<MetricTuple>,
         params: Vec<(String, String)>,
-        tags: Vec<(String, String)>,
+        tags: Vec<(String, Option<String>)>,
     ) -> PyResult<()> {
         let metrics = metrics
             .into_iter()
             .map(|(key, value, timestamp, step)| MetricPoint::new(key, value, timestamp, step))
             .collect();
-        if crate::engine::validate::validate_run_id(run_id).is_ok() {
-            self.know_run(py, run_id)?;
-        }
-        match self.inner.batch_op(run_id, metrics, params, tags)? {
-            Some(op) => self.submit(py, op),
-            None => Ok(()),
-        }
+        self.submit_checked(py, |s| s.batch_op(run_id, metrics, params, tags))
     }
 
     fn delete_tag(&self, py: Python<'_>, run_id: &str, key: &str) -> PyResult<()> {
-        self.know_run(py, run_id)?;
         self.call(py, |s| s.delete_tag(run_id, key))
     }
 
@@ -221,7 +216,7 @@ impl PyStore {
         user_id: &str,
         start_time: i64,
         run_name: Option<String>,
-        tags: Vec<(String, String)>,
+        tags: Vec<(String, Option<String>)>,
     ) -> PyResult<RunTuple> {
         let run =
             self.call(py, |s| s.create_run(experiment_id, user_id, start_time, run_name, tags))?;

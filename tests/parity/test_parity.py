@@ -33,14 +33,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "stores int(step)",
         "timestamps stored": "MLflow stores a float timestamp as REAL; mlrs stores int(ts)",
     },
-    "log_batch": {
-        "stored None tag": "mlrs stores str(None) for a RunTag whose value is None; MLflow NULL",
-        "async conflict surfaces in wait()": "mlrs refuses a changed param at the call even with "
-        "synchronous=False; MLflow defers the error to RunOperations.wait()",
-    },
-    "runs_system_tags": {
-        "None value: tags": "mlrs stores 'None' for a None tag value in start_run; MLflow NULL",
-    },
 }
 
 SCENARIOS = sorted(path.stem for path in SCENARIO_DIR.glob("*.py") if not path.stem.startswith("_"))

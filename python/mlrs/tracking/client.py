@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 from itertools import zip_longest
 
@@ -18,7 +19,7 @@ from mlrs.store.entities.paged_list import PagedList
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from mlrs._core import Store
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from mlrs.entities.param import Param
     from mlrs.entities.run import Run
     from mlrs.entities.run_tag import RunTag
+
+_logger = logging.getLogger("mlrs")
 
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_METRICS_PER_BATCH = 1000
@@ -116,6 +119,29 @@ def _settle(store: Store, synchronous: bool | None) -> RunOperations | None:
     return RunOperations([store])
 
 
+def run_logged(
+    store: Store, synchronous: bool | None, action: Callable[[bool], None]
+) -> RunOperations | None:
+    """Runs a logging call the way `synchronous` (or, when None, `MLFLOW_ENABLE_ASYNC_LOGGING`)
+    asks. In async mode a refusal is not raised but handed to the `RunOperations`, whose
+    `wait()` raises it, as MLflow's async logging does. `action` gets True in async mode."""
+    if synchronous is None:
+        if not _runtime.async_logging_enabled():
+            action(False)
+            return None
+        synchronous = False
+    if synchronous:
+        action(False)
+        store.flush()
+        return None
+    try:
+        action(True)
+    except MlflowException as e:
+        _logger.error("Failed to log run data: %s", e)
+        return RunOperations([store], [e])
+    return RunOperations([store])
+
+
 class MlflowClient:
     """Client of an MLflow tracking store, addressed by explicit experiment and run ids."""
 
@@ -159,6 +185,8 @@ class MlflowClient:
         return _convert.experiment(self._store.get_experiment(_experiment_id_text(experiment_id)))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        if not isinstance(name, str):
+            return None  # no experiment has such a name
         row = self._store.get_experiment_by_name(name)
         return None if row is None else _convert.experiment(row)
 
@@ -214,7 +242,7 @@ class MlflowClient:
         """Creates a run without making it active (no context tags, as in MLflow)."""
         tags = tags or {}
         user_id = tags.get(USER_TAG, "unknown")
-        tag_pairs = [(check.tag_key(k), check.tag_value(_run_tag_text(v))) for k, v in tags.items()]
+        tag_pairs = [(check.tag_key(k), _run_tag_text(v)) for k, v in tags.items()]
         row = self._store.create_run(
             _experiment_id_text(experiment_id),
             str(user_id),
@@ -266,24 +294,25 @@ class MlflowClient:
         model_id: str | None = None,
     ) -> RunOperations | None:
         store = self._store
-        log_metric_to(store, run_id, key, value, step, timestamp)
-        return _settle(store, synchronous)
+        return run_logged(
+            store, synchronous, lambda _: log_metric_to(store, run_id, key, value, step, timestamp)
+        )
 
     def log_param(
         self, run_id: str, key: str, value: Any, synchronous: bool | None = None
     ) -> Any:
         """Logs a param (stringified) and returns the value given, as MLflow does."""
         store = self._store
-        log_param_to(store, run_id, key, value)
-        operations = _settle(store, synchronous)
+        operations = run_logged(
+            store, synchronous, lambda in_async: log_param_to(store, run_id, key, value, in_async)
+        )
         return value if operations is None else operations
 
     def set_tag(
         self, run_id: str, key: str, value: Any, synchronous: bool | None = None
     ) -> RunOperations | None:
         store = self._store
-        store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
-        return _settle(store, synchronous)
+        return run_logged(store, synchronous, lambda _: set_tag_to(store, run_id, key, value))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         # MLflow looks the key up as given, so any value simply finds no tag.
@@ -302,8 +331,9 @@ class MlflowClient:
         if not metrics and not params and not tags:
             return None
         store = self._store
-        log_batch_to(store, run_id, metrics, params, tags)
-        return _settle(store, synchronous)
+        return run_logged(
+            store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
+        )
 
     def search_runs(
         self,
@@ -340,14 +370,17 @@ class MlflowClient:
         return PagedList(_convert.metrics(self._store.get_metric_history(run_id, key)), None)
 
 
-def _run_tag_text(value: Any) -> str:
-    """MLflow binds `create_run` tag values as given: containers fail as BAD_REQUEST."""
+def _run_tag_text(value: Any) -> str | None:
+    """MLflow binds `create_run` tag values as given: None is stored as NULL, containers fail
+    as BAD_REQUEST, anything else is stored as its text."""
+    if value is None:
+        return None
     if isinstance(value, (list, dict, set, tuple)):
         raise MlflowException(
             f"Error binding parameter: type '{type(value).__name__}' is not supported",
             BAD_REQUEST,
         )
-    return str(value)
+    return check.tag_value(str(value))
 
 
 def _text_value(value: Any) -> str:
@@ -385,7 +418,15 @@ def log_metric_to(
         raise
 
 
-def log_param_to(store: Store, run_id: str, key: Any, value: Any) -> None:
+def set_tag_to(store: Store, run_id: str, key: Any, value: Any) -> None:
+    store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
+
+
+def log_param_to(store: Store, run_id: str, key: Any, value: Any, as_batch: bool = False) -> None:
+    """One param. MLflow's async mode logs it as a batch, with the batch form of messages."""
+    if as_batch:
+        store.log_batch(run_id, [], [(check.param_key(key), check.param_value(str(value)))], [])
+        return
     try:
         store.log_param(run_id, check.param_key(key), check.param_value(str(value)))
     except MlflowException as e:
@@ -415,8 +456,12 @@ def log_batch_to(
         (check.param_key(p.key, f"params[{i}]"), check.param_value(str(p.value)))
         for i, p in enumerate(params)
     ]
+    # A RunTag whose value is None is stored as NULL, as MLflow stores it.
     tag_rows = [
-        (check.tag_key(t.key, f"tags[{i}]"), check.tag_value(str(t.value), f"tags[{i}]"))
+        (
+            check.tag_key(t.key, f"tags[{i}]"),
+            None if t.value is None else check.tag_value(str(t.value), f"tags[{i}]"),
+        )
         for i, t in enumerate(tags)
     ]
     param_batches = _chunks(param_rows, MAX_PARAMS_TAGS_PER_BATCH)

@@ -53,8 +53,11 @@ struct CachedRun {
     id: RunId,
     experiment_id: i64,
     lifecycle: Lifecycle,
-    /// The run's params, loaded on the first `log_param`, to refuse changed values at the call.
-    params: Option<HashMap<String, String>>,
+    /// The writer's count of commits by other connections when `lifecycle` was last read from
+    /// the database; a different count means another process may have changed the run.
+    verified_epoch: u64,
+    /// Params this process has queued or found committed, to refuse changed values at the call.
+    params: HashMap<String, String>,
 }
 
 /// A param conflict as MLflow's batch message lists it.
@@ -364,11 +367,11 @@ impl Store {
         user_id: &str,
         start_time: i64,
         run_name: Option<String>,
-        mut tags: Vec<(String, String)>,
+        mut tags: Vec<(String, Option<String>)>,
     ) -> Result<Run> {
         // MLflow's store takes a new run's tags as given, without name checks.
         let experiment_id = parse_experiment_id_or_default(experiment_id)?;
-        let name_tag = tags.iter().find(|(k, _)| k == RUN_NAME_TAG).map(|(_, v)| v.clone());
+        let name_tag = tags.iter().find(|(k, _)| k == RUN_NAME_TAG).and_then(|(_, v)| v.clone());
         let run_name = run_name.filter(|n| !n.is_empty());
         if let (Some(name), Some(tag)) = (&run_name, &name_tag) {
             if name != tag {
@@ -380,7 +383,7 @@ impl Store {
         }
         let run_name = run_name.or(name_tag.clone()).unwrap_or_else(random_run_name);
         if name_tag.is_none() {
-            tags.push((RUN_NAME_TAG.to_owned(), run_name.clone()));
+            tags.push((RUN_NAME_TAG.to_owned(), Some(run_name.clone())));
         }
         let run_id = new_run_id();
         let user_id = user_id.to_owned();
@@ -401,17 +404,19 @@ impl Store {
                 "INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?1, ?2, ?3)",
             )?;
             for (key, value) in &tags {
-                insert_tag.execute([key, value, &id])?;
+                insert_tag.execute(rusqlite::params![key, value, id])?;
             }
             read::run(tx, &id)
         })?;
+        let epoch = self.writer.external_epoch();
         self.runs.lock().insert(
             Arc::from(run_id.as_str()),
             CachedRun {
                 id: Arc::from(run_id.as_str()),
                 experiment_id,
                 lifecycle: Lifecycle::Active,
-                params: Some(HashMap::new()),
+                verified_epoch: epoch,
+                params: HashMap::new(),
             },
         );
         Ok(run)
@@ -465,7 +470,7 @@ impl Store {
                 )?;
             }
             if let Some(name) = run_name.as_deref().filter(|n| !n.is_empty()) {
-                write::set_tag(tx, &id, RUN_NAME_TAG, name)?;
+                write::set_tag(tx, &id, RUN_NAME_TAG, Some(name))?;
             }
             Ok(())
         })
@@ -506,7 +511,13 @@ impl Store {
         let mut runs = self.runs.lock();
         let id: RunId = Arc::from(run_id);
         runs.entry(Arc::clone(&id))
-            .or_insert_with(|| CachedRun { id, experiment_id, lifecycle, params: None })
+            .or_insert_with(|| CachedRun {
+                id,
+                experiment_id,
+                lifecycle,
+                verified_epoch: u64::MAX,
+                params: HashMap::new(),
+            })
             .lifecycle = lifecycle;
     }
 
@@ -518,39 +529,58 @@ impl Store {
 
     // ---- logging ---------------------------------------------------------------------------
 
-    /// True when the run is in the cache, so log calls on it need no database read.
-    pub fn knows_run(&self, run_id: &str) -> bool {
-        self.runs.lock().contains_key(run_id)
+    /// True when the cache holds the run as active and no other process has committed since it
+    /// was read, so a metric can be logged to it without a database read.
+    pub fn run_is_fresh(&self, run_id: &str) -> bool {
+        let epoch = self.writer.external_epoch();
+        self.runs
+            .lock()
+            .get(run_id)
+            .is_some_and(|r| r.lifecycle == Lifecycle::Active && r.verified_epoch == epoch)
     }
 
-    /// Puts a run into the cache from the database (a read, so the binding calls it without
-    /// the GIL, before the log call that needs it).
-    pub fn load_run(&self, run_id: &str) -> Result<()> {
-        if self.knows_run(run_id) {
-            return Ok(());
-        }
+    /// Reads the run's lifecycle from the database into the cache (the binding calls this
+    /// without the GIL).
+    pub fn refresh_run(&self, run_id: &str) -> Result<()> {
+        let epoch = self.writer.external_epoch();
         let info = {
             let conn = self.reader.lock();
             read::existing_run_info(&conn, run_id)?
         };
-        let id: RunId = Arc::from(run_id);
-        self.runs.lock().entry(Arc::clone(&id)).or_insert(CachedRun {
-            id,
-            experiment_id: info.experiment_id,
-            lifecycle: info.lifecycle_stage,
-            params: None,
-        });
+        let mut runs = self.runs.lock();
+        match runs.get_mut(run_id) {
+            Some(run) => {
+                run.lifecycle = info.lifecycle_stage;
+                run.verified_epoch = epoch;
+            }
+            None => {
+                let id: RunId = Arc::from(run_id);
+                runs.insert(
+                    Arc::clone(&id),
+                    CachedRun {
+                        id,
+                        experiment_id: info.experiment_id,
+                        lifecycle: info.lifecycle_stage,
+                        verified_epoch: epoch,
+                        params: HashMap::new(),
+                    },
+                );
+            }
+        }
         Ok(())
     }
 
-    /// The shared id of an active run, from the cache (loading it on a miss).
-    fn active_run_id(&self, run_id: &str) -> Result<RunId> {
-        if let Some(run) = self.runs.lock().get(run_id) {
-            check_cached_run_active(run)?;
-            return Ok(Arc::clone(&run.id));
+    /// The shared id of an active run. With `verify`, the lifecycle is read from the database
+    /// first (log calls other than metrics do this, as MLflow checks on every call); without
+    /// it, only when another process has committed since the last read.
+    fn active_run_id(&self, run_id: &str, verify: bool) -> Result<RunId> {
+        if verify || !self.run_is_fresh(run_id) {
+            self.refresh_run(run_id)?;
         }
-        self.load_run(run_id)?;
-        self.active_run_id(run_id)
+        let runs = self.runs.lock();
+        let run = runs.get(run_id).expect("refreshed above");
+        check_cached_run_active(run)?;
+        Ok(Arc::clone(&run.id))
     }
 
     /// Validates one metric point and returns the op that logs it.
@@ -563,48 +593,38 @@ impl Store {
         step: i64,
     ) -> Result<WriteOp> {
         validate::validate_metric_key(key, "")?;
-        let run_id = self.active_run_id(run_id)?;
+        let run_id = self.active_run_id(run_id, false)?;
         let timestamp_ms = timestamp_ms.unwrap_or_else(now_ms);
-        Ok(WriteOp::Metric { run_id, point: MetricPoint::new(key.to_owned(), value, timestamp_ms, step) })
+        let point = MetricPoint::new(key.to_owned(), value, timestamp_ms, step);
+        Ok(WriteOp::Metric { run_id, point })
     }
 
     /// Validates one param; `None` when the run already has it with this value (a no-op).
     pub fn param_op(&self, run_id: &str, key: &str, value: &str) -> Result<Option<WriteOp>> {
         validate::validate_param(key, value, "")?;
-        let run_id = self.active_run_id(run_id)?;
-        self.ensure_params_loaded(&run_id)?;
-        let mut runs = self.runs.lock();
-        let params = runs
-            .get_mut(&*run_id)
-            .and_then(|run| run.params.as_mut())
-            .expect("params were loaded above");
-        if let Some(old) = params.get(key) {
-            if old == value {
-                return Ok(None);
-            }
-            return Err(Error::invalid(format!(
-                "Changing param values is not allowed. Param with key='{key}' was already logged \
-                 with value='{old}' for run ID='{run_id}'. Attempted logging new value '{value}'."
-            )));
+        let run_id = self.active_run_id(run_id, true)?;
+        let fresh = self.claim_params(&run_id, vec![(key.to_owned(), value.to_owned())], |c| {
+            Error::invalid(format!(
+                "Changing param values is not allowed. Param with key='{}' was already logged \
+                 with value='{}' for run ID='{run_id}'. Attempted logging new value '{}'.",
+                c[0].key, c[0].old, c[0].new
+            ))
+        })?;
+        if fresh.is_empty() {
+            return Ok(None);
         }
-        params.insert(key.to_owned(), value.to_owned());
-        Ok(Some(WriteOp::Batch {
-            run_id: Arc::clone(&run_id),
-            metrics: Vec::new(),
-            params: vec![(key.to_owned(), value.to_owned())],
-            tags: Vec::new(),
-        }))
+        Ok(Some(WriteOp::Batch { run_id, metrics: Vec::new(), params: fresh, tags: Vec::new() }))
     }
 
     /// Validates one tag and returns the op that sets it.
     pub fn tag_op(&self, run_id: &str, key: &str, value: &str) -> Result<WriteOp> {
         validate::validate_tag(key, value, "")?;
-        let run_id = self.active_run_id(run_id)?;
+        let run_id = self.active_run_id(run_id, true)?;
         Ok(WriteOp::Batch {
             run_id,
             metrics: Vec::new(),
             params: Vec::new(),
-            tags: vec![(key.to_owned(), value.to_owned())],
+            tags: vec![(key.to_owned(), Some(value.to_owned()))],
         })
     }
 
@@ -615,7 +635,7 @@ impl Store {
         run_id: &str,
         metrics: Vec<MetricPoint>,
         params: Vec<(String, String)>,
-        tags: Vec<(String, String)>,
+        tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
         validate::validate_run_id(run_id)?;
         for (i, point) in metrics.iter().enumerate() {
@@ -625,31 +645,63 @@ impl Store {
             validate::validate_param(key, value, &format!("params[{i}]"))?;
         }
         for (i, (key, value)) in tags.iter().enumerate() {
-            validate::validate_tag(key, value, &format!("tags[{i}]"))?;
+            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
         }
         validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
         validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
-        let run_id = self.active_run_id(run_id)?;
-        let params = if params.is_empty() { params } else { self.claim_params(&run_id, params)? };
+        let run_id = self.active_run_id(run_id, true)?;
+        let params = if params.is_empty() {
+            params
+        } else {
+            self.claim_params(&run_id, params, |changes| {
+                let listed: Vec<String> = changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{{'key': {}, 'old_value': {}, 'new_value': {}}}",
+                            validate::py_repr(c.key),
+                            validate::py_repr(c.old),
+                            validate::py_repr(c.new)
+                        )
+                    })
+                    .collect();
+                Error::invalid(format!(
+                    "Changing param values is not allowed. Params were already logged='[{}]' \
+                     for run ID='{run_id}'.",
+                    listed.join(", ")
+                ))
+            })?
+        };
         if metrics.is_empty() && params.is_empty() && tags.is_empty() {
             return Ok(None);
         }
         Ok(Some(WriteOp::Batch { run_id, metrics, params, tags }))
     }
 
-    /// Checks a batch's params against those the run has; refuses changed values with MLflow's
-    /// batch message and returns the params that are new.
+    /// Checks params against those the run has (queued by this process, or committed by any);
+    /// refuses changed values with `refuse`'s message and returns the params that are new.
     fn claim_params(
         &self,
         run_id: &RunId,
         params: Vec<(String, String)>,
+        refuse: impl FnOnce(&[ParamChange<'_>]) -> Error,
     ) -> Result<Vec<(String, String)>> {
-        self.ensure_params_loaded(run_id)?;
+        let needs_database = {
+            let runs = self.runs.lock();
+            let known = &runs.get(&**run_id).expect("cached by active_run_id").params;
+            params.iter().any(|(key, _)| !known.contains_key(key))
+        };
+        let committed: HashMap<String, String> = if needs_database {
+            let conn = self.reader.lock();
+            read::run_params(&conn, run_id)?.into_iter().collect()
+        } else {
+            HashMap::new()
+        };
         let mut runs = self.runs.lock();
-        let known = runs
-            .get_mut(&**run_id)
-            .and_then(|run| run.params.as_mut())
-            .expect("params were loaded above");
+        let known = &mut runs.get_mut(&**run_id).expect("cached by active_run_id").params;
+        for (key, value) in committed {
+            known.entry(key).or_insert(value);
+        }
         let changes: Vec<ParamChange<'_>> = params
             .iter()
             .filter_map(|(key, new)| {
@@ -658,22 +710,7 @@ impl Store {
             })
             .collect();
         if !changes.is_empty() {
-            let listed: Vec<String> = changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{{'key': {}, 'old_value': {}, 'new_value': {}}}",
-                        validate::py_repr(c.key),
-                        validate::py_repr(c.old),
-                        validate::py_repr(c.new)
-                    )
-                })
-                .collect();
-            return Err(Error::invalid(format!(
-                "Changing param values is not allowed. Params were already logged='[{}]' for \
-                 run ID='{run_id}'.",
-                listed.join(", ")
-            )));
+            return Err(refuse(&changes));
         }
         let fresh: Vec<(String, String)> =
             params.into_iter().filter(|(key, _)| !known.contains_key(key)).collect();
@@ -683,25 +720,9 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Loads a cached run's params from the database the first time they are needed. Params this
-    /// process queued are in the cache already, so the committed state is all that is missing.
-    fn ensure_params_loaded(&self, run_id: &RunId) -> Result<()> {
-        if self.runs.lock().get(&**run_id).is_some_and(|r| r.params.is_some()) {
-            return Ok(());
-        }
-        let loaded: HashMap<String, String> = {
-            let conn = self.reader.lock();
-            read::run_params(&conn, run_id)?.into_iter().collect()
-        };
-        if let Some(run) = self.runs.lock().get_mut(&**run_id) {
-            run.params.get_or_insert(loaded);
-        }
-        Ok(())
-    }
-
     /// Deletes a run tag, or reports MLflow's `No tag with name: ...`.
     pub fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
-        self.active_run_id(run_id)?;
+        self.active_run_id(run_id, true)?;
         let (id, key) = (run_id.to_owned(), key.to_owned());
         self.control(move |tx| {
             check_run_active(&read::existing_run_info(tx, &id)?)?;

@@ -124,8 +124,12 @@ pub fn run_params(conn: &Connection, run_id: &str) -> Result<Vec<(String, String
     string_pairs(conn, "SELECT key, value FROM params WHERE run_uuid = ?1", run_id)
 }
 
-pub fn run_tags(conn: &Connection, run_id: &str) -> Result<Vec<(String, String)>> {
-    string_pairs(conn, "SELECT key, value FROM tags WHERE run_uuid = ?1", run_id)
+pub fn run_tags(conn: &Connection, run_id: &str) -> Result<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM tags WHERE run_uuid = ?1")?;
+    let rows = stmt
+        .query_map([run_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 fn metric_from_row(row: &Row<'_>) -> rusqlite::Result<MetricPoint> {

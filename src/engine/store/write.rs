@@ -43,11 +43,14 @@ const UPSERT_TAG: &str = "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2
 /// The writer thread's connection.
 pub struct SqliteSink {
     conn: Connection,
+    /// `PRAGMA data_version` as last read: it changes only when another connection commits.
+    data_version: i64,
 }
 
 impl SqliteSink {
     pub fn new(conn: Connection) -> Self {
-        Self { conn }
+        let data_version = conn.query_row("PRAGMA data_version", [], |row| row.get(0)).unwrap_or(0);
+        Self { conn, data_version }
     }
 }
 
@@ -63,6 +66,15 @@ impl Sink for SqliteSink {
 
     fn control(&mut self, f: ControlFn) {
         f(&mut self.conn);
+    }
+
+    fn external_change(&mut self) -> bool {
+        let Ok(version) = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0)) else {
+            return false;
+        };
+        let changed = version != self.data_version;
+        self.data_version = version;
+        changed
     }
 }
 
@@ -84,7 +96,7 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
                     metrics.push(run_id, point)?;
                 }
                 for (key, value) in tags {
-                    set_tag(tx, run_id, key, value)?;
+                    set_tag(tx, run_id, key, value.as_deref())?;
                 }
             }
             WriteOp::Control(_) => unreachable!("control ops never reach apply"),
@@ -178,11 +190,11 @@ fn insert_param(tx: &Transaction<'_>, run_id: &str, key: &str, value: &str) -> R
 }
 
 /// Sets a run tag; `mlflow.runName` renames the run as well.
-pub fn set_tag(tx: &Connection, run_id: &str, key: &str, value: &str) -> Result<()> {
-    tx.prepare_cached(UPSERT_TAG)?.execute([key, value, run_id])?;
+pub fn set_tag(tx: &Connection, run_id: &str, key: &str, value: Option<&str>) -> Result<()> {
+    tx.prepare_cached(UPSERT_TAG)?.execute(rusqlite::params![key, value, run_id])?;
     if key == RUN_NAME_TAG {
         tx.prepare_cached("UPDATE runs SET name = ?1 WHERE run_uuid = ?2")?
-            .execute([value, run_id])?;
+            .execute(rusqlite::params![value, run_id])?;
     }
     Ok(())
 }

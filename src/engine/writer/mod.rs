@@ -109,6 +109,12 @@ impl Writer {
         self.status.wait(ticket, slice)
     }
 
+    /// Changes whenever the writer notices that another connection (another process) has
+    /// committed to the database: after each of its own commits and every 50 ms when idle.
+    pub fn external_epoch(&self) -> u64 {
+        self.status.external_epoch()
+    }
+
     /// Hands over a pending failure, if any.
     pub fn check(&self) -> Result<()> {
         self.status.check()

@@ -19,7 +19,8 @@ pub enum WriteOp {
         run_id: RunId,
         metrics: Vec<MetricPoint>,
         params: Vec<(String, String)>,
-        tags: Vec<(String, String)>,
+        /// Tag values may be NULL, as MLflow stores a `RunTag` whose value is None.
+        tags: Vec<(String, Option<String>)>,
     },
     Control(ControlFn),
 }

@@ -1,6 +1,6 @@
 //! What the writer has done so far, shared with the callers that wait for it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -25,6 +25,8 @@ pub struct Status {
     /// Mirrors `state.error.is_some() || state.stopped.is_some()`, so the hot path checks an
     /// atomic instead of taking the lock.
     attention: AtomicBool,
+    /// How many times the writer has seen commits by other connections to its database.
+    external: AtomicU64,
 }
 
 /// The outcome of waiting for the writer to reach a ticket.
@@ -42,6 +44,15 @@ impl Status {
         }
         self.state.lock().processed += n;
         self.changed.notify_all();
+    }
+
+    /// Records that another connection committed to the database.
+    pub fn external_change(&self) {
+        self.external.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn external_epoch(&self) -> u64 {
+        self.external.load(Ordering::Acquire)
     }
 
     /// Keeps the first failure until a caller takes it.

@@ -15,7 +15,15 @@ pub trait Sink: Send + 'static {
 
     /// Runs a control op on the connection; it reports its own outcome to its caller.
     fn control(&mut self, f: ControlFn);
+
+    /// True when another connection has committed since the last call.
+    fn external_change(&mut self) -> bool {
+        false
+    }
 }
+
+/// How often an idle writer looks for commits by other processes.
+const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub enum Msg {
     Op(WriteOp),
@@ -37,7 +45,15 @@ pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_
     let _stop = StopOnExit(status);
     let mut batch: Vec<WriteOp> = Vec::with_capacity(max_batch_ops.min(8192));
     // `recv` fails once every sender is gone and the queue is empty: a dropped store.
-    while let Ok(first) = rx.recv() {
+    loop {
+        let first = match rx.recv_timeout(IDLE_POLL) {
+            Ok(first) => first,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                poll_external(&mut sink, status);
+                continue;
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+        };
         let mut next = Some(first);
         let mut closing = false;
         while let Some(msg) = next.take() {
@@ -45,6 +61,7 @@ pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_
                 Msg::Op(WriteOp::Control(f)) => {
                     commit(&mut sink, &mut batch, status);
                     sink.control(f);
+                    poll_external(&mut sink, status);
                     status.advance(1);
                 }
                 Msg::Op(op) => {
@@ -65,6 +82,12 @@ pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_
     }
 }
 
+fn poll_external<S: Sink>(sink: &mut S, status: &Status) {
+    if sink.external_change() {
+        status.external_change();
+    }
+}
+
 fn commit<S: Sink>(sink: &mut S, batch: &mut Vec<WriteOp>, status: &Status) {
     if batch.is_empty() {
         return;
@@ -75,5 +98,6 @@ fn commit<S: Sink>(sink: &mut S, batch: &mut Vec<WriteOp>, status: &Status) {
     }
     let n = batch.len() as u64;
     batch.clear();
+    poll_external(sink, status);
     status.advance(n);
 }
