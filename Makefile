@@ -41,7 +41,7 @@ demo: build-release ## train a small model, log it to ./mlflow.db and show what 
 	$(PY) examples/demo.py
 
 .PHONY: test
-test: $(VENV)/.mlflow build-dev test-rust test-python ## everything: Rust unit tests, pytest (incl. parity)
+test: $(VENV)/.mlflow build-dev lint test-rust test-python ## everything: lints, Rust tests, pytest (incl. parity)
 
 .PHONY: test-rust
 test-rust: ## cargo tests of the engine
@@ -52,10 +52,11 @@ test-python: ## pytest, parity tests against mlflow included
 	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider
 
 .PHONY: lint
-lint: ## rustfmt, clippy, ruff
+lint: $(VENV)/.base ## rustfmt, clippy (pedantic), ruff
 	cargo fmt --check
 	cargo clippy --all-targets -q -- -D warnings
-	$(VENV)/bin/ruff check python tests || true
+	$(VENV)/bin/ruff check -q python tests examples
+	$(VENV)/bin/ruff format --check -q python tests examples
 
 .PHONY: clean
 clean: ## remove build outputs and the venv

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-import mlrs.entities as mlrs_entities
 import pytest
+
+import mlrs.entities as mlrs_entities
 from mlrs.entities import (
     Experiment,
     ExperimentTag,

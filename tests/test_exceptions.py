@@ -9,8 +9,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-import mlrs.exceptions as mlrs_exceptions
 import pytest
+
+import mlrs.exceptions as mlrs_exceptions
 from mlrs.exceptions import (
     ExecutionException,
     InvalidUrlException,

@@ -47,12 +47,14 @@ def test_context_manager_ends_finished_or_failed() -> None:
 def test_active_run_is_a_start_time_snapshot() -> None:
     run = mlrs.start_run(run_name="snap")
     mlrs.log_metric("m", 1.0)
-    assert run.info.status == "RUNNING" and run.info.end_time is None
+    assert run.info.status == "RUNNING"
+    assert run.info.end_time is None
     assert run.data.metrics == {}
     assert mlrs.active_run().info.run_id == run.info.run_id
     mlrs.end_run()
     finished = mlrs.last_active_run()
-    assert finished.info.status == "FINISHED" and finished.data.metrics == {"m": 1.0}
+    assert finished.info.status == "FINISHED"
+    assert finished.data.metrics == {"m": 1.0}
 
 
 def test_starting_a_second_run_needs_nested() -> None:
@@ -111,7 +113,9 @@ def test_system_tags() -> None:
     assert tags["mlflow.user"]
     assert tags["mlflow.runName"] == run.info.run_name
     name, noun, number = run.info.run_name.split("-")
-    assert name and noun and 0 <= int(number) < 1000
+    assert name
+    assert noun
+    assert 0 <= int(number) < 1000
 
 
 def test_param_values_are_strings_and_immutable() -> None:
@@ -163,7 +167,8 @@ def test_bad_keys_are_refused_before_anything_is_queued(key: str, message: str) 
                 call()
             assert e.value.error_code == "INVALID_PARAMETER_VALUE"
     data = mlrs.get_run(run.info.run_id).data
-    assert data.metrics == {} and data.params == {}
+    assert data.metrics == {}
+    assert data.params == {}
 
 
 def test_non_string_keys_raise_type_error() -> None:
@@ -191,15 +196,25 @@ def test_metric_values_convert_like_mlflow() -> None:
         with pytest.raises(MlflowException, match="can only convert an array of size 1"):
             mlrs.log_metric("big", np.array([1.0, 2.0]))
     metrics = mlrs.get_run(run.info.run_id).data.metrics
-    assert metrics["int"] == 3.0 and metrics["bool"] == 1.0 and metrics["text"] == 1.5
-    assert metrics["numpy"] == 0.25 and metrics["array"] == 2.0
+    assert metrics["int"] == 3.0
+    assert metrics["bool"] == 1.0
+    assert metrics["text"] == 1.5
+    assert metrics["numpy"] == 0.25
+    assert metrics["array"] == 2.0
     assert math.isnan(metrics["nan"])
-    assert metrics["inf"] == 1.7976931348623157e308 and metrics["-inf"] == -1.7976931348623157e308
+    assert metrics["inf"] == 1.7976931348623157e308
+    assert metrics["-inf"] == -1.7976931348623157e308
 
 
 def test_latest_metric_is_the_greatest_step_timestamp_value() -> None:
     with mlrs.start_run() as run:
-        for step, ts, value in [(0, 10, 1.0), (0, 20, 2.0), (5, 123, 0.5), (5, 123, 0.7), (2, 30, 9.0)]:
+        for step, ts, value in [
+            (0, 10, 1.0),
+            (0, 20, 2.0),
+            (5, 123, 0.5),
+            (5, 123, 0.7),
+            (2, 30, 9.0),
+        ]:
             mlrs.log_metric("m", value, step=step, timestamp=ts)
         mlrs.log_metric("m", 0.7, step=5, timestamp=123)  # an exact duplicate: dropped
     client = mlrs.MlflowClient()
@@ -221,7 +236,8 @@ def test_log_metrics_shares_one_timestamp_and_step() -> None:
         mlrs.log_metrics({f"k{i}": i for i in range(1500)}, step=3)
     client = mlrs.MlflowClient()
     points = [client.get_metric_history(run.info.run_id, f"k{i}")[0] for i in (0, 1499)]
-    assert points[0].timestamp == points[1].timestamp and points[0].step == points[1].step == 3
+    assert points[0].timestamp == points[1].timestamp
+    assert points[0].step == points[1].step == 3
     assert len(mlrs.get_run(run.info.run_id).data.metrics) == 1500
 
 
@@ -235,7 +251,8 @@ def test_tags_overwrite_rename_and_delete() -> None:
             mlrs.delete_tag("nope")
         assert e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     fetched = mlrs.get_run(run.info.run_id)
-    assert fetched.data.tags["t"] == "2" and "u" not in fetched.data.tags
+    assert fetched.data.tags["t"] == "2"
+    assert "u" not in fetched.data.tags
     assert fetched.info.run_name == "new-name"
 
 
@@ -249,7 +266,8 @@ def test_deleted_runs_refuse_logging_and_finished_runs_accept_it() -> None:
         client.log_metric(run.info.run_id, "m", 1.0)
     assert e.value.error_code == "INVALID_PARAMETER_VALUE"
     deleted = mlrs.get_run(run.info.run_id)
-    assert deleted.info.lifecycle_stage == "deleted" and deleted.info.status == "FINISHED"
+    assert deleted.info.lifecycle_stage == "deleted"
+    assert deleted.info.status == "FINISHED"
     mlrs.restore_run(run.info.run_id)
     client.log_metric(run.info.run_id, "m", 1.0)
 
@@ -293,9 +311,11 @@ def test_search_experiments_filters_and_pages() -> None:
     assert [e.name for e in mlrs.search_experiments(filter_string="tags.team = 'be'")] == ["beta"]
     client = mlrs.MlflowClient()
     page = client.search_experiments(max_results=3)
-    assert len(page) == 3 and page.token is not None
+    assert len(page) == 3
+    assert page.token is not None
     rest = client.search_experiments(max_results=3, page_token=page.token)
-    assert [e.name for e in rest] == ["Default"] and rest.token is None
+    assert [e.name for e in rest] == ["Default"]
+    assert rest.token is None
     with pytest.raises(MlflowException, match="Invalid clause"):
         mlrs.search_experiments(filter_string="name = 'a' OR name = 'b'")
 

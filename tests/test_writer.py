@@ -85,7 +85,7 @@ def test_processes_creating_one_fresh_file_together_all_succeed(tmp_path: Path) 
     """
     procs = [_run_script(script, tmp_path) for _ in range(6)]
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     db = tmp_path / "mlflow.db"
     assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 6
@@ -203,7 +203,8 @@ def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: 
     # Another connection makes the metrics table refuse every insert.
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            "CREATE TRIGGER refuse BEFORE INSERT ON metrics "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
         )
     store.log_metric(run_id, "m", 1.0, 1, 0)
     started = time.monotonic()

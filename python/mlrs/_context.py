@@ -3,6 +3,7 @@ git commit. Read from the environment and the `.git` directory, without running 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -131,10 +132,8 @@ def resolve_tags(user_tags: dict[str, Any]) -> dict[str, Any]:
         SOURCE_TYPE: "LOCAL",
     }
     if main_file is not None:
-        try:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
             tags.update(_git_tags(main_file))
-        except (OSError, UnicodeDecodeError):
-            pass
     extra = os.environ.get("MLFLOW_RUN_CONTEXT")
     if extra:
         tags.update(json.loads(extra))

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Any
 
+    from typing_extensions import Self
+
     from mlrs._core import Store
     from mlrs.entities.experiment import Experiment
 
@@ -78,7 +80,7 @@ class ActiveRun(Run):
         Run.__init__(self, run.info, run.data, run.inputs, run.outputs)
         self._store = store if store is not None else _runtime.get_store()
 
-    def __enter__(self) -> ActiveRun:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -89,7 +91,9 @@ class ActiveRun(Run):
     ) -> bool:
         # By id, not identity: a run ended and resumed inside the block still counts.
         if any(r.info.run_id == self.info.run_id for r in _stack()):
-            end_run(RunStatus.to_string(RunStatus.FINISHED if exc_type is None else RunStatus.FAILED))
+            end_run(
+                RunStatus.to_string(RunStatus.FINISHED if exc_type is None else RunStatus.FAILED)
+            )
         return exc_type is None
 
 

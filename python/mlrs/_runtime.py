@@ -4,6 +4,7 @@ that keep data safe at exit, on fork and on SIGTERM."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import threading
@@ -99,7 +100,9 @@ def _has_legacy_file_store() -> bool:
     try:
         with os.scandir("mlruns") as entries:
             return any(
-                e.is_dir() and e.name.isdigit() and os.path.isfile(os.path.join(e.path, "meta.yaml"))
+                e.is_dir()
+                and e.name.isdigit()
+                and os.path.isfile(os.path.join(e.path, "meta.yaml"))
                 for e in entries
             )
     except OSError:
@@ -137,9 +140,9 @@ def _database_path(uri: str) -> str:
             )
         return rest[1:] if rest.startswith("/") else rest
     scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
-    if scheme in ("", "file") or len(scheme) == 1:  # a plain path, or a Windows drive letter
-        if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
-            raise MlflowException(_FILE_STORE_MESSAGE, INVALID_PARAMETER_VALUE)
+    is_file_store = scheme in ("", "file") or len(scheme) == 1  # a path, or a drive letter
+    if is_file_store and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        raise MlflowException(_FILE_STORE_MESSAGE, INVALID_PARAMETER_VALUE)
     raise MlflowException(
         f"mlrs supports only SQLite tracking URIs (sqlite:///path/to/mlflow.db) for now; got "
         f"{uri!r}.",
@@ -175,24 +178,18 @@ def flush_all() -> None:
 
 def _close_all() -> None:
     for callback in _exit_callbacks:
-        try:
+        with contextlib.suppress(Exception):
             callback()
-        except Exception:  # noqa: S110 - exit must go on to close the stores
-            pass
     for store in list(_stores.values()):
-        try:
+        with contextlib.suppress(Exception):
             store.close()
-        except Exception:  # noqa: S110 - a failed commit was already reported where possible
-            pass
 
 
 def _before_fork() -> None:
     # The child inherits the parent's memory, including queued ops it must never write twice:
     # drain them first, so the child starts from a committed database.
-    try:
+    with contextlib.suppress(Exception):
         flush_all()
-    except Exception:  # noqa: S110 - the parent reports the failure on its next call
-        pass
 
 
 def _after_fork_in_child() -> None:
@@ -230,14 +227,10 @@ def _install_sigterm_handler() -> None:
 
     def on_sigterm(signum: int, frame: object) -> None:
         for callback in _sigterm_callbacks:
-            try:
+            with contextlib.suppress(Exception):
                 callback()
-            except Exception:  # noqa: S110 - the data must still be flushed below
-                pass
-        try:
+        with contextlib.suppress(Exception):
             flush_all()
-        except Exception:  # noqa: S110 - terminating anyway; nothing left to report to
-            pass
         if callable(previous):
             previous(signum, frame)
         else:

@@ -53,23 +53,38 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::Mlflow { code: ErrorCode::InvalidParameterValue, message: message.into() }
+        Self::Mlflow {
+            code: ErrorCode::InvalidParameterValue,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::Mlflow { code: ErrorCode::ResourceDoesNotExist, message: message.into() }
+        Self::Mlflow {
+            code: ErrorCode::ResourceDoesNotExist,
+            message: message.into(),
+        }
     }
 
     pub fn already_exists(message: impl Into<String>) -> Self {
-        Self::Mlflow { code: ErrorCode::ResourceAlreadyExists, message: message.into() }
+        Self::Mlflow {
+            code: ErrorCode::ResourceAlreadyExists,
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::Mlflow { code: ErrorCode::InternalError, message: message.into() }
+        Self::Mlflow {
+            code: ErrorCode::InternalError,
+            message: message.into(),
+        }
     }
 
     pub fn with_code(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::Mlflow { code, message: message.into() }
+        Self::Mlflow {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The MLflow error code a user sees for this error.

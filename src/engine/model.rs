@@ -29,7 +29,13 @@ impl MetricPoint {
     /// Builds a point from a user's value, applying MLflow's storage rules for NaN and infinity.
     pub fn new(key: String, value: f64, timestamp_ms: i64, step: i64) -> Self {
         let (value, is_nan) = sanitize_metric_value(value);
-        Self { key, value, timestamp_ms, step, is_nan }
+        Self {
+            key,
+            value,
+            timestamp_ms,
+            step,
+            is_nan,
+        }
     }
 
     /// The value a reader sees: NaN again for points stored with `is_nan`.
@@ -67,8 +73,13 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    pub const ALL: [Self; 5] =
-        [Self::Running, Self::Scheduled, Self::Finished, Self::Failed, Self::Killed];
+    pub const ALL: [Self; 5] = [
+        Self::Running,
+        Self::Scheduled,
+        Self::Finished,
+        Self::Failed,
+        Self::Killed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,12 +92,15 @@ impl RunStatus {
     }
 
     pub fn parse(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
-            Error::invalid(format!(
-                "Could not get run status corresponding to string {s}. Valid run status \
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "Could not get run status corresponding to string {s}. Valid run status \
                  strings: ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']"
-            ))
-        })
+                ))
+            })
     }
 }
 
@@ -106,7 +120,11 @@ impl Lifecycle {
     }
 
     pub fn parse(s: &str) -> Self {
-        if s == "deleted" { Self::Deleted } else { Self::Active }
+        if s == "deleted" {
+            Self::Deleted
+        } else {
+            Self::Active
+        }
     }
 }
 

@@ -32,7 +32,8 @@ const MAX_NAME_LENGTH: usize = 20;
 pub fn random_run_name() -> String {
     loop {
         let bytes = *uuid::Uuid::new_v4().as_bytes();
-        let pick = |i: usize, n: usize| usize::from(u16::from_le_bytes([bytes[i], bytes[i + 1]])) % n;
+        let pick =
+            |i: usize, n: usize| usize::from(u16::from_le_bytes([bytes[i], bytes[i + 1]])) % n;
         let name = format!(
             "{}-{}-{}",
             ADJECTIVES[pick(0, ADJECTIVES.len())],
@@ -60,7 +61,10 @@ mod tests {
             let name = random_run_name();
             let parts: Vec<&str> = name.split('-').collect();
             assert_eq!(parts.len(), 3, "{name}");
-            assert!(ADJECTIVES.contains(&parts[0]) && NOUNS.contains(&parts[1]), "{name}");
+            assert!(
+                ADJECTIVES.contains(&parts[0]) && NOUNS.contains(&parts[1]),
+                "{name}"
+            );
             assert!(parts[2].parse::<u16>().unwrap() < 1000);
             assert!(name.len() <= MAX_NAME_LENGTH);
         }
@@ -70,6 +74,9 @@ mod tests {
     fn run_ids_are_uuid4_hex() {
         let id = new_run_id();
         assert_eq!(id.len(), 32);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
 }

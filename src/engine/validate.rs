@@ -47,7 +47,11 @@ pub fn json_string(s: &str) -> String {
 
 /// Python's `repr()` of a string, as MLflow's messages embed it (`'a/b'`, or `"it's"`).
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -74,14 +78,20 @@ pub fn py_repr(s: &str) -> String {
 pub fn invalid_value(path: &str, value: &str, message: Option<&str>) -> String {
     let value = json_string(value);
     match message {
-        Some(message) => format!("Invalid value {value} for parameter '{path}' supplied: {message}"),
+        Some(message) => {
+            format!("Invalid value {value} for parameter '{path}' supplied: {message}")
+        }
         None => format!("Invalid value {value} for parameter '{path}' supplied."),
     }
 }
 
 /// `append_to_json_path`: `("", "key")` → `key`, `("params[0]", "key")` → `params[0].key`.
 pub fn json_path(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() { field.to_owned() } else { format!("{prefix}.{field}") }
+    if prefix.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{prefix}.{field}")
+    }
 }
 
 /// Python's `\w` (Unicode word characters) plus `/ . - space :`.
@@ -115,14 +125,22 @@ pub fn normpath(path: &str) -> String {
         }
     }
     let joined = format!("{root}{}", parts.join("/"));
-    if joined.is_empty() { ".".to_owned() } else { joined }
+    if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        joined
+    }
 }
 
 /// The checks MLflow applies to every metric, param and tag name once it is known to be a string:
 /// the character set, then that it is a normalised relative path.
 fn validate_name_chars_and_path(name: &str, path: &str) -> Result<()> {
     if !name.chars().all(is_name_char) {
-        return Err(Error::invalid(invalid_value(path, name, Some(BAD_CHARACTER_MESSAGE))));
+        return Err(Error::invalid(invalid_value(
+            path,
+            name,
+            Some(BAD_CHARACTER_MESSAGE),
+        )));
     }
     let norm = normpath(name);
     if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
@@ -171,7 +189,11 @@ pub fn validate_param(key: &str, value: &str, prefix: &str) -> Result<()> {
 
 /// The error for a param logged with `None` as its name.
 pub fn missing_param_key(prefix: &str) -> Error {
-    Error::invalid(invalid_value(&json_path(prefix, "key"), "", Some(MISSING_KEY_NAME_MESSAGE)))
+    Error::invalid(invalid_value(
+        &json_path(prefix, "key"),
+        "",
+        Some(MISSING_KEY_NAME_MESSAGE),
+    ))
 }
 
 /// A run tag's name and value.
@@ -184,7 +206,10 @@ pub fn validate_tag(key: &str, value: &str, prefix: &str) -> Result<()> {
 
 /// The error for a tag set with `None` as its name.
 pub fn missing_tag_key(prefix: &str) -> Error {
-    Error::invalid(format!("Missing value for required parameter '{}'.", json_path(prefix, "key")))
+    Error::invalid(format!(
+        "Missing value for required parameter '{}'.",
+        json_path(prefix, "key")
+    ))
 }
 
 /// An experiment tag: same names as run tags, longer values, and no truncation.
@@ -208,7 +233,11 @@ pub fn validate_run_id(run_id: &str) -> Result<()> {
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && run_id.chars().count() <= 256
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-    if ok { Ok(()) } else { Err(Error::invalid(invalid_value("run_id", run_id, None))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(invalid_value("run_id", run_id, None)))
+    }
 }
 
 /// `_parse_experiment_id`: an integer in a string, with Python's `int()` tolerance for spaces.
@@ -236,7 +265,11 @@ pub fn validate_batch_limits(metrics: usize, params: usize, tags: usize) -> Resu
     check("metrics", MAX_METRICS_PER_BATCH, metrics)?;
     check("params", MAX_PARAMS_TAGS_PER_BATCH, params)?;
     check("tags", MAX_PARAMS_TAGS_PER_BATCH, tags)?;
-    check("metrics, params, and tags", MAX_ENTITIES_PER_BATCH, metrics + params + tags)
+    check(
+        "metrics, params, and tags",
+        MAX_ENTITIES_PER_BATCH,
+        metrics + params + tags,
+    )
 }
 
 /// Duplicate param keys in one batch are refused, even with equal values.
@@ -290,7 +323,15 @@ mod tests {
 
     #[test]
     fn valid_names_pass() {
-        for key in ["a", "loss", "a/b/c", "x.y-z w:v", "é", "a..b", "train/acc_1"] {
+        for key in [
+            "a",
+            "loss",
+            "a/b/c",
+            "x.y-z w:v",
+            "é",
+            "a..b",
+            "train/acc_1",
+        ] {
             validate_metric_key(key, "").unwrap();
             validate_param(key, "v", "").unwrap();
             validate_tag(key, "v", "").unwrap();
@@ -317,7 +358,10 @@ mod tests {
              name would resolve to '../a'"
         );
         for key in ["", ".", "/a", "a//b", "a/./b", "a/", "..a"] {
-            assert!(validate_metric_key(key, "").is_err(), "{key:?} must be refused");
+            assert!(
+                validate_metric_key(key, "").is_err(),
+                "{key:?} must be refused"
+            );
         }
         assert!(message(validate_param("", "v", "")).ends_with("would resolve to '.'"));
     }
@@ -371,7 +415,10 @@ mod tests {
             message(parse_experiment_id("abc").map(|_| ())),
             "Invalid experiment ID 'abc'. Experiment ID must be a valid integer."
         );
-        assert_eq!(message(validate_experiment_name("  ")), "Invalid experiment name: '  '");
+        assert_eq!(
+            message(validate_experiment_name("  ")),
+            "Invalid experiment name: '  '"
+        );
         assert!(validate_experiment_name(&"n".repeat(501)).is_err());
     }
 
@@ -384,7 +431,9 @@ mod tests {
              split up metrics across multiple requests and try again."
         );
         assert!(message(validate_batch_limits(800, 100, 101)).contains("at most 100 tags"));
-        assert!(message(validate_batch_limits(900, 100, 100)).contains("metrics, params, and tags"));
+        assert!(
+            message(validate_batch_limits(900, 100, 100)).contains("metrics, params, and tags")
+        );
         assert_eq!(
             message(validate_param_keys_unique(["a", "dp", "dp"].into_iter())),
             "Duplicate parameter keys have been submitted: ['dp']. Please ensure the request \

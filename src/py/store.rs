@@ -1,5 +1,8 @@
 //! `mlrs._core.Store`: one SQLite tracking store, its writer thread and its reader.
 
+// PyO3 extracts arguments into owned values; taking them by reference would copy them again.
+#![allow(clippy::needless_pass_by_value)]
+
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
@@ -61,7 +64,10 @@ impl PyStore {
         queue_capacity: usize,
         max_batch_ops: usize,
     ) -> PyResult<Self> {
-        let config = WriterConfig { queue_capacity, max_batch_ops };
+        let config = WriterConfig {
+            queue_capacity,
+            max_batch_ops,
+        };
         let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
         Ok(Self { inner })
     }
@@ -149,7 +155,9 @@ impl PyStore {
     }
 
     fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<ExperimentTuple> {
-        Ok(convert::experiment(self.call(py, |s| s.get_experiment(experiment_id))?))
+        Ok(convert::experiment(
+            self.call(py, |s| s.get_experiment(experiment_id))?,
+        ))
     }
 
     fn get_experiment_by_name(
@@ -157,7 +165,9 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
     ) -> PyResult<Option<ExperimentTuple>> {
-        Ok(self.call(py, |s| s.get_experiment_by_name(name))?.map(convert::experiment))
+        Ok(self
+            .call(py, |s| s.get_experiment_by_name(name))?
+            .map(convert::experiment))
     }
 
     /// Up to `max_results + 1` experiments from `offset`, so the caller can build a page token.
@@ -188,7 +198,12 @@ impl PyStore {
         self.call(py, |s| s.restore_experiment(experiment_id))
     }
 
-    fn rename_experiment(&self, py: Python<'_>, experiment_id: &str, new_name: &str) -> PyResult<()> {
+    fn rename_experiment(
+        &self,
+        py: Python<'_>,
+        experiment_id: &str,
+        new_name: &str,
+    ) -> PyResult<()> {
         self.call(py, |s| s.rename_experiment(experiment_id, new_name))
     }
 
@@ -202,7 +217,12 @@ impl PyStore {
         self.call(py, |s| s.set_experiment_tag(experiment_id, key, value))
     }
 
-    fn delete_experiment_tag(&self, py: Python<'_>, experiment_id: &str, key: &str) -> PyResult<()> {
+    fn delete_experiment_tag(
+        &self,
+        py: Python<'_>,
+        experiment_id: &str,
+        key: &str,
+    ) -> PyResult<()> {
         self.call(py, |s| s.delete_experiment_tag(experiment_id, key))
     }
 
@@ -218,8 +238,9 @@ impl PyStore {
         run_name: Option<String>,
         tags: Vec<(String, Option<String>)>,
     ) -> PyResult<RunTuple> {
-        let run =
-            self.call(py, |s| s.create_run(experiment_id, user_id, start_time, run_name, tags))?;
+        let run = self.call(py, |s| {
+            s.create_run(experiment_id, user_id, start_time, run_name, tags)
+        })?;
         Ok(convert::run(run))
     }
 
@@ -235,8 +256,9 @@ impl PyStore {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
-        let runs =
-            self.call(py, |s| s.search_runs(&experiment_ids, view_type, max_results, offset))?;
+        let runs = self.call(py, |s| {
+            s.search_runs(&experiment_ids, view_type, max_results, offset)
+        })?;
         Ok(runs.into_iter().map(convert::run).collect())
     }
 
@@ -255,7 +277,9 @@ impl PyStore {
         run_name: Option<String>,
     ) -> PyResult<()> {
         let status = status.map(RunStatus::parse).transpose()?;
-        self.call(py, |s| s.update_run_info(run_id, status, end_time, run_name))
+        self.call(py, |s| {
+            s.update_run_info(run_id, status, end_time, run_name)
+        })
     }
 
     fn delete_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from _harness import PYTHON, clean_env, make_mlflow_template
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from _harness import MARKER, normalise
 
 pytestmark = pytest.mark.parity

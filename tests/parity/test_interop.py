@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from _harness import ScriptResult, explain_mismatch, install_template, run_scenario
 from _store import storage_problems
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from _harness import SCENARIO_DIR, ScriptResult, explain_mismatch, run_scenario
 
 if importlib.util.find_spec("mlflow") is None:

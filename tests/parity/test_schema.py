@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from _harness import PYTHON, clean_env, install_template
 from _store import ALEMBIC_HEAD, rows, schema, storage_problems
 

@@ -298,9 +298,7 @@ class MlflowClient:
             store, synchronous, lambda _: log_metric_to(store, run_id, key, value, step, timestamp)
         )
 
-    def log_param(
-        self, run_id: str, key: str, value: Any, synchronous: bool | None = None
-    ) -> Any:
+    def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
         """Logs a param (stringified) and returns the value given, as MLflow does."""
         store = self._store
         operations = run_logged(
@@ -403,9 +401,7 @@ def log_metric_to(
     common case of this."""
     key = check.metric_key(key)
     if value.__class__ is not float:
-        value = check.metric_value(
-            value, timestamp if timestamp is not None else _now_ms()
-        )
+        value = check.metric_value(value, timestamp if timestamp is not None else _now_ms())
     step = 0 if step is None else step
     if step.__class__ is not int or timestamp is not None:
         step = check.metric_step(step, key, value)

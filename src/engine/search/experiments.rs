@@ -47,7 +47,9 @@ fn text_predicate(column: &str, comparator: &str) -> Result<String> {
         "LIKE" => format!("{column} LIKE ?"),
         "ILIKE" => format!("lower({column}) LIKE lower(?)"),
         other => {
-            return Err(Error::invalid(format!("Invalid comparator for string attribute: {other}")));
+            return Err(Error::invalid(format!(
+                "Invalid comparator for string attribute: {other}"
+            )));
         }
     })
 }
@@ -81,7 +83,9 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
                 let marks = vec!["?"; items.len()].join(", ");
                 Ok(format!("experiment_id {comparator} ({marks})"))
             }
-            _ => Err(Error::invalid(format!("Invalid comparator for experiment_id: {comparator}"))),
+            _ => Err(Error::invalid(format!(
+                "Invalid comparator for experiment_id: {comparator}"
+            ))),
         },
         Entity::Attribute(key @ ("creation_time" | "last_update_time")) => {
             if !matches!(comparator.as_str(), "=" | "!=" | "<" | "<=" | ">" | ">=") {
@@ -96,7 +100,9 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
                 )));
             };
             let n: i64 = n.parse().map_err(|_| {
-                Error::invalid(format!("Invalid value for numeric attribute '{key}': '{n}'"))
+                Error::invalid(format!(
+                    "Invalid value for numeric attribute '{key}': '{n}'"
+                ))
             })?;
             params.push(SqlValue::Integer(n));
             Ok(format!("{key} {comparator} ?"))
@@ -120,8 +126,9 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
                 "IS NULL" => Ok(format!("NOT EXISTS ({TAG})")),
                 "IS NOT NULL" => Ok(format!("EXISTS ({TAG})")),
                 _ => {
-                    let predicate = text_predicate("t.value", &comparator)
-                        .map_err(|_| Error::invalid(format!("Invalid comparator '{comparator}' for tags")))?;
+                    let predicate = text_predicate("t.value", &comparator).map_err(|_| {
+                        Error::invalid(format!("Invalid comparator '{comparator}' for tags"))
+                    })?;
                     params.push(SqlValue::Text(string_value(c)?));
                     Ok(format!("EXISTS ({TAG} AND {predicate})"))
                 }
@@ -143,34 +150,49 @@ pub fn compile(view_type: ViewType, filter: &str, order_by: &[String]) -> Result
             clauses.push(compile_comparison(&comparison, &mut params)?);
         }
     }
-    let defaults = ["creation_time DESC".to_owned(), "experiment_id ASC".to_owned()];
-    let order_by = if order_by.is_empty() { &defaults[..] } else { order_by };
+    let defaults = [
+        "creation_time DESC".to_owned(),
+        "experiment_id ASC".to_owned(),
+    ];
+    let order_by = if order_by.is_empty() {
+        &defaults[..]
+    } else {
+        order_by
+    };
     let mut orders = Vec::new();
     let mut has_id = false;
     for clause in order_by {
         let (key, ascending) = parse_order_by(clause)?;
-        let ident: Vec<String> =
-            crate::engine::search::lexer::tokenize(&key)?
-                .into_iter()
-                .next()
-                .and_then(|t| match t {
-                    crate::engine::search::lexer::Token::Ident(parts) => Some(parts),
-                    _ => None,
-                })
-                .ok_or_else(|| {
-                    Error::invalid(format!("Invalid order_by clause '{clause}'. Could not be parsed."))
-                })?;
+        let ident: Vec<String> = crate::engine::search::lexer::tokenize(&key)?
+            .into_iter()
+            .next()
+            .and_then(|t| match t {
+                crate::engine::search::lexer::Token::Ident(parts) => Some(parts),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "Invalid order_by clause '{clause}'. Could not be parsed."
+                ))
+            })?;
         let column = match entity(&ident)? {
             Entity::Attribute(column) => column,
             Entity::Tag(_) => return Err(Error::invalid("Invalid order_by entity: tag")),
         };
         has_id |= column == "experiment_id";
-        orders.push(format!("{column} {}", if ascending { "ASC" } else { "DESC" }));
+        orders.push(format!(
+            "{column} {}",
+            if ascending { "ASC" } else { "DESC" }
+        ));
     }
     if !has_id {
         orders.push("experiment_id DESC".to_owned());
     }
-    Ok(Query { where_sql: clauses.join(" AND "), order_sql: orders.join(", "), params })
+    Ok(Query {
+        where_sql: clauses.join(" AND "),
+        order_sql: orders.join(", "),
+        params,
+    })
 }
 
 #[cfg(test)]
@@ -186,7 +208,11 @@ mod tests {
 
     #[test]
     fn user_values_are_bound_never_inlined() {
-        let q = compile(ViewType::All, "name = 'x'' OR 1=1 --' AND tags.k LIKE '%a%'", &[]);
+        let q = compile(
+            ViewType::All,
+            "name = 'x'' OR 1=1 --' AND tags.k LIKE '%a%'",
+            &[],
+        );
         // The quote ends the string early, so the rest is not a comparison: refused.
         assert!(q.is_err());
         let q = compile(ViewType::All, "name ILIKE '%Robert''); DROP%'", &[]);
@@ -198,12 +224,18 @@ mod tests {
 
     #[test]
     fn refuses_unknown_keys_and_entities() {
-        assert!(compile(ViewType::All, "lifecycle_stage = 'active'", &[]).unwrap_err().to_string()
-            .starts_with("Invalid attribute key 'lifecycle_stage' specified."));
+        assert!(
+            compile(ViewType::All, "lifecycle_stage = 'active'", &[])
+                .unwrap_err()
+                .to_string()
+                .starts_with("Invalid attribute key 'lifecycle_stage' specified.")
+        );
         assert!(compile(ViewType::All, "foo.bar = 'x'", &[]).is_err());
         assert!(compile(ViewType::All, "name IN ('a')", &[]).is_err());
         assert_eq!(
-            compile(ViewType::All, "", &["tags.k".into()]).unwrap_err().to_string(),
+            compile(ViewType::All, "", &["tags.k".into()])
+                .unwrap_err()
+                .to_string(),
             "Invalid order_by entity: tag"
         );
     }

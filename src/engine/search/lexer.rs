@@ -101,7 +101,11 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>> {
                     _ => tokens.push(Token::Ident(parts)),
                 }
             }
-            other => return Err(invalid(format!("Invalid character '{other}' in filter string"))),
+            other => {
+                return Err(invalid(format!(
+                    "Invalid character '{other}' in filter string"
+                )));
+            }
         }
     }
     Ok(tokens)
@@ -119,7 +123,9 @@ fn quoted(chars: &[char], start: usize) -> Result<(String, usize)> {
         text.push(chars[i]);
         i += 1;
     }
-    Err(invalid(format!("Unterminated quoted text in filter string starting at {start}")))
+    Err(invalid(format!(
+        "Unterminated quoted text in filter string starting at {start}"
+    )))
 }
 
 /// One part of an identifier: a bare word or a backticked/double-quoted name.
@@ -128,8 +134,7 @@ fn identifier_part(chars: &[char], start: usize) -> Result<(String, usize)> {
         Some('`' | '"') => quoted(chars, start),
         Some(_) => {
             let mut i = start;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '-'))
-            {
+            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '-')) {
                 i += 1;
             }
             if i == start {

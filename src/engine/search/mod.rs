@@ -49,7 +49,9 @@ pub fn parse_conjunction(filter: &str) -> Result<Vec<Comparison>> {
                 }
             }
             Some(Token::Keyword(k)) => {
-                return Err(Error::invalid(format!("Invalid clause(s) in filter string: {k}")));
+                return Err(Error::invalid(format!(
+                    "Invalid clause(s) in filter string: {k}"
+                )));
             }
             Some(other) => {
                 return Err(Error::invalid(format!(
@@ -90,13 +92,21 @@ fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
         (Some(Token::Op(op)), ..) => ((*op).to_owned(), i + 2),
         (Some(Token::Keyword("IS")), Some(Token::Keyword("NOT")), Some(Token::Keyword("NULL"))) => {
             return Ok((
-                Comparison { ident, comparator: "IS NOT NULL".into(), value: Value::None },
+                Comparison {
+                    ident,
+                    comparator: "IS NOT NULL".into(),
+                    value: Value::None,
+                },
                 i + 4,
             ));
         }
         (Some(Token::Keyword("IS")), Some(Token::Keyword("NULL")), _) => {
             return Ok((
-                Comparison { ident, comparator: "IS NULL".into(), value: Value::None },
+                Comparison {
+                    ident,
+                    comparator: "IS NULL".into(),
+                    value: Value::None,
+                },
                 i + 3,
             ));
         }
@@ -110,12 +120,22 @@ fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
         }
     };
     match tokens.get(next) {
-        Some(Token::Str(s)) => {
-            Ok((Comparison { ident, comparator, value: Value::Str(s.clone()) }, next + 1))
-        }
-        Some(Token::Number(n)) => {
-            Ok((Comparison { ident, comparator, value: Value::Number(n.clone()) }, next + 1))
-        }
+        Some(Token::Str(s)) => Ok((
+            Comparison {
+                ident,
+                comparator,
+                value: Value::Str(s.clone()),
+            },
+            next + 1,
+        )),
+        Some(Token::Number(n)) => Ok((
+            Comparison {
+                ident,
+                comparator,
+                value: Value::Number(n.clone()),
+            },
+            next + 1,
+        )),
         Some(Token::LParen) => {
             let mut items = Vec::new();
             let mut j = next + 1;
@@ -128,7 +148,11 @@ fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
                     (Some(Token::Str(s)), Some(Token::RParen)) => {
                         items.push(s.clone());
                         return Ok((
-                            Comparison { ident, comparator, value: Value::List(items) },
+                            Comparison {
+                                ident,
+                                comparator,
+                                value: Value::List(items),
+                            },
                             j + 2,
                         ));
                     }
@@ -151,7 +175,11 @@ fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
 /// Splits `"<key> [ASC|DESC]"` into the key text and the direction (ascending by default).
 pub fn parse_order_by(clause: &str) -> Result<(String, bool)> {
     let trimmed = clause.trim();
-    let invalid = || Error::invalid(format!("Invalid order_by clause '{clause}'. Could not be parsed."));
+    let invalid = || {
+        Error::invalid(format!(
+            "Invalid order_by clause '{clause}'. Could not be parsed."
+        ))
+    };
     if trimmed.is_empty() {
         return Err(invalid());
     }
@@ -175,8 +203,9 @@ mod tests {
 
     #[test]
     fn parses_and_conjunctions() {
-        let parsed = parse_conjunction("name = 'a' AND tags.k IS NOT NULL and experiment_id IN ('1','2')")
-            .unwrap();
+        let parsed =
+            parse_conjunction("name = 'a' AND tags.k IS NOT NULL and experiment_id IN ('1','2')")
+                .unwrap();
         assert_eq!(parsed.len(), 3);
         assert_eq!(parsed[1].comparator, "IS NOT NULL");
         assert_eq!(parsed[2].value, Value::List(vec!["1".into(), "2".into()]));
@@ -185,7 +214,9 @@ mod tests {
     #[test]
     fn refuses_or_and_parentheses() {
         assert_eq!(
-            parse_conjunction("name = 'a' OR name = 'b'").unwrap_err().to_string(),
+            parse_conjunction("name = 'a' OR name = 'b'")
+                .unwrap_err()
+                .to_string(),
             "Invalid clause(s) in filter string: OR"
         );
         assert!(parse_conjunction("(name = 'a')").is_err());

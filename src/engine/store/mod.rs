@@ -151,7 +151,9 @@ impl Store {
         self.writer.submit(WriteOp::Control(Box::new(move |conn| {
             let _ = reply.send(write::in_transaction(conn, &f));
         })))?;
-        result.recv().map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
+        result
+            .recv()
+            .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
     }
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
@@ -349,8 +351,7 @@ impl Store {
             )?;
             if deleted == 0 {
                 return Err(Error::not_found(format!(
-                    "No tag with name: {key} in experiment with id {experiment_id}",
-                    experiment_id = id
+                    "No tag with name: {key} in experiment with id {id}"
                 )));
             }
             Ok(())
@@ -371,17 +372,22 @@ impl Store {
     ) -> Result<Run> {
         // MLflow's store takes a new run's tags as given, without name checks.
         let experiment_id = parse_experiment_id_or_default(experiment_id)?;
-        let name_tag = tags.iter().find(|(k, _)| k == RUN_NAME_TAG).and_then(|(_, v)| v.clone());
+        let name_tag = tags
+            .iter()
+            .find(|(k, _)| k == RUN_NAME_TAG)
+            .and_then(|(_, v)| v.clone());
         let run_name = run_name.filter(|n| !n.is_empty());
-        if let (Some(name), Some(tag)) = (&run_name, &name_tag) {
-            if name != tag {
-                return Err(Error::invalid(format!(
-                    "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with \
-                     different values (run_name='{name}', mlflow.runName='{tag}')."
-                )));
-            }
+        if let (Some(name), Some(tag)) = (&run_name, &name_tag)
+            && name != tag
+        {
+            return Err(Error::invalid(format!(
+                "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with \
+                 different values (run_name='{name}', mlflow.runName='{tag}')."
+            )));
         }
-        let run_name = run_name.or(name_tag.clone()).unwrap_or_else(random_run_name);
+        let run_name = run_name
+            .or(name_tag.clone())
+            .unwrap_or_else(random_run_name);
         if name_tag.is_none() {
             tags.push((RUN_NAME_TAG.to_owned(), Some(run_name.clone())));
         }
@@ -398,7 +404,14 @@ impl Store {
                  user_id, status, start_time, end_time, deleted_time, source_version, \
                  lifecycle_stage, artifact_uri, experiment_id) VALUES (?1, ?2, 'UNKNOWN', '', '', \
                  ?3, 'RUNNING', ?4, NULL, NULL, '', 'active', ?5, ?6)",
-                rusqlite::params![id, run_name, user_id, start_time, artifact_uri, experiment_id],
+                rusqlite::params![
+                    id,
+                    run_name,
+                    user_id,
+                    start_time,
+                    artifact_uri,
+                    experiment_id
+                ],
             )?;
             let mut insert_tag = tx.prepare_cached(
                 "INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?1, ?2, ?3)",
@@ -431,8 +444,10 @@ impl Store {
         max_results: i64,
         offset: i64,
     ) -> Result<Vec<Run>> {
-        let ids: Vec<i64> =
-            experiment_ids.iter().map(|id| validate::parse_experiment_id(id)).collect::<Result<_>>()?;
+        let ids: Vec<i64> = experiment_ids
+            .iter()
+            .map(|id| validate::parse_experiment_id(id))
+            .collect::<Result<_>>()?;
         let lifecycle = match view_type {
             ViewType::ActiveOnly => "lifecycle_stage = 'active'",
             ViewType::DeletedOnly => "lifecycle_stage = 'deleted'",
@@ -522,7 +537,12 @@ impl Store {
     }
 
     fn set_cached_lifecycle_of_experiment(&self, experiment_id: i64, lifecycle: Lifecycle) {
-        for run in self.runs.lock().values_mut().filter(|r| r.experiment_id == experiment_id) {
+        for run in self
+            .runs
+            .lock()
+            .values_mut()
+            .filter(|r| r.experiment_id == experiment_id)
+        {
             run.lifecycle = lifecycle;
         }
     }
@@ -548,25 +568,15 @@ impl Store {
             read::existing_run_info(&conn, run_id)?
         };
         let mut runs = self.runs.lock();
-        match runs.get_mut(run_id) {
-            Some(run) => {
-                run.lifecycle = info.lifecycle_stage;
-                run.verified_epoch = epoch;
-            }
-            None => {
-                let id: RunId = Arc::from(run_id);
-                runs.insert(
-                    Arc::clone(&id),
-                    CachedRun {
-                        id,
-                        experiment_id: info.experiment_id,
-                        lifecycle: info.lifecycle_stage,
-                        verified_epoch: epoch,
-                        params: HashMap::new(),
-                    },
-                );
-            }
-        }
+        let run = runs.entry(Arc::from(run_id)).or_insert_with(|| CachedRun {
+            id: Arc::from(run_id),
+            experiment_id: info.experiment_id,
+            lifecycle: info.lifecycle_stage,
+            verified_epoch: epoch,
+            params: HashMap::new(),
+        });
+        run.lifecycle = info.lifecycle_stage;
+        run.verified_epoch = epoch;
         Ok(())
     }
 
@@ -613,7 +623,12 @@ impl Store {
         if fresh.is_empty() {
             return Ok(None);
         }
-        Ok(Some(WriteOp::Batch { run_id, metrics: Vec::new(), params: fresh, tags: Vec::new() }))
+        Ok(Some(WriteOp::Batch {
+            run_id,
+            metrics: Vec::new(),
+            params: fresh,
+            tags: Vec::new(),
+        }))
     }
 
     /// Validates one tag and returns the op that sets it.
@@ -675,7 +690,12 @@ impl Store {
         if metrics.is_empty() && params.is_empty() && tags.is_empty() {
             return Ok(None);
         }
-        Ok(Some(WriteOp::Batch { run_id, metrics, params, tags }))
+        Ok(Some(WriteOp::Batch {
+            run_id,
+            metrics,
+            params,
+            tags,
+        }))
     }
 
     /// Checks params against those the run has (queued by this process, or committed by any);
@@ -698,7 +718,10 @@ impl Store {
             HashMap::new()
         };
         let mut runs = self.runs.lock();
-        let known = &mut runs.get_mut(&**run_id).expect("cached by active_run_id").params;
+        let known = &mut runs
+            .get_mut(&**run_id)
+            .expect("cached by active_run_id")
+            .params;
         for (key, value) in committed {
             known.entry(key).or_insert(value);
         }
@@ -712,8 +735,10 @@ impl Store {
         if !changes.is_empty() {
             return Err(refuse(&changes));
         }
-        let fresh: Vec<(String, String)> =
-            params.into_iter().filter(|(key, _)| !known.contains_key(key)).collect();
+        let fresh: Vec<(String, String)> = params
+            .into_iter()
+            .filter(|(key, _)| !known.contains_key(key))
+            .collect();
         for (key, value) in &fresh {
             known.insert(key.clone(), value.clone());
         }
@@ -726,8 +751,10 @@ impl Store {
         let (id, key) = (run_id.to_owned(), key.to_owned());
         self.control(move |tx| {
             check_run_active(&read::existing_run_info(tx, &id)?)?;
-            let deleted =
-                tx.execute("DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2", [&id, &key])?;
+            let deleted = tx.execute(
+                "DELETE FROM tags WHERE run_uuid = ?1 AND key = ?2",
+                [&id, &key],
+            )?;
             if deleted == 0 {
                 return Err(Error::not_found(format!(
                     "No tag with name: {key} in run with id {id}"
@@ -776,13 +803,13 @@ fn run_not_active(run_id: &str, lifecycle: Lifecycle) -> Error {
 fn check_run_active(info: &crate::engine::model::RunInfo) -> Result<()> {
     match info.lifecycle_stage {
         Lifecycle::Active => Ok(()),
-        other => Err(run_not_active(&info.run_id, other)),
+        other @ Lifecycle::Deleted => Err(run_not_active(&info.run_id, other)),
     }
 }
 
 fn check_cached_run_active(run: &CachedRun) -> Result<()> {
     match run.lifecycle {
         Lifecycle::Active => Ok(()),
-        other => Err(run_not_active(&run.id, other)),
+        other @ Lifecycle::Deleted => Err(run_not_active(&run.id, other)),
     }
 }

@@ -23,11 +23,14 @@ fn experiment_from_row(row: &Row<'_>) -> rusqlite::Result<Experiment> {
 }
 
 fn with_tags(conn: &Connection, mut experiment: Experiment) -> Result<Experiment> {
-    let mut stmt = conn
-        .prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1")?;
     experiment.tags = stmt
         .query_map([experiment.experiment_id], |row| {
-            Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default()))
+            Ok((
+                row.get(0)?,
+                row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
         })?
         .collect::<Result<_, _>>()?;
     Ok(experiment)
@@ -46,14 +49,15 @@ pub fn experiment(conn: &Connection, experiment_id: i64) -> Result<Option<Experi
 
 /// The experiment, or MLflow's `No Experiment with id=... exists`.
 pub fn existing_experiment(conn: &Connection, experiment_id: i64) -> Result<Experiment> {
-    experiment(conn, experiment_id)?.ok_or_else(|| {
-        Error::not_found(format!("No Experiment with id={experiment_id} exists"))
-    })
+    experiment(conn, experiment_id)?
+        .ok_or_else(|| Error::not_found(format!("No Experiment with id={experiment_id} exists")))
 }
 
 pub fn experiment_by_name(conn: &Connection, name: &str) -> Result<Option<Experiment>> {
     let found = conn
-        .prepare_cached(&format!("SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?1"
+        ))?
         .query_row([name], experiment_from_row)
         .optional()?;
     found.map(|e| with_tags(conn, e)).transpose()
@@ -99,7 +103,9 @@ fn run_info_from_row(row: &Row<'_>) -> rusqlite::Result<RunInfo> {
 
 pub fn run_info(conn: &Connection, run_id: &str) -> Result<Option<RunInfo>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_uuid = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE run_uuid = ?1"
+        ))?
         .query_row([run_id], run_info_from_row)
         .optional()?)
 }
@@ -114,14 +120,21 @@ fn string_pairs(conn: &Connection, sql: &str, run_id: &str) -> Result<Vec<(Strin
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt
         .query_map([run_id], |row| {
-            Ok((row.get(0)?, row.get::<_, Option<String>>(1)?.unwrap_or_default()))
+            Ok((
+                row.get(0)?,
+                row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn run_params(conn: &Connection, run_id: &str) -> Result<Vec<(String, String)>> {
-    string_pairs(conn, "SELECT key, value FROM params WHERE run_uuid = ?1", run_id)
+    string_pairs(
+        conn,
+        "SELECT key, value FROM params WHERE run_uuid = ?1",
+        run_id,
+    )
 }
 
 pub fn run_tags(conn: &Connection, run_id: &str) -> Result<Vec<(String, Option<String>)>> {
@@ -165,7 +178,9 @@ pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<
         "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
          ORDER BY timestamp, step, value",
     )?;
-    let points = stmt.query_map([run_id, key], metric_from_row)?.collect::<Result<_, _>>()?;
+    let points = stmt
+        .query_map([run_id, key], metric_from_row)?
+        .collect::<Result<_, _>>()?;
     Ok(points)
 }
 

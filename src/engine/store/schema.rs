@@ -48,8 +48,14 @@ const REQUIRED_COLUMNS: &[(&str, &[&str])] = &[
             "deleted_time",
         ],
     ),
-    ("metrics", &["key", "value", "timestamp", "step", "is_nan", "run_uuid"]),
-    ("latest_metrics", &["key", "value", "timestamp", "step", "is_nan", "run_uuid"]),
+    (
+        "metrics",
+        &["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
+    ),
+    (
+        "latest_metrics",
+        &["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
+    ),
     ("params", &["key", "value", "run_uuid"]),
     ("tags", &["key", "value", "run_uuid"]),
 ];
@@ -70,7 +76,10 @@ pub fn ensure(conn: &mut Connection, default_artifact_root: &str) -> Result<()> 
         )?;
         if tables == 0 {
             tx.execute_batch(SCHEMA_SQL)?;
-            tx.execute("INSERT INTO alembic_version (version_num) VALUES (?1)", [ALEMBIC_HEAD])?;
+            tx.execute(
+                "INSERT INTO alembic_version (version_num) VALUES (?1)",
+                [ALEMBIC_HEAD],
+            )?;
             tx.execute(
                 "INSERT INTO workspaces (name, description) VALUES (?1, ?2)",
                 [DEFAULT_WORKSPACE, "Default workspace for legacy resources"],
@@ -108,8 +117,10 @@ pub fn ensure(conn: &mut Connection, default_artifact_root: &str) -> Result<()> 
 /// Refuses a database that lacks a table or column mlrs uses, naming the fix.
 fn verify(conn: &Connection) -> Result<()> {
     let revision: Option<String> = if table_exists(conn, "alembic_version")? {
-        conn.query_row("SELECT version_num FROM alembic_version", [], |row| row.get(0))
-            .optional()?
+        conn.query_row("SELECT version_num FROM alembic_version", [], |row| {
+            row.get(0)
+        })
+        .optional()?
     } else {
         None
     };
@@ -123,8 +134,9 @@ fn verify(conn: &Connection) -> Result<()> {
     };
     for (table, columns) in REQUIRED_COLUMNS {
         let mut stmt = conn.prepare(&format!("PRAGMA table_info(\"{table}\")"))?;
-        let present: Vec<String> =
-            stmt.query_map([], |row| row.get::<_, String>(1))?.collect::<Result<_, _>>()?;
+        let present: Vec<String> = stmt
+            .query_map([], |row| row.get::<_, String>(1))?
+            .collect::<Result<_, _>>()?;
         if let Some(missing) = columns.iter().find(|c| !present.iter().any(|p| p == *c)) {
             return Err(Error::Schema(format!(
                 "Detected out-of-date database schema (found version {revision}, but expected \
@@ -148,7 +160,11 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
 
 /// `append_to_uri_path` for the local paths and URIs mlrs writes: joins with exactly one `/`.
 pub fn append_path(base: &str, segment: &str) -> String {
-    if base.ends_with('/') { format!("{base}{segment}") } else { format!("{base}/{segment}") }
+    if base.ends_with('/') {
+        format!("{base}{segment}")
+    } else {
+        format!("{base}/{segment}")
+    }
 }
 
 #[cfg(test)]
@@ -163,7 +179,11 @@ mod tests {
         ensure(&mut conn, "/root/mlruns").unwrap();
         ensure(&mut conn, "/root/mlruns").unwrap();
         let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type='table'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(tables, 71);
         let (name, location): (String, String) = conn
@@ -173,9 +193,13 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((name.as_str(), location.as_str()), ("Default", "/root/mlruns/0"));
-        let revision: String =
-            conn.query_row("SELECT version_num FROM alembic_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            (name.as_str(), location.as_str()),
+            ("Default", "/root/mlruns/0")
+        );
+        let revision: String = conn
+            .query_row("SELECT version_num FROM alembic_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(revision, ALEMBIC_HEAD);
     }
 
@@ -184,7 +208,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
         ensure(&mut conn, "/r").unwrap();
-        conn.execute_batch("ALTER TABLE runs DROP COLUMN deleted_time").unwrap();
+        conn.execute_batch("ALTER TABLE runs DROP COLUMN deleted_time")
+            .unwrap();
         let err = ensure(&mut conn, "/r").unwrap_err().to_string();
         assert!(err.contains("runs.deleted_time"), "{err}");
         assert!(err.contains("mlflow db upgrade"), "{err}");

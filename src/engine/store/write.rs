@@ -49,7 +49,9 @@ pub struct SqliteSink {
 
 impl SqliteSink {
     pub fn new(conn: Connection) -> Self {
-        let data_version = conn.query_row("PRAGMA data_version", [], |row| row.get(0)).unwrap_or(0);
+        let data_version = conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .unwrap_or(0);
         Self { conn, data_version }
     }
 }
@@ -57,7 +59,9 @@ impl SqliteSink {
 impl Sink for SqliteSink {
     fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>> {
         retry_busy(|| {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let failures = apply_data(&tx, ops)?;
             tx.commit()?;
             Ok(failures)
@@ -69,7 +73,10 @@ impl Sink for SqliteSink {
     }
 
     fn external_change(&mut self) -> bool {
-        let Ok(version) = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0)) else {
+        let Ok(version) = self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+        else {
             return false;
         };
         let changed = version != self.data_version;
@@ -86,7 +93,12 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
     for op in ops {
         match op {
             WriteOp::Metric { run_id, point } => metrics.push(run_id, point)?,
-            WriteOp::Batch { run_id, metrics: points, params, tags } => {
+            WriteOp::Batch {
+                run_id,
+                metrics: points,
+                params,
+                tags,
+            } => {
                 for (key, value) in params {
                     if let Some(failure) = insert_param(tx, run_id, key, value)? {
                         failures.push(failure);
@@ -116,7 +128,11 @@ struct MetricInserter<'t, 'a> {
 
 impl<'t, 'a> MetricInserter<'t, 'a> {
     fn new(tx: &'t Transaction<'a>) -> Self {
-        Self { tx, rows: Vec::with_capacity(METRIC_ROWS_PER_INSERT), latest: HashMap::new() }
+        Self {
+            tx,
+            rows: Vec::with_capacity(METRIC_ROWS_PER_INSERT),
+            latest: HashMap::new(),
+        }
     }
 
     fn push(&mut self, run_id: &'t str, point: &'t MetricPoint) -> Result<()> {
@@ -159,7 +175,10 @@ impl<'t, 'a> MetricInserter<'t, 'a> {
     }
 }
 
-fn bind_metric_rows(stmt: &mut rusqlite::CachedStatement<'_>, rows: &[(&str, &MetricPoint)]) -> Result<()> {
+fn bind_metric_rows(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    rows: &[(&str, &MetricPoint)],
+) -> Result<()> {
     for (i, (run_id, point)) in rows.iter().enumerate() {
         let base = i * 6;
         stmt.raw_bind_parameter(base + 1, point.key.as_str())?;
@@ -172,8 +191,15 @@ fn bind_metric_rows(stmt: &mut rusqlite::CachedStatement<'_>, rows: &[(&str, &Me
     Ok(())
 }
 
-fn insert_param(tx: &Transaction<'_>, run_id: &str, key: &str, value: &str) -> Result<Option<Error>> {
-    let inserted = tx.prepare_cached(INSERT_PARAM)?.execute([key, value, run_id])?;
+fn insert_param(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    key: &str,
+    value: &str,
+) -> Result<Option<Error>> {
+    let inserted = tx
+        .prepare_cached(INSERT_PARAM)?
+        .execute([key, value, run_id])?;
     if inserted == 1 {
         return Ok(None);
     }
@@ -191,7 +217,8 @@ fn insert_param(tx: &Transaction<'_>, run_id: &str, key: &str, value: &str) -> R
 
 /// Sets a run tag; `mlflow.runName` renames the run as well.
 pub fn set_tag(tx: &Connection, run_id: &str, key: &str, value: Option<&str>) -> Result<()> {
-    tx.prepare_cached(UPSERT_TAG)?.execute(rusqlite::params![key, value, run_id])?;
+    tx.prepare_cached(UPSERT_TAG)?
+        .execute(rusqlite::params![key, value, run_id])?;
     if key == RUN_NAME_TAG {
         tx.prepare_cached("UPDATE runs SET name = ?1 WHERE run_uuid = ?2")?
             .execute(rusqlite::params![value, run_id])?;

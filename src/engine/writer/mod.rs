@@ -40,7 +40,10 @@ pub struct WriterConfig {
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { queue_capacity: 32_768, max_batch_ops: 8_192 }
+        Self {
+            queue_capacity: 32_768,
+            max_batch_ops: 8_192,
+        }
     }
 }
 
@@ -70,7 +73,12 @@ impl Writer {
             .name("mlrs-writer".to_owned())
             .spawn(move || worker::run(sink, &rx, &worker_status, max_batch_ops))
             .map_err(|e| Error::internal(format!("cannot start the mlrs writer thread: {e}")))?;
-        Ok(Self { tx, submitted: AtomicU64::new(0), status, worker: Mutex::new(Some(handle)) })
+        Ok(Self {
+            tx,
+            submitted: AtomicU64::new(0),
+            status,
+            worker: Mutex::new(Some(handle)),
+        })
     }
 
     /// Enqueues without blocking. A pending failure of earlier work is returned instead.
@@ -142,7 +150,10 @@ impl Writer {
     }
 
     fn stopped_error(&self) -> Error {
-        self.status.check().err().unwrap_or_else(|| Error::WriterStopped("closed".to_owned()))
+        self.status
+            .check()
+            .err()
+            .unwrap_or_else(|| Error::WriterStopped("closed".to_owned()))
     }
 }
 
@@ -207,7 +218,10 @@ mod tests {
     #[test]
     fn batches_grow_while_a_commit_is_in_flight() {
         let probe = Probe::default();
-        let config = WriterConfig { queue_capacity: 1000, max_batch_ops: 64 };
+        let config = WriterConfig {
+            queue_capacity: 1000,
+            max_batch_ops: 64,
+        };
         let writer = Writer::spawn(probe.clone(), config).unwrap();
         {
             let _hold = probe.gate.lock();
@@ -221,13 +235,19 @@ mod tests {
         let batches = probe.batches.lock().clone();
         assert_eq!(batches.iter().sum::<usize>(), 200);
         assert!(batches.iter().all(|&n| n <= 64), "{batches:?}");
-        assert!(batches.len() <= 6, "ops queued during a commit share a batch: {batches:?}");
+        assert!(
+            batches.len() <= 6,
+            "ops queued during a commit share a batch: {batches:?}"
+        );
     }
 
     #[test]
     fn a_full_queue_reports_back_pressure_and_blocking_submit_completes() {
         let probe = Probe::default();
-        let config = WriterConfig { queue_capacity: 2, max_batch_ops: 1 };
+        let config = WriterConfig {
+            queue_capacity: 2,
+            max_batch_ops: 1,
+        };
         let writer = Writer::spawn(probe.clone(), config).unwrap();
         let hold = probe.gate.lock();
         let mut full = None;
@@ -262,8 +282,14 @@ mod tests {
         let writer = Writer::spawn(Probe::default(), WriterConfig::default()).unwrap();
         writer.submit(metric(0)).unwrap();
         writer.close().unwrap();
-        assert!(matches!(writer.submit(metric(1)), Err(Error::WriterStopped(_))));
-        assert!(matches!(writer.flush(), Err(Error::WriterStopped(_)) | Ok(())));
+        assert!(matches!(
+            writer.submit(metric(1)),
+            Err(Error::WriterStopped(_))
+        ));
+        assert!(matches!(
+            writer.flush(),
+            Err(Error::WriterStopped(_)) | Ok(())
+        ));
         writer.close().unwrap();
     }
 

@@ -12,7 +12,10 @@ pub type ControlFn = Box<dyn FnOnce(&mut Connection) + Send>;
 /// runs in its own transaction after everything queued before it has committed.
 pub enum WriteOp {
     /// One metric point: the `log_metric` hot path, kept free of a `Vec` allocation.
-    Metric { run_id: RunId, point: MetricPoint },
+    Metric {
+        run_id: RunId,
+        point: MetricPoint,
+    },
     /// What one `log_batch`, `log_param` or `set_tag` call adds to a run. The params here are
     /// new to the run (conflicts were refused at the call site).
     Batch {
@@ -28,10 +31,17 @@ pub enum WriteOp {
 impl std::fmt::Debug for WriteOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Metric { run_id, point } => {
-                f.debug_struct("Metric").field("run_id", run_id).field("point", point).finish()
-            }
-            Self::Batch { run_id, metrics, params, tags } => f
+            Self::Metric { run_id, point } => f
+                .debug_struct("Metric")
+                .field("run_id", run_id)
+                .field("point", point)
+                .finish(),
+            Self::Batch {
+                run_id,
+                metrics,
+                params,
+                tags,
+            } => f
                 .debug_struct("Batch")
                 .field("run_id", run_id)
                 .field("metrics", &metrics.len())

@@ -66,7 +66,10 @@ impl Status {
 
     /// Marks the worker as gone; every waiter and later caller gets `reason`.
     pub fn stop(&self, reason: &str) {
-        self.state.lock().stopped.get_or_insert_with(|| reason.to_owned());
+        self.state
+            .lock()
+            .stopped
+            .get_or_insert_with(|| reason.to_owned());
         self.attention.store(true, Ordering::Release);
         self.changed.notify_all();
     }
@@ -101,7 +104,11 @@ impl Status {
                 return Err(Error::WriterStopped(reason.clone()));
             }
             if self.changed.wait_until(&mut state, deadline).timed_out() {
-                return Ok(if state.processed >= ticket { Wait::Reached } else { Wait::TimedOut });
+                return Ok(if state.processed >= ticket {
+                    Wait::Reached
+                } else {
+                    Wait::TimedOut
+                });
             }
         }
     }

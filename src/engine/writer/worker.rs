@@ -36,7 +36,11 @@ struct StopOnExit<'a>(&'a Status);
 
 impl Drop for StopOnExit<'_> {
     fn drop(&mut self) {
-        let reason = if std::thread::panicking() { "the writer thread panicked" } else { "closed" };
+        let reason = if std::thread::panicking() {
+            "the writer thread panicked"
+        } else {
+            "closed"
+        };
         self.0.stop(reason);
     }
 }

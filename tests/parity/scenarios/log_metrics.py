@@ -1,6 +1,7 @@
 """Metrics: value conversion, NaN/inf, step/timestamp, duplicates, latest value, history."""
 
 import numpy as np
+
 from _parity import call, mlflow, record
 
 client = mlflow.MlflowClient()

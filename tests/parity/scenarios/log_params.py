@@ -1,6 +1,7 @@
 """Params: return values, stringification, re-logging, conflicts, length limits."""
 
 import numpy as np
+
 from _parity import call, captured_logs, mlflow, record
 
 client = mlflow.MlflowClient()

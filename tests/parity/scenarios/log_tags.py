@@ -1,6 +1,7 @@
 """Run tags: set_tag(s), overwrite, stringification, delete_tag, runName renames, truncation."""
 
 import numpy as np
+
 from _parity import call, captured_logs, mlflow, record
 
 client = mlflow.MlflowClient()
