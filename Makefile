@@ -52,11 +52,13 @@ test-python: ## pytest, parity tests against mlflow included
 	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider
 
 .PHONY: lint
-lint: $(VENV)/.base ## rustfmt, clippy (pedantic), ruff
+lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of mlrs._core
 	cargo fmt --check
 	cargo clippy --all-targets -q -- -D warnings
 	$(VENV)/bin/ruff check -q python tests examples
 	$(VENV)/bin/ruff format --check -q python tests examples
+	$(PY) -m mypy
+	$(PY) -m mypy.stubtest mlrs._core
 
 .PHONY: clean
 clean: ## remove build outputs and the venv

@@ -455,16 +455,17 @@ def _runs_to_pandas(runs: list[Run]) -> Any:
         "start_time": times([r.info.start_time for r in runs]),
         "end_time": times([r.info.end_time for r in runs]),
     }
-    for prefix, missing, values_of in (
-        ("metrics", float("nan"), lambda r: r.data.metrics),
-        ("params", None, lambda r: r.data.params),
-        ("tags", None, lambda r: r.data.tags),
-    ):
+    groups: list[tuple[str, object, list[dict[str, Any]]]] = [
+        ("metrics", float("nan"), [r.data.metrics for r in runs]),
+        ("params", None, [r.data.params for r in runs]),
+        ("tags", None, [r.data.tags for r in runs]),
+    ]
+    for prefix, missing, values in groups:
         keys: dict[str, None] = {}
-        for run in runs:
-            keys.update(dict.fromkeys(values_of(run)))
+        for each in values:
+            keys.update(dict.fromkeys(each))
         for key in keys:
-            columns[f"{prefix}.{key}"] = [values_of(r).get(key, missing) for r in runs]
+            columns[f"{prefix}.{key}"] = [each.get(key, missing) for each in values]
     frame = pd.DataFrame(columns)
     if not runs:
         frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in list(columns)[:6]})

@@ -17,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from types import FrameType
 
 _TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 _DEFAULT_DB = "mlflow.db"
@@ -225,7 +226,7 @@ def _install_sigterm_handler() -> None:
     if previous is signal.SIG_IGN or previous is None:
         return
 
-    def on_sigterm(signum: int, frame: object) -> None:
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
         for callback in _sigterm_callbacks:
             with contextlib.suppress(Exception):
                 callback()

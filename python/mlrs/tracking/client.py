@@ -46,8 +46,8 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def create_page_token(offset: int) -> bytes:
@@ -440,7 +440,7 @@ def log_batch_to(
     params: Sequence[Param],
     tags: Sequence[RunTag],
 ) -> None:
-    metric_rows = []
+    metric_rows: list[Any] = []
     for i, metric in enumerate(metrics):
         prefix = f"metrics[{i}]"
         key = check.metric_key(metric.key, prefix)
@@ -462,12 +462,13 @@ def log_batch_to(
     ]
     param_batches = _chunks(param_rows, MAX_PARAMS_TAGS_PER_BATCH)
     tag_batches = _chunks(tag_rows, MAX_PARAMS_TAGS_PER_BATCH)
-    for param_batch, tag_batch in zip_longest(param_batches, tag_batches, fillvalue=[]):
+    empty: list[Any] = []
+    for param_batch, tag_batch in zip_longest(param_batches, tag_batches, fillvalue=empty):
         size = max(
             min(MAX_ENTITIES_PER_BATCH - len(param_batch) - len(tag_batch), MAX_METRICS_PER_BATCH),
             0,
         )
         metric_batch, metric_rows = metric_rows[:size], metric_rows[size:]
-        store.log_batch(run_id, metric_batch, list(param_batch), list(tag_batch))
+        store.log_batch(run_id, metric_batch, param_batch, tag_batch)
     for metric_batch in _chunks(metric_rows, MAX_METRICS_PER_BATCH):
-        store.log_batch(run_id, list(metric_batch), [], [])
+        store.log_batch(run_id, metric_batch, [], [])
