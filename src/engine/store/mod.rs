@@ -813,3 +813,120 @@ fn check_cached_run_active(run: &CachedRun) -> Result<()> {
         other @ Lifecycle::Deleted => Err(run_not_active(&run.id, other)),
     }
 }
+
+#[cfg(test)]
+// Stored values are compared exactly on purpose: they must round-trip bit for bit.
+#[allow(clippy::float_cmp)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(
+            &dir.path().join("t.db"),
+            "/artifacts",
+            WriterConfig::default(),
+        )
+        .unwrap()
+    }
+
+    fn new_run(store: &Store) -> String {
+        store
+            .create_run("0", "me", 1, None, Vec::new())
+            .unwrap()
+            .info
+            .run_id
+    }
+
+    #[test]
+    fn metrics_round_trip_with_mlflows_storage_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        for (value, step) in [(f64::NAN, 0), (f64::INFINITY, 1), (0.5, 2), (0.25, 2)] {
+            store
+                .enqueue(
+                    store
+                        .metric_op(&run_id, "m", value, Some(10), step)
+                        .unwrap(),
+                )
+                .unwrap();
+        }
+        let history = store.get_metric_history(&run_id, "m").unwrap();
+        assert_eq!(history.len(), 4);
+        assert!(history[0].read_value().is_nan());
+        assert_eq!(history[1].read_value(), f64::MAX);
+        let run = store.get_run(&run_id).unwrap();
+        assert_eq!(
+            run.latest_metrics[0].read_value(),
+            0.5,
+            "greatest (step, ts, value) wins"
+        );
+        assert_eq!(
+            run.info.artifact_uri.unwrap(),
+            format!("/artifacts/0/{run_id}/artifacts")
+        );
+    }
+
+    #[test]
+    fn params_are_immutable_across_stores_on_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (open(&dir), open(&dir));
+        let run_id = new_run(&first);
+        first
+            .enqueue(first.param_op(&run_id, "p", "1").unwrap().unwrap())
+            .unwrap();
+        first.flush().unwrap();
+        assert!(
+            second.param_op(&run_id, "p", "1").unwrap().is_none(),
+            "same value: a no-op"
+        );
+        let err = second.param_op(&run_id, "p", "2").unwrap_err().to_string();
+        assert!(err.starts_with("Changing param values is not allowed. Param with key='p'"));
+        let err = second
+            .batch_op(
+                &run_id,
+                Vec::new(),
+                vec![("p".into(), "3".into())],
+                Vec::new(),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Params were already logged='[{'key': 'p', 'old_value': '1'"));
+    }
+
+    #[test]
+    fn a_run_deleted_by_another_connection_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (open(&dir), open(&dir));
+        let run_id = new_run(&first);
+        first
+            .enqueue(first.metric_op(&run_id, "m", 1.0, None, 0).unwrap())
+            .unwrap();
+        second.delete_run(&run_id).unwrap();
+        let err = first.tag_op(&run_id, "t", "v").unwrap_err().to_string();
+        assert!(err.ends_with("must be in the 'active' state. Current state is deleted."));
+        // The metric path notices too, once the writer has seen the other commit.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while first.metric_op(&run_id, "m", 2.0, None, 1).is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the deletion was never noticed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn unknown_runs_and_experiments_are_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let err = store.metric_op("abc", "m", 1.0, None, 0).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ResourceDoesNotExist);
+        assert_eq!(err.to_string(), "Run with id=abc not found");
+        let err = store
+            .create_run("7", "me", 1, None, Vec::new())
+            .unwrap_err();
+        assert_eq!(err.to_string(), "No Experiment with id=7 exists");
+        assert!(store.get_metric_history("abc", "m").unwrap().is_empty());
+    }
+}
