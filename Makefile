@@ -60,6 +60,10 @@ lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of 
 	$(PY) -m mypy
 	$(PY) -m mypy.stubtest mlrs._core
 
+.PHONY: bench
+bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min); results in bench/results/
+	$(PY) bench/run.py --json bench/results/latest.json
+
 .PHONY: clean
 clean: ## remove build outputs and the venv
 	rm -rf target $(VENV) python/mlrs/*.so

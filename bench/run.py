@@ -1,0 +1,741 @@
+"""The mlrs benchmark suite (`make bench`).
+
+Runs every workload under mlrs and under the real mlflow 3.18 (its SQLite store with its
+defaults, and with `MLFLOW_ENABLE_ASYNC_LOGGING=true` where logging is involved), each in a fresh
+process and a fresh directory, then counts the rows in each database with sqlite3 so that a
+number is only reported for data that is really committed. Prints one Markdown table with mlrs's
+time, mlflow's time, the ratio and the budget from DESIGN §5.
+
+mlflow costs ~10 ms per log call, so it runs smaller counts (printed with the table) and the
+comparison is per operation; totals for mlflow at mlrs's counts are extrapolated and marked `*`.
+
+    python bench/run.py [--only log_metric,sweep,...] [--quick] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = ROOT / "bench" / "workloads.py"
+SCHEMA = ROOT / "sql" / "mlflow_3_18_schema.sql"
+MICRO, MILLI = 1e-6, 1e-3
+
+# Counts per workload: mlrs runs the sizes the issue asks for; mlflow runs what it finishes in
+# about a minute.
+COUNTS = {
+    "mlrs": {
+        "log_metric": 1_000_000,
+        "log_metrics": 100_000,
+        "sweep": 1_000,
+        "history": 1_000_000,
+        "keys": 1_000,
+        "many": 100_000,
+        "repeats": 5,
+    },
+    "mlflow": {
+        "log_metric": 5_000,
+        "log_metrics": 5_000,
+        "sweep": 30,
+        "history": 1_000_000,
+        "keys": 1_000,
+        "many": 100,
+        "repeats": 3,
+    },
+}
+PROCESSES = 8
+
+
+class BenchError(Exception):
+    pass
+
+
+# ---- running one process -----------------------------------------------------------------------
+
+
+def environment(async_logging: bool = False) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    if async_logging:
+        env["MLFLOW_ENABLE_ASYNC_LOGGING"] = "true"
+    return env
+
+
+class Runner:
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def workdir(self, label: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.base))
+
+    def workload(
+        self, name: str, lib: str, params: dict[str, Any], *, async_logging: bool = False
+    ) -> dict[str, Any]:
+        """Runs one workload of workloads.py in a fresh process and directory."""
+        workdir = self.workdir(f"{name}-{lib}{'-async' if async_logging else ''}")
+        command = [sys.executable, str(WORKLOADS), name, lib, str(workdir), json.dumps(params)]
+        log = workdir / "output.txt"
+        with log.open("w") as out:
+            proc = subprocess.run(
+                command,
+                cwd=workdir,
+                env=environment(async_logging),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=900,
+                check=False,
+            )
+        if proc.returncode != 0:
+            raise BenchError(f"{name} under {lib} failed:\n{tail(log)}")
+        result: dict[str, Any] = json.loads((workdir / "result.json").read_text())
+        result["db"] = str(workdir / "mlflow.db")
+        return result
+
+    def script(self, code: str, label: str) -> tuple[float, str, Path]:
+        """Runs `python -c code` in a fresh directory: wall time, stdout, the directory."""
+        workdir = self.workdir(label)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=workdir,
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise BenchError(f"{label} failed:\n{proc.stderr[-2000:]}")
+        return wall, proc.stdout, workdir
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def count(db: str | Path, sql: str, *args: object) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    try:
+        return int(conn.execute(sql, args).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def check(db: str | Path, expected: dict[str, int], **where: str) -> str:
+    """Counts rows per table (restricted to one run with `run_uuid=`) and compares. Returns
+    'ok' or what is missing."""
+    problems = []
+    for table, want in expected.items():
+        sql = f"SELECT count(*) FROM {table.split(':')[0]}"
+        args: list[object] = []
+        clauses = [f"{column} = ?" for column in where]
+        args += where.values()
+        if table.endswith(":user"):
+            clauses.append("key NOT LIKE 'mlflow.%'")
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        got = count(db, sql, *args)
+        if got != want:
+            problems.append(f"{table} {got:,} of {want:,}")
+    return "ok" if not problems else "MISSING " + ", ".join(problems)
+
+
+# ---- the table ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    workload: str
+    measure: str
+    mlrs: float | None
+    mlflow: float | None = None
+    mlflow_async: float | None = None
+    budget: float | None = None
+    budget_text: str = ""
+    extrapolated: bool = False
+    verified: str = ""
+    unit: float = 1.0
+
+    def verdict(self) -> str:
+        if self.budget is None or self.mlrs is None:
+            return ""
+        return "met" if self.mlrs <= self.budget else "**missed**"
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(
+            f"  {row.measure}: mlrs {fmt(row.mlrs, row.unit)}, mlflow {fmt(row.mlflow, row.unit)}"
+            f", async {fmt(row.mlflow_async, row.unit)}  [{row.verified}]",
+            flush=True,
+        )
+
+
+def fmt(value: float | None, unit: float, star: bool = False) -> str:
+    if value is None:
+        return "—"
+    names = {MICRO: "µs", MILLI: "ms", 1.0: "s"}
+    scaled = value / unit
+    text = f"{scaled:,.2f}" if scaled < 100 else f"{scaled:,.0f}"
+    if unit == 1.0 and scaled >= 3600:
+        text = f"{value / 3600:,.1f} h"
+    elif unit == 1.0 and scaled >= 600:
+        text = f"{value / 60:,.0f} min"
+    else:
+        text += f" {names[unit]}"
+    return text + ("\\*" if star else "")
+
+
+def ratio(slow: float | None, fast: float | None) -> str:
+    if slow is None or fast is None or fast <= 0:
+        return "—"
+    value = slow / fast
+    return f"{value:,.0f}x" if value >= 10 else f"{value:,.1f}x"
+
+
+def markdown(rows: list[Row]) -> str:
+    head = (
+        "| # | measure | mlrs | mlflow | mlflow async | mlflow / mlrs | budget (§5) | budget"
+        " | rows verified |"
+    )
+    lines = [head, "|---|---|--:|--:|--:|--:|---|---|---|"]
+    for r in rows:
+        best = min((v for v in (r.mlflow, r.mlflow_async) if v is not None), default=None)
+        lines.append(
+            f"| {r.workload} | {r.measure} | {fmt(r.mlrs, r.unit)} "
+            f"| {fmt(r.mlflow, r.unit, r.extrapolated)} "
+            f"| {fmt(r.mlflow_async, r.unit, r.extrapolated)} | {ratio(best, r.mlrs)} "
+            f"| {r.budget_text} | {r.verdict()} | {r.verified} |"
+        )
+    return "\n".join(lines)
+
+
+# ---- the workloads -----------------------------------------------------------------------------
+
+
+def bench_floor_and_log_metric(run: Runner, report: Report) -> None:
+    n = COUNTS["mlrs"]["log_metric"]
+    m = COUNTS["mlflow"]["log_metric"]
+    floor = run.workload("floor", "sqlite", {"n": n, "schema": str(SCHEMA)})
+    floor_ok = "ok" if floor["committed_when_timed"] == n else "MISSING"
+    mine = run.workload("log_metric", "mlrs", {"n": n})
+    theirs = run.workload("log_metric", "mlflow", {"n": m})
+    theirs_async = run.workload("log_metric", "mlflow", {"n": m}, async_logging=True)
+    report.raw["log_metric"] = {
+        "floor": floor,
+        "mlrs": mine,
+        "mlflow": theirs,
+        "mlflow_async": theirs_async,
+    }
+
+    verified = {}
+    for label, result in (("mlrs", mine), ("mlflow", theirs), ("async", theirs_async)):
+        k = result["n"]
+        status = check(result["db"], {"metrics": k}, run_uuid=result["run_id"])
+        status += check_latest(result["db"], result["run_id"], "loss", k - 1)
+        if result["committed_when_timed"] != k:
+            status = f"only {result['committed_when_timed']:,} committed when the clock stopped"
+        verified[label] = status
+    summary = ", ".join(f"{k} {v}" for k, v in verified.items())
+
+    w = "1"
+    report.add(Row(w, "empty Python function call", mine["empty_call"], unit=MICRO, verified=""))
+    report.add(
+        Row(
+            w,
+            f"`log_metric` per call, first {mine['first_calls']:,} calls (queue not full)",
+            mine["first_per_call"],
+            theirs["first_per_call"],
+            theirs_async["first_per_call"],
+            budget=1 * MICRO,
+            budget_text="<= 1 µs (enqueue)",
+            unit=MICRO,
+            verified=summary,
+        )
+    )
+    report.add(
+        Row(
+            w,
+            f"`log_metric` per call, average of the loop (mlrs {n:,}, mlflow {m:,} calls)",
+            mine["loop_per_call"],
+            theirs["loop_per_call"],
+            theirs_async["loop_per_call"],
+            unit=MICRO,
+            verified=summary,
+        )
+    )
+    report.add(
+        Row(
+            w,
+            "per point, until committed",
+            mine["until_committed"] / n,
+            theirs["until_committed"] / m,
+            theirs_async["until_committed"] / m,
+            unit=MICRO,
+            verified=summary,
+        )
+    )
+    budget = 1.5 * floor["until_committed"]
+    report.add(
+        Row(
+            w,
+            f"{n:,} points until committed",
+            mine["until_committed"],
+            theirs["until_committed"] / m * n,
+            theirs_async["until_committed"] / m * n,
+            budget=budget,
+            budget_text=f"<= 1.5x floor = {budget:.2f} s",
+            extrapolated=True,
+            verified=summary,
+        )
+    )
+    report.add(
+        Row(
+            w,
+            f"SQLite floor: {n:,} rows, one `INSERT ... SELECT` "
+            f"(mlrs / floor = {mine['until_committed'] / floor['until_committed']:.2f}x)",
+            floor["until_committed"],
+            verified=floor_ok,
+        )
+    )
+
+
+def check_latest(db: str, run_id: str, key: str, step: int) -> str:
+    got = count(
+        db,
+        "SELECT count(*) FROM latest_metrics WHERE run_uuid = ? AND key = ? AND step = ?",
+        run_id,
+        key,
+        step,
+    )
+    return "" if got == 1 else f"; latest_metrics({key}) not at step {step:,}"
+
+
+def bench_log_metrics(run: Runner, report: Report) -> None:
+    n = COUNTS["mlrs"]["log_metrics"]
+    m = COUNTS["mlflow"]["log_metrics"]
+    mine = run.workload("log_metrics", "mlrs", {"n": n})
+    theirs = run.workload("log_metrics", "mlflow", {"n": m})
+    theirs_async = run.workload("log_metrics", "mlflow", {"n": m}, async_logging=True)
+    report.raw["log_metrics"] = {"mlrs": mine, "mlflow": theirs, "mlflow_async": theirs_async}
+    parts = []
+    for label, result in (("mlrs", mine), ("mlflow", theirs), ("async", theirs_async)):
+        k = result["n"]
+        status = check(
+            result["db"], {"metrics": 10 * k, "latest_metrics": 10}, run_uuid=result["run_id"]
+        )
+        if result["committed_when_timed"] != 10 * k:
+            status = f"only {result['committed_when_timed']:,} committed when the clock stopped"
+        parts.append(f"{label} {status}")
+    verified = ", ".join(parts)
+    w = "2"
+    report.add(
+        Row(
+            w,
+            f"`log_metrics` (10 keys) per call (mlrs {n:,}, mlflow {m:,} steps)",
+            mine["loop_per_call"],
+            theirs["loop_per_call"],
+            theirs_async["loop_per_call"],
+            unit=MICRO,
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            w,
+            "per step, until committed",
+            mine["until_committed"] / n,
+            theirs["until_committed"] / m,
+            theirs_async["until_committed"] / m,
+            unit=MICRO,
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            w,
+            f"{n:,} steps ({10 * n:,} points) until committed",
+            mine["until_committed"],
+            theirs["until_committed"] / m * n,
+            theirs_async["until_committed"] / m * n,
+            extrapolated=True,
+            verified=verified,
+        )
+    )
+
+
+def bench_sweep(run: Runner, report: Report) -> None:
+    n = COUNTS["mlrs"]["sweep"]
+    m = COUNTS["mlflow"]["sweep"]
+    mine = run.workload("sweep", "mlrs", {"n": n})
+    theirs = run.workload("sweep", "mlflow", {"n": m})
+    theirs_async = run.workload("sweep", "mlflow", {"n": m}, async_logging=True)
+    report.raw["sweep"] = {"mlrs": mine, "mlflow": theirs, "mlflow_async": theirs_async}
+    parts = []
+    for label, result in (("mlrs", mine), ("mlflow", theirs), ("async", theirs_async)):
+        k = result["n"]
+        expected = {
+            "runs": k,
+            "params": 10 * k,
+            "metrics": 500 * k,
+            "latest_metrics": 5 * k,
+            "tags:user": 3 * k,
+        }
+        parts.append(f"{label} {check(result['db'], expected)}")
+    verified = ", ".join(parts)
+    report.add(
+        Row(
+            "3",
+            f"one sweep run, until committed (mlrs {n:,} runs, mlflow {m} runs)",
+            mine["until_committed"] / n,
+            theirs["until_committed"] / m,
+            theirs_async["until_committed"] / m,
+            budget=5 * MILLI,
+            budget_text="<= 5 ms",
+            unit=MILLI,
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            "3",
+            f"{n:,} sweep runs until committed",
+            mine["until_committed"],
+            theirs["until_committed"] / m * n,
+            theirs_async["until_committed"] / m * n,
+            extrapolated=True,
+            verified=verified,
+        )
+    )
+
+
+FRESH_STORE = """\
+import {lib} as mlflow
+with mlflow.start_run():
+    mlflow.log_param("lr", 0.1)
+    mlflow.log_metric("loss", 0.5)
+"""
+
+IMPORT = "import time; t = time.perf_counter(); import {lib}; print(time.perf_counter() - t)"
+
+
+def bench_fresh_store(run: Runner, report: Report) -> None:
+    baseline = statistics.median(run.script("pass", "python")[0] for _ in range(5))
+    times: dict[str, float] = {}
+    statuses = []
+    for lib in ("mlrs", "mlflow"):
+        walls = []
+        for _ in range(COUNTS[lib]["repeats"]):
+            wall, _, workdir = run.script(FRESH_STORE.format(lib=lib), f"fresh-{lib}")
+            walls.append(wall)
+            status = check(workdir / "mlflow.db", {"runs": 1, "params": 1, "metrics": 1})
+            if status != "ok":
+                statuses.append(f"{lib} {status}")
+        times[lib] = statistics.median(walls)
+        report.raw.setdefault("fresh_store", {})[lib] = walls
+    report.raw["fresh_store"]["python_alone"] = baseline
+    runs = f"median of {COUNTS['mlrs']['repeats']} / {COUNTS['mlflow']['repeats']} processes"
+    report.add(
+        Row(
+            "4",
+            f"new process: import, new database, one run, exit ({runs})",
+            times["mlrs"],
+            times["mlflow"],
+            budget=100 * MILLI,
+            budget_text="<= 100 ms",
+            unit=MILLI,
+            verified=", ".join(statuses) or "ok (1 run, 1 param, 1 metric each)",
+        )
+    )
+    report.add(Row("4", "for reference: `python -c pass`", baseline, unit=MILLI))
+
+
+def bench_import(run: Runner, report: Report) -> None:
+    times = {}
+    for lib in ("mlrs", "mlflow"):
+        samples = [
+            float(run.script(IMPORT.format(lib=lib), f"import-{lib}")[1])
+            for _ in range(COUNTS[lib]["repeats"])
+        ]
+        times[lib] = statistics.median(samples)
+        report.raw.setdefault("import", {})[lib] = samples
+    report.add(
+        Row(
+            "5",
+            f"`import` (median of {COUNTS['mlrs']['repeats']} / {COUNTS['mlflow']['repeats']}"
+            " processes)",
+            times["mlrs"],
+            times["mlflow"],
+            budget=50 * MILLI,
+            budget_text="<= 50 ms",
+            unit=MILLI,
+            verified="n/a",
+        )
+    )
+
+
+def bench_reads(run: Runner, report: Report) -> None:
+    results = {}
+    for lib, repeats in (("mlrs", 3), ("mlflow", 1)):
+        params = {
+            "n": COUNTS[lib]["history"],
+            "keys": COUNTS[lib]["keys"],
+            "history_repeats": repeats,
+        }
+        results[lib] = run.workload("reads", lib, params)
+    report.raw["reads"] = results
+    parts = []
+    for lib, r in results.items():
+        k, keys = r["n"], r["keys"]
+        a = check(r["db"], {"metrics": k}, run_uuid=r["long_run"])
+        b = check(r["db"], {"latest_metrics": keys, "params": keys}, run_uuid=r["wide_run"])
+        parts.append(f"{lib} {a if a != 'ok' else b}")
+    verified = ", ".join(parts) + " (and lengths checked in-process)"
+    mine, theirs = results["mlrs"], results["mlflow"]
+    report.add(
+        Row(
+            "6",
+            f"`get_metric_history` of {mine['n']:,} points (mlflow {theirs['n']:,}; list of "
+            "Metric)",
+            mine["history"],
+            theirs["history"] / theirs["n"] * mine["n"],
+            budget=1.0,
+            budget_text="<= 1 s",
+            extrapolated=theirs["n"] != mine["n"],
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            "6",
+            f"`get_run` of a run with {mine['keys']:,} metrics, {mine['keys']:,} params, "
+            f"{mine['keys']:,} tags (median of 10)",
+            mine["get_run"],
+            theirs["get_run"],
+            unit=MILLI,
+            verified=verified,
+        )
+    )
+
+
+def bench_many_processes(run: Runner, report: Report) -> None:
+    mine = many_processes(run, "mlrs", COUNTS["mlrs"]["many"], precreate=False)
+    theirs = many_processes(run, "mlflow", COUNTS["mlflow"]["many"], precreate=False)
+    theirs_existing = many_processes(run, "mlflow", COUNTS["mlflow"]["many"], precreate=True)
+    report.raw["many_processes"] = {
+        "mlrs": mine,
+        "mlflow_fresh_file": theirs,
+        "mlflow_existing_file": theirs_existing,
+    }
+    n, m = COUNTS["mlrs"]["many"], COUNTS["mlflow"]["many"]
+
+    def status(result: dict[str, Any]) -> str:
+        failed = [first_line(c["error"]) for c in result["children"] if "error" in c]
+        text = f"{PROCESSES - len(failed)}/{PROCESSES} processes ok, {result['verified']}"
+        if failed:
+            text += "; failed with: " + " / ".join(sorted(set(failed)))
+        return text
+
+    report.add(
+        Row(
+            "7",
+            f"{PROCESSES} processes, each logging to a new run in one fresh file at once, until "
+            f"all exited (mlrs {PROCESSES} x {n:,} points, mlflow {PROCESSES} x {m:,})",
+            mine["wall"],
+            theirs["wall"],
+            unit=1.0,
+            verified=f"mlrs {status(mine)}; mlflow {status(theirs)}",
+        )
+    )
+    report.add(
+        Row(
+            "7",
+            "the same per point, all processes together (mlflow: file created beforehand)",
+            mine["wall"] / (PROCESSES * n),
+            None if theirs_existing["wall"] is None else theirs_existing["wall"] / (PROCESSES * m),
+            unit=MICRO,
+            verified=f"mlflow {status(theirs_existing)}",
+        )
+    )
+
+
+def first_line(text: str) -> str:
+    return text.splitlines()[0][:160].replace("|", "/")
+
+
+def many_processes(run: Runner, lib: str, n: int, precreate: bool) -> dict[str, Any]:
+    """Starts PROCESSES processes that import `lib`, wait until all are ready, then log `n` points
+    each into the same database at once. The clock runs from the go signal to the last exit."""
+    shared = run.workdir(f"many-{lib}{'-existing' if precreate else ''}")
+    db = shared / "mlflow.db"
+    if precreate:
+        run.workload("create_store", lib, {"db": str(db)})
+    go = shared / "go"
+    children = []
+    for i in range(PROCESSES):
+        workdir = shared / f"p{i}"
+        workdir.mkdir()
+        params = {"db": str(db), "n": n, "go": str(go)}
+        command = [sys.executable, str(WORKLOADS), "one_of_many", lib, str(workdir)]
+        out = (workdir / "output.txt").open("w")
+        proc = subprocess.Popen(
+            [*command, json.dumps(params)],
+            cwd=workdir,
+            env=environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        children.append((proc, workdir, out))
+    deadline = time.time() + 300
+    while not all((w / "ready").exists() for _, w, _ in children):
+        if time.time() > deadline or any(p.poll() not in (None, 0) for p, _, _ in children):
+            raise BenchError(
+                f"{lib} processes did not start: {tail(children[0][1] / 'output.txt')}"
+            )
+        time.sleep(0.01)
+    start = time.time()
+    go.touch()
+    results = []
+    for proc, workdir, out in children:
+        proc.wait(timeout=900)
+        out.close()
+        if proc.returncode != 0:
+            results.append({"error": f"exit {proc.returncode}: {tail(workdir / 'output.txt', 3)}"})
+        else:
+            results.append(json.loads((workdir / "result.json").read_text()))
+    ok = [r for r in results if "error" not in r]
+    wall = max(r["ended"] for r in ok) - start if len(ok) == PROCESSES else None
+    verified = "ok" if db.exists() else "no database"
+    if db.exists():
+        problems = [check(db, {"metrics": n}, run_uuid=r["run_id"]) for r in ok]
+        problems = [p for p in problems if p != "ok"]
+        total = count(db, "SELECT count(*) FROM metrics")
+        verified = f"{total:,} rows" + (f" ({'; '.join(problems)})" if problems else "")
+    return {"children": results, "wall": wall, "verified": verified}
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+BENCHES: dict[str, Callable[[Runner, Report], None]] = {
+    "log_metric": bench_floor_and_log_metric,
+    "log_metrics": bench_log_metrics,
+    "sweep": bench_sweep,
+    "fresh_store": bench_fresh_store,
+    "import": bench_import,
+    "reads": bench_reads,
+    "many_processes": bench_many_processes,
+}
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    with Path("/proc/cpuinfo").open() as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    versions = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib.metadata as m; print(m.version('mlrs'), m.version('mlflow'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": str(os.cpu_count()),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "sqlite": sqlite3.sqlite_version,
+        "os": f"{platform.system()} {platform.release()}",
+        "mlrs": versions[0],
+        "mlflow": versions[1],
+        "commit": commit,
+        "load average at start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+
+
+def extension_stamp() -> str:
+    """Path and mtime of the mlrs extension module, to notice a rebuild during the run."""
+    code = "import os, mlrs._core as c; print(c.__file__, os.stat(c.__file__).st_mtime)"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated: " + ",".join(BENCHES))
+    parser.add_argument("--quick", action="store_true", help="counts / 100, for a smoke test")
+    parser.add_argument("--json", type=Path, help="also write every raw result here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    args = parser.parse_args()
+    names = args.only.split(",") if args.only else list(BENCHES)
+    if args.quick:
+        for counts in COUNTS.values():
+            for key in counts:
+                if key != "repeats":
+                    counts[key] = max(10, counts[key] // 100)
+
+    info = machine()
+    print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    print("counts: " + "; ".join(f"{lib} {c}" for lib, c in COUNTS.items()), flush=True)
+    stamp = extension_stamp()
+    base = Path(tempfile.mkdtemp(prefix="mlrs-bench-"))
+    report = Report()
+    started = time.perf_counter()
+    try:
+        for name in names:
+            print(f"[{name}]", flush=True)
+            BENCHES[name](Runner(base), report)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+
+    print()
+    print(markdown(report.rows))
+    print()
+    print("\\* mlflow at mlrs's count, extrapolated from its per-operation time at its own count.")
+    print(f"counts: mlrs {COUNTS['mlrs']}; mlflow {COUNTS['mlflow']}")
+    print(f"suite took {elapsed / 60:.1f} min")
+    if extension_stamp() != stamp:
+        print("WARNING: the mlrs extension was rebuilt during the run; the numbers may mix builds")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"machine": info, "counts": COUNTS, "elapsed": elapsed, "raw": report.raw}
+        payload["table"] = markdown(report.rows)
+        args.json.write_text(json.dumps(payload, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""The benchmark workloads. Each one runs in a fresh process of its own, started by `run.py`:
+
+    python bench/workloads.py WORKLOAD LIBRARY WORKDIR PARAMS_JSON
+
+LIBRARY is `mlrs` or `mlflow` (or `sqlite` for the floor); the library is imported inside the
+workload, so nothing but the standard library is loaded before the clock starts. The tracking
+database is `WORKDIR/mlflow.db`, created by the workload. The result (seconds, counts, ids) is
+written as JSON to `WORKDIR/result.json`; `run.py` then counts the rows in the database itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+clock = time.perf_counter
+
+# Below the mlrs queue's capacity (32,768 ops), so this many calls measure the enqueue alone,
+# before back-pressure from the writer can slow the caller down.
+UNLOADED_CALLS = 10_000
+
+
+def open_store(lib_name: str, workdir: Path) -> Any:
+    lib = importlib.import_module(lib_name)
+    lib.set_tracking_uri(f"sqlite:///{workdir / 'mlflow.db'}")
+    return lib
+
+
+def count_rows(db: Path, sql: str, *args: object) -> int:
+    """Counts rows through a connection of our own, independent of the library under test."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    try:
+        return int(conn.execute(sql, args).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def empty_call_cost(n: int) -> float:
+    """Seconds per call of an empty Python function, called the way `log_metric` is."""
+
+    def empty(key: str, value: float, step: int | None = None) -> None:
+        return None
+
+    start = clock()
+    for i in range(n):
+        empty("loss", i * 0.5, step=i)
+    return (clock() - start) / n
+
+
+# ---- 1. log_metric in a loop -----------------------------------------------------------------
+
+
+def log_metric_loop(lib_name: str, workdir: Path, n: int) -> dict[str, Any]:
+    """`n` calls of the fluent `log_metric` into one run, then a flush: the cost per call while
+    the queue has room, the average over the whole loop, and the time until all is committed."""
+    lib = open_store(lib_name, workdir)
+    run = lib.start_run()
+    log = lib.log_metric
+    first = min(UNLOADED_CALLS, n)
+
+    t0 = clock()
+    for i in range(first):
+        log("loss", i * 0.5, step=i)
+    t1 = clock()
+    for i in range(first, n):
+        log("loss", i * 0.5, step=i)
+    t2 = clock()
+    lib.flush_async_logging()
+    t3 = clock()
+
+    committed = count_rows(workdir / "mlflow.db", "SELECT count(*) FROM metrics")
+    lib.end_run()
+    return {
+        "run_id": run.info.run_id,
+        "n": n,
+        "first_calls": first,
+        "first_per_call": (t1 - t0) / first,
+        "loop_per_call": (t2 - t0) / n,
+        "until_committed": t3 - t0,
+        "committed_when_timed": committed,
+        "empty_call": empty_call_cost(1_000_000),
+    }
+
+
+# ---- 2. log_metrics, 10 keys per step ----------------------------------------------------------
+
+
+def log_metrics_steps(lib_name: str, workdir: Path, n: int) -> dict[str, Any]:
+    lib = open_store(lib_name, workdir)
+    run = lib.start_run()
+    keys = [f"metric_{j}" for j in range(10)]
+
+    t0 = clock()
+    for i in range(n):
+        lib.log_metrics({k: i * 0.5 + j for j, k in enumerate(keys)}, step=i)
+    t1 = clock()
+    lib.flush_async_logging()
+    t2 = clock()
+
+    committed = count_rows(workdir / "mlflow.db", "SELECT count(*) FROM metrics")
+    lib.end_run()
+    return {
+        "run_id": run.info.run_id,
+        "n": n,
+        "loop_per_call": (t1 - t0) / n,
+        "until_committed": t2 - t0,
+        "committed_when_timed": committed,
+    }
+
+
+# ---- 3. a hyperparameter sweep -----------------------------------------------------------------
+
+
+def sweep(lib_name: str, workdir: Path, n: int) -> dict[str, Any]:
+    """`n` runs as a search logs them: 10 params, 3 tags, then 100 steps of 5 metrics."""
+    lib = open_store(lib_name, workdir)
+    lib.set_experiment("sweep")
+
+    t0 = clock()
+    for trial in range(n):
+        with lib.start_run(run_name=f"trial-{trial}"):
+            lib.log_params({f"param_{j}": trial * 10 + j for j in range(10)})
+            lib.set_tags({"search": "grid", "trial": str(trial), "stage": "tuning"})
+            for step in range(100):
+                lib.log_metrics({f"metric_{j}": step * 0.01 + j for j in range(5)}, step=step)
+    t1 = clock()
+    lib.flush_async_logging()
+    t2 = clock()
+    return {"n": n, "loop": t1 - t0, "until_committed": t2 - t0}
+
+
+# ---- 6. reads ----------------------------------------------------------------------------------
+
+
+def insert_points(db: Path, run_id: str, n: int) -> None:
+    """Adds `n` points of metric `m` to a run with plain SQL (logging them through mlflow would
+    take hours), and the matching `latest_metrics` row."""
+    conn = sqlite3.connect(db, timeout=60)
+    with conn:
+        conn.execute(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
+            "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+            "SELECT 'm', i * 0.5, 1700000000000 + i, ?, i, 0 FROM s",
+            (n - 1, run_id),
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
+            " VALUES ('m', ?, ?, ?, 0, ?)",
+            ((n - 1) * 0.5, 1700000000000 + n - 1, n - 1, run_id),
+        )
+    conn.close()
+
+
+def insert_keys(db: Path, run_id: str, n: int) -> None:
+    """Gives a run `n` metric keys, `n` params and `n` tags with plain SQL."""
+    conn = sqlite3.connect(db, timeout=60)
+    with conn:
+        for table, columns in (
+            ("metrics", "key, value, timestamp, run_uuid, step, is_nan"),
+            ("latest_metrics", "key, value, timestamp, run_uuid, step, is_nan"),
+        ):
+            conn.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, 0, 0)",
+                [(f"metric_{i}", i * 0.5, 1700000000000, run_id) for i in range(n)],
+            )
+        for table in ("params", "tags"):
+            conn.executemany(
+                f"INSERT INTO {table} (key, value, run_uuid) VALUES (?, ?, ?)",
+                [(f"{table}_{i}", str(i), run_id) for i in range(n)],
+            )
+    conn.close()
+
+
+def reads(lib_name: str, workdir: Path, n: int, keys: int, history_repeats: int) -> dict[str, Any]:
+    """`get_metric_history` of one metric with `n` points, and `get_run` of a run with `keys`
+    metrics, params and tags. The runs are made by the library, the data added with SQL."""
+    lib = open_store(lib_name, workdir)
+    with lib.start_run() as long_run:
+        pass
+    with lib.start_run() as wide_run:
+        pass
+    lib.flush_async_logging()
+    db = workdir / "mlflow.db"
+    insert_points(db, long_run.info.run_id, n)
+    insert_keys(db, wide_run.info.run_id, keys)
+    client = lib.MlflowClient()
+
+    history_times = []
+    for _ in range(history_repeats):
+        t0 = clock()
+        history = client.get_metric_history(long_run.info.run_id, "m")
+        history_times.append(clock() - t0)
+        assert len(history) == n, len(history)
+        assert history[-1].step == n - 1, history[-1]
+        del history
+
+    run_times = []
+    for _ in range(10):
+        t0 = clock()
+        run = client.get_run(wide_run.info.run_id)
+        run_times.append(clock() - t0)
+        assert len(run.data.metrics) == keys, len(run.data.metrics)
+        assert len(run.data.params) == keys, len(run.data.params)
+    return {
+        "n": n,
+        "keys": keys,
+        "long_run": long_run.info.run_id,
+        "wide_run": wide_run.info.run_id,
+        "history": sorted(history_times)[len(history_times) // 2],
+        "history_all": history_times,
+        "get_run": sorted(run_times)[len(run_times) // 2],
+    }
+
+
+# ---- 7. many processes into one file -----------------------------------------------------------
+
+
+def one_of_many(lib_name: str, workdir: Path, db: str, n: int, go: str) -> dict[str, Any]:
+    """One of several processes that log into the same file at once: the library is imported
+    first, then the process says it is ready and waits for the file `go`; only then does it open
+    (and maybe create) the store."""
+    lib = importlib.import_module(lib_name)
+    (workdir / "ready").touch()
+    while not Path(go).exists():
+        time.sleep(0.001)
+    started = time.time()
+    try:
+        lib.set_tracking_uri(f"sqlite:///{db}")
+        with lib.start_run() as run:
+            for i in range(n):
+                lib.log_metric("loss", i * 0.5, step=i)
+        lib.flush_async_logging()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:500], "started": started}
+    return {"run_id": run.info.run_id, "started": started, "ended": time.time(), "n": n}
+
+
+def create_store(lib_name: str, workdir: Path, db: str) -> dict[str, Any]:
+    """Creates the database (and the default experiment) ahead of the other processes."""
+    lib = importlib.import_module(lib_name)
+    lib.set_tracking_uri(f"sqlite:///{db}")
+    lib.search_experiments()
+    return {}
+
+
+# ---- the SQLite floor --------------------------------------------------------------------------
+
+
+def sqlite_floor(lib_name: str, workdir: Path, n: int, schema: str) -> dict[str, Any]:
+    """What SQLite alone needs to store `n` points in MLflow's `metrics` table (its primary key
+    and two indexes): one transaction, `INSERT ... SELECT` from a recursive CTE, WAL,
+    synchronous=NORMAL and foreign keys on, as mlrs's writer connection has them."""
+    db = workdir / "floor.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.executescript(Path(schema).read_text())
+    conn.execute(
+        "INSERT INTO experiments (experiment_id, name, lifecycle_stage) "
+        "VALUES (0, 'Default', 'active')"
+    )
+    run_id = "0" * 32
+    conn.execute(
+        "INSERT INTO runs (run_uuid, status, lifecycle_stage, experiment_id) "
+        "VALUES (?, 'RUNNING', 'active', 0)",
+        (run_id,),
+    )
+
+    t0 = clock()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
+        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+        "SELECT 'loss', i * 0.5, 1700000000000 + i / 300, ?, i, 0 FROM s",
+        (n - 1, run_id),
+    )
+    conn.execute("COMMIT")
+    elapsed = clock() - t0
+    conn.close()
+    rows = count_rows(db, "SELECT count(*) FROM metrics")
+    return {"n": n, "until_committed": elapsed, "committed_when_timed": rows}
+
+
+WORKLOADS = {
+    "log_metric": log_metric_loop,
+    "log_metrics": log_metrics_steps,
+    "sweep": sweep,
+    "reads": reads,
+    "one_of_many": one_of_many,
+    "create_store": create_store,
+    "floor": sqlite_floor,
+}
+
+
+def main() -> None:
+    name, lib_name, workdir, params = sys.argv[1:5]
+    result = WORKLOADS[name](lib_name, Path(workdir), **json.loads(params))
+    Path(workdir, "result.json").write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
