@@ -4,9 +4,7 @@ git commit. Read from the environment and the `.git` directory, without running 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
 import sys
 
 TYPE_CHECKING = False
@@ -80,6 +78,8 @@ def _resolve_ref(common_dir: str, git_dir: str, ref: str) -> str | None:
 
 
 def _first_remote_url(common_dir: str) -> str | None:
+    import re
+
     config = _read(os.path.join(common_dir, "config")) or ""
     in_remote = False
     for raw in config.splitlines():
@@ -92,6 +92,8 @@ def _first_remote_url(common_dir: str) -> str | None:
 
 
 def _strip_credentials(url: str) -> str:
+    import re
+
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
 
 
@@ -136,6 +138,8 @@ def resolve_tags(user_tags: dict[str, Any]) -> dict[str, Any]:
             tags.update(_git_tags(main_file))
     extra = os.environ.get("MLFLOW_RUN_CONTEXT")
     if extra:
+        import json
+
         tags.update(json.loads(extra))
     tags.update(user_tags)
     return tags

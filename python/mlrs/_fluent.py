@@ -3,12 +3,11 @@ thread, as `mlflow`'s module-level functions do."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 
-from mlrs import _context, _runtime
+from mlrs import _context, _log, _runtime
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.lifecycle_stage import LifecycleStage
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from mlrs._core import Store
     from mlrs.entities.experiment import Experiment
 
-_logger = logging.getLogger("mlrs")
 
 _RUN_ID_ENV = "MLFLOW_RUN_ID"
 _EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"
@@ -154,7 +152,7 @@ def set_experiment(
         if experiment_id is None:
             experiment = client.get_experiment_by_name(experiment_name)  # type: ignore[arg-type]
             if experiment is None:
-                _logger.info(
+                _log.logger().info(
                     "Experiment with name '%s' does not exist. Creating a new experiment.",
                     experiment_name,
                 )
@@ -269,7 +267,9 @@ def start_run(
     else:
         run = _new_run(client, stack, experiment_id, run_name, parent_run_id, tags, description)
     if log_system_metrics:
-        _logger.warning("mlrs does not log system metrics yet; `log_system_metrics` is ignored.")
+        _log.logger().warning(
+            "mlrs does not log system metrics yet; `log_system_metrics` is ignored."
+        )
     active = ActiveRun(run, client._store)
     stack.append(active)
     _set_top(stack)
@@ -412,7 +412,7 @@ def search_runs(
         for name in experiment_names:
             found = client.get_experiment_by_name(name) if name is not None else None
             if found is None:
-                _logger.warning("Cannot retrieve experiment by name %s", name)
+                _log.logger().warning("Cannot retrieve experiment by name %s", name)
             else:
                 ids.append(found.experiment_id)
     elif search_all_experiments:

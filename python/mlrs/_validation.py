@@ -3,12 +3,11 @@ strings themselves (names, lengths, batch limits) live in the Rust engine."""
 
 from __future__ import annotations
 
-import json
-import logging
 import numbers
 import os
 import sys
 
+from mlrs import _log
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INTERNAL_ERROR, INVALID_PARAMETER_VALUE
 
@@ -16,7 +15,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_logger = logging.getLogger("mlrs")
 
 MAX_PARAM_VAL_LENGTH = 6000
 MAX_TAG_VAL_LENGTH = 8000
@@ -57,6 +55,8 @@ def _path(prefix: str, field: str) -> str:
 
 
 def invalid_value(path: str, value: Any, message: str | None = None) -> str:
+    import json
+
     shown = json.dumps(value, sort_keys=True, separators=(",", ":"))
     if message:
         return f"Invalid value {shown} for parameter '{path}' supplied: {message}"
@@ -210,7 +210,7 @@ def truncate(entity: str, value: str, limit: int) -> str:
         return value
     if os.environ.get("MLFLOW_TRUNCATE_LONG_VALUES", "true").lower() in ("false", "0"):
         return value
-    _logger.warning(
+    _log.logger().warning(
         "%s '%s...' (%d characters) is truncated to %d characters to meet the length limit.",
         entity,
         value[:100],

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
 import os
 from itertools import zip_longest
 
-from mlrs import _convert, _runtime
+from mlrs import _convert, _log, _runtime
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.run_status import RunStatus
@@ -29,7 +26,6 @@ if TYPE_CHECKING:
     from mlrs.entities.run import Run
     from mlrs.entities.run_tag import RunTag
 
-_logger = logging.getLogger("mlrs")
 
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_METRICS_PER_BATCH = 1000
@@ -51,6 +47,9 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 def create_page_token(offset: int) -> bytes:
+    import base64
+    import json
+
     return base64.b64encode(json.dumps({"offset": offset}).encode("utf-8"))
 
 
@@ -58,6 +57,9 @@ def parse_page_token(token: str | bytes | None) -> int:
     """The offset in an MLflow page token (base64 of `{"offset": N}`)."""
     if not token:
         return 0
+    import base64
+    import json
+
     try:
         decoded = base64.b64decode(token)
     except Exception as e:
@@ -137,7 +139,7 @@ def run_logged(
     try:
         action(True)
     except MlflowException as e:
-        _logger.error("Failed to log run data: %s", e)
+        _log.logger().error("Failed to log run data: %s", e)
         return RunOperations([store], [e])
     return RunOperations([store])
 
