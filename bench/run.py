@@ -83,10 +83,16 @@ class Runner:
         return Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.base))
 
     def workload(
-        self, name: str, lib: str, params: dict[str, Any], *, async_logging: bool = False
+        self,
+        name: str,
+        lib: str,
+        params: dict[str, Any],
+        *,
+        async_logging: bool = False,
+        workdir: Path | None = None,
     ) -> dict[str, Any]:
-        """Runs one workload of workloads.py in a fresh process and directory."""
-        workdir = self.workdir(f"{name}-{lib}{'-async' if async_logging else ''}")
+        """Runs one workload of workloads.py in a fresh process (and directory, unless given)."""
+        workdir = workdir or self.workdir(f"{name}-{lib}{'-async' if async_logging else ''}")
         command = [sys.executable, str(WORKLOADS), name, lib, str(workdir), json.dumps(params)]
         log = workdir / "output.txt"
         with log.open("w") as out:
@@ -498,12 +504,13 @@ def bench_import(run: Runner, report: Report) -> None:
 def bench_reads(run: Runner, report: Report) -> None:
     results = {}
     for lib, repeats in (("mlrs", 3), ("mlflow", 1)):
-        params = {
-            "n": COUNTS[lib]["history"],
-            "keys": COUNTS[lib]["keys"],
-            "history_repeats": repeats,
-        }
-        results[lib] = run.workload("reads", lib, params)
+        n, keys = COUNTS[lib]["history"], COUNTS[lib]["keys"]
+        ids = run.workload("reads_setup", lib, {})
+        params = {"long_run": ids["long_run"], "wide_run": ids["wide_run"], "n": n, "keys": keys}
+        run.workload("fill", "sqlite", {"db": ids["db"], **params})
+        workdir = Path(ids["db"]).parent
+        result = run.workload("reads", lib, {**params, "repeats": repeats}, workdir=workdir)
+        results[lib] = {**ids, **params, **result}
     report.raw["reads"] = results
     parts = []
     for lib, r in results.items():

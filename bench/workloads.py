@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,13 +32,21 @@ def open_store(lib_name: str, workdir: Path) -> Any:
     return lib
 
 
-def count_rows(db: Path, sql: str, *args: object) -> int:
-    """Counts rows through a connection of our own, independent of the library under test."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
-    try:
-        return int(conn.execute(sql, args).fetchone()[0])
-    finally:
-        conn.close()
+def count_rows(db: Path, sql: str) -> int:
+    """Counts rows from another process. Not through this process's `sqlite3`: that module links
+    a second copy of SQLite, and two copies in one process that open the same WAL database do
+    not see each other's locks (a connection closing in one can drop the WAL under the other)."""
+    code = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=60); "
+        "print(c.execute(sys.argv[2]).fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, f"file:{db}?mode=ro", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout)
 
 
 def empty_call_cost(n: int) -> float:
@@ -137,63 +146,61 @@ def sweep(lib_name: str, workdir: Path, n: int) -> dict[str, Any]:
 # ---- 6. reads ----------------------------------------------------------------------------------
 
 
-def insert_points(db: Path, run_id: str, n: int) -> None:
-    """Adds `n` points of metric `m` to a run with plain SQL (logging them through mlflow would
-    take hours), and the matching `latest_metrics` row."""
+def reads_setup(lib_name: str, workdir: Path) -> dict[str, Any]:
+    """Creates the database and two empty runs; `fill` then adds the data with plain SQL."""
+    lib = open_store(lib_name, workdir)
+    with lib.start_run() as long_run:
+        pass
+    with lib.start_run() as wide_run:
+        pass
+    return {"long_run": long_run.info.run_id, "wide_run": wide_run.info.run_id}
+
+
+def fill(
+    lib_name: str, workdir: Path, db: str, long_run: str, wide_run: str, n: int, keys: int
+) -> dict[str, Any]:
+    """Gives `long_run` `n` points of metric `m` and `wide_run` `keys` metrics, params and tags,
+    with plain SQL (logging them through mlflow would take hours)."""
     conn = sqlite3.connect(db, timeout=60)
     with conn:
         conn.execute(
             "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
             "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
             "SELECT 'm', i * 0.5, 1700000000000 + i, ?, i, 0 FROM s",
-            (n - 1, run_id),
+            (n - 1, long_run),
         )
         conn.execute(
-            "INSERT OR REPLACE INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
+            "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
             " VALUES ('m', ?, ?, ?, 0, ?)",
-            ((n - 1) * 0.5, 1700000000000 + n - 1, n - 1, run_id),
+            ((n - 1) * 0.5, 1700000000000 + n - 1, n - 1, long_run),
         )
-    conn.close()
-
-
-def insert_keys(db: Path, run_id: str, n: int) -> None:
-    """Gives a run `n` metric keys, `n` params and `n` tags with plain SQL."""
-    conn = sqlite3.connect(db, timeout=60)
-    with conn:
-        for table, columns in (
-            ("metrics", "key, value, timestamp, run_uuid, step, is_nan"),
-            ("latest_metrics", "key, value, timestamp, run_uuid, step, is_nan"),
-        ):
+        for table in ("metrics", "latest_metrics"):
             conn.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, 0, 0)",
-                [(f"metric_{i}", i * 0.5, 1700000000000, run_id) for i in range(n)],
+                f"INSERT INTO {table} (key, value, timestamp, run_uuid, step, is_nan) "
+                "VALUES (?, ?, 1700000000000, ?, 0, 0)",
+                [(f"metric_{i}", i * 0.5, wide_run) for i in range(keys)],
             )
         for table in ("params", "tags"):
             conn.executemany(
                 f"INSERT INTO {table} (key, value, run_uuid) VALUES (?, ?, ?)",
-                [(f"{table}_{i}", str(i), run_id) for i in range(n)],
+                [(f"{table}_{i}", str(i), wide_run) for i in range(keys)],
             )
     conn.close()
+    return {}
 
 
-def reads(lib_name: str, workdir: Path, n: int, keys: int, history_repeats: int) -> dict[str, Any]:
-    """`get_metric_history` of one metric with `n` points, and `get_run` of a run with `keys`
-    metrics, params and tags. The runs are made by the library, the data added with SQL."""
+def reads(
+    lib_name: str, workdir: Path, long_run: str, wide_run: str, n: int, keys: int, repeats: int
+) -> dict[str, Any]:
+    """In a fresh process on the filled database: `get_metric_history` of the `n` points of
+    `long_run`, and `get_run` of `wide_run` (`keys` metrics, params and tags)."""
     lib = open_store(lib_name, workdir)
-    with lib.start_run() as long_run:
-        pass
-    with lib.start_run() as wide_run:
-        pass
-    lib.flush_async_logging()
-    db = workdir / "mlflow.db"
-    insert_points(db, long_run.info.run_id, n)
-    insert_keys(db, wide_run.info.run_id, keys)
     client = lib.MlflowClient()
 
     history_times = []
-    for _ in range(history_repeats):
+    for _ in range(repeats):
         t0 = clock()
-        history = client.get_metric_history(long_run.info.run_id, "m")
+        history = client.get_metric_history(long_run, "m")
         history_times.append(clock() - t0)
         assert len(history) == n, len(history)
         assert history[-1].step == n - 1, history[-1]
@@ -202,15 +209,11 @@ def reads(lib_name: str, workdir: Path, n: int, keys: int, history_repeats: int)
     run_times = []
     for _ in range(10):
         t0 = clock()
-        run = client.get_run(wide_run.info.run_id)
+        run = client.get_run(wide_run)
         run_times.append(clock() - t0)
         assert len(run.data.metrics) == keys, len(run.data.metrics)
         assert len(run.data.params) == keys, len(run.data.params)
     return {
-        "n": n,
-        "keys": keys,
-        "long_run": long_run.info.run_id,
-        "wide_run": wide_run.info.run_id,
         "history": sorted(history_times)[len(history_times) // 2],
         "history_all": history_times,
         "get_run": sorted(run_times)[len(run_times) // 2],
@@ -291,6 +294,8 @@ WORKLOADS = {
     "log_metric": log_metric_loop,
     "log_metrics": log_metrics_steps,
     "sweep": sweep,
+    "reads_setup": reads_setup,
+    "fill": fill,
     "reads": reads,
     "one_of_many": one_of_many,
     "create_store": create_store,
