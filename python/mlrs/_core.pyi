@@ -79,7 +79,13 @@ class Store:
         tags: list[tuple[str, str | None]],
     ) -> _RunRow: ...
     def search_runs(
-        self, experiment_ids: list[str], view_type: int, max_results: int, offset: int
+        self,
+        experiment_ids: list[str],
+        view_type: int,
+        filter_string: str,
+        order_by: list[str],
+        max_results: int,
+        offset: int,
     ) -> list[_RunRow]: ...
     def get_run(self, run_id: str) -> _RunRow: ...
     def update_run_info(

@@ -244,12 +244,17 @@ impl PyStore {
         Ok(convert::run(run))
     }
 
-    /// Up to `max_results + 1` runs of the experiments from `offset`, newest first.
+    /// Up to `max_results + 1` runs of the experiments from `offset` that match the filter,
+    /// in MLflow's order for `order_by`.
+    #[pyo3(signature = (experiment_ids, view_type, filter_string, order_by, max_results, offset))]
+    #[allow(clippy::too_many_arguments)]
     fn search_runs(
         &self,
         py: Python<'_>,
         experiment_ids: Vec<String>,
         view_type: i64,
+        filter_string: &str,
+        order_by: Vec<String>,
         max_results: i64,
         offset: i64,
     ) -> PyResult<Vec<RunTuple>> {
@@ -257,7 +262,14 @@ impl PyStore {
             return Ok(Vec::new());
         };
         let runs = self.call(py, |s| {
-            s.search_runs(&experiment_ids, view_type, max_results, offset)
+            s.search_runs(
+                &experiment_ids,
+                view_type,
+                filter_string,
+                &order_by,
+                max_results,
+                offset,
+            )
         })?;
         Ok(runs.into_iter().map(convert::run).collect())
     }

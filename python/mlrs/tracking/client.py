@@ -344,23 +344,19 @@ class MlflowClient:
         order_by: list[str] | None = None,
         page_token: str | bytes | None = None,
     ) -> PagedList[Run]:
-        """One page of runs, newest first; `.token` fetches the next page, None on the last.
-
-        Filter strings and custom orderings are not implemented yet: they are refused with
-        INVALID_PARAMETER_VALUE rather than ignored.
-        """
-        if filter_string or order_by:
-            raise MlflowException(
-                "mlrs does not support filter_string or order_by in search_runs yet; search "
-                "without them and filter the returned runs.",
-                INVALID_PARAMETER_VALUE,
-            )
+        """One page of the runs that match `filter_string` (MLflow's grammar), ordered by
+        `order_by` and then newest first; `.token` fetches the next page, None on the last."""
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
         max_results = validate_max_results(max_results)
         offset = parse_page_token(page_token)
         rows = self._store.search_runs(
-            [str(e) for e in experiment_ids], run_view_type, max_results, offset
+            [str(e) for e in experiment_ids],
+            run_view_type,
+            filter_string or "",
+            list(order_by or []),
+            max_results,
+            offset,
         )
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([_convert.run(r) for r in rows[:max_results]], token)

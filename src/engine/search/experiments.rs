@@ -5,7 +5,9 @@ use rusqlite::types::Value as SqlValue;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::ViewType;
-use crate::engine::search::{Comparison, Query, Value, parse_conjunction, parse_order_by};
+use crate::engine::search::{
+    Comparison, Query, Value, list_error, parse_conjunction, parse_order_by,
+};
 use crate::engine::validate::parse_experiment_id;
 
 const ATTRIBUTES: [&str; 4] = ["name", "experiment_id", "creation_time", "last_update_time"];
@@ -83,6 +85,7 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
                 let marks = vec!["?"; items.len()].join(", ");
                 Ok(format!("experiment_id {comparator} ({marks})"))
             }
+            ("IN" | "NOT IN", Value::RawList(raw)) => Err(list_error(raw)),
             _ => Err(Error::invalid(format!(
                 "Invalid comparator for experiment_id: {comparator}"
             ))),

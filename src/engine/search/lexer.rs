@@ -16,6 +16,7 @@ pub enum Token {
     LParen,
     RParen,
     Comma,
+    Semicolon,
 }
 
 const KEYWORDS: [&str; 8] = ["AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "ILIKE"];
@@ -44,6 +45,10 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>> {
             }
             ',' => {
                 tokens.push(Token::Comma);
+                i += 1;
+            }
+            ';' => {
+                tokens.push(Token::Semicolon);
                 i += 1;
             }
             '=' => {
@@ -124,7 +129,7 @@ fn quoted(chars: &[char], start: usize) -> Result<(String, usize)> {
         i += 1;
     }
     Err(invalid(format!(
-        "Unterminated quoted text in filter string starting at {start}"
+        "Invalid clause(s) in filter string: unterminated quoted text at {start}"
     )))
 }
 
@@ -202,6 +207,7 @@ mod tests {
         assert!(tokenize("name = 'abc").is_err());
         assert!(tokenize("tags.`abc = 1").is_err());
         assert!(tokenize("tags. = 1").is_err());
-        assert!(tokenize("name = 'a' ;").is_err());
+        assert!(tokenize("name = 'a' @").is_err());
+        assert_eq!(tokenize("a;").unwrap()[1], Token::Semicolon);
     }
 }

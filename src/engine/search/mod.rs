@@ -3,6 +3,9 @@
 
 pub mod experiments;
 pub(crate) mod lexer;
+pub mod runs;
+
+use std::fmt::Write as _;
 
 use crate::engine::error::{Error, Result};
 use lexer::Token;
@@ -27,13 +30,105 @@ pub struct Comparison {
 pub enum Value {
     Str(String),
     Number(String),
+    /// A bare word where a value was expected (`metrics.a = abc`); MLflow names it in errors.
+    Ident(String),
     List(Vec<String>),
+    /// A parenthesised list that is not a non-empty list of strings, as written: `(1, 2)`, `()`.
+    RawList(String),
     None,
+}
+
+impl Value {
+    /// The value as MLflow's messages show it (the token's text).
+    pub fn text(&self) -> String {
+        match self {
+            Value::Str(s) => format!("'{s}'"),
+            Value::Number(n) | Value::Ident(n) | Value::RawList(n) => n.clone(),
+            Value::List(items) => {
+                let quoted: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
+                format!("({})", quoted.join(", "))
+            }
+            Value::None => String::new(),
+        }
+    }
+}
+
+/// MLflow's error for a list value that is not a non-empty list of quoted strings.
+pub fn list_error(raw: &str) -> Error {
+    if raw
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim()
+        .is_empty()
+    {
+        Error::invalid(
+            "While parsing a list in the query, expected a non-empty list of string values, but \
+             got empty list",
+        )
+    } else {
+        Error::invalid(format!(
+            "While parsing a list in the query, expected string value, punctuation, or \
+             whitespace, but got different type in list: {raw}"
+        ))
+    }
+}
+
+/// How a filter's clauses are checked: `search_experiments` and `search_runs` word their
+/// errors differently, and `search_runs` lets a trailing AND pass (as sqlparse does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Experiments,
+    Runs,
+}
+
+/// Python's `repr` of a string, as MLflow's messages embed it.
+pub fn py_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// Parses `a AND b AND ...`; OR, NOT and parentheses are refused, as MLflow refuses them.
 pub fn parse_conjunction(filter: &str) -> Result<Vec<Comparison>> {
+    parse_conjunction_styled(filter, Style::Experiments)
+}
+
+/// `parse_conjunction` with the error wording and leniency of one of MLflow's searches.
+pub fn parse_conjunction_styled(filter: &str, style: Style) -> Result<Vec<Comparison>> {
     let tokens = lexer::tokenize(filter)?;
+    if style == Style::Runs {
+        if let Some(semi) = tokens.iter().position(|t| *t == Token::Semicolon)
+            && semi + 1 < tokens.len()
+        {
+            return Err(Error::invalid(format!(
+                "Search filter contained multiple expression {}. Provide AND-ed expression list.",
+                py_repr(filter)
+            )));
+        }
+        return parse_runs_conjunction(&tokens);
+    }
     let mut comparisons = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -64,6 +159,45 @@ pub fn parse_conjunction(filter: &str) -> Result<Vec<Comparison>> {
     Ok(comparisons)
 }
 
+/// The runs flavour: every token that is neither part of a comparison nor an AND is collected,
+/// and all of them are named in one error, each quoted (`'OR'`), as MLflow names them.
+fn parse_runs_conjunction(tokens: &[Token]) -> Result<Vec<Comparison>> {
+    let mut comparisons = Vec::new();
+    let mut invalid = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i] == Token::Keyword("AND") {
+            i += 1;
+            continue;
+        }
+        match parse_comparison(tokens, i) {
+            Ok((comparison, next)) => {
+                comparisons.push(comparison);
+                i = next;
+            }
+            Err(error) if matches!(tokens[i], Token::Ident(_)) && is_list_error(&error) => {
+                return Err(error);
+            }
+            Err(_) => {
+                invalid.push(format!("'{}'", describe(&tokens[i])));
+                i += 1;
+            }
+        }
+    }
+    if invalid.is_empty() {
+        Ok(comparisons)
+    } else {
+        Err(Error::invalid(format!(
+            "Invalid clause(s) in filter string: {}",
+            invalid.join(", ")
+        )))
+    }
+}
+
+fn is_list_error(error: &Error) -> bool {
+    error.to_string().starts_with("While parsing a list")
+}
+
 fn describe(token: &Token) -> String {
     match token {
         Token::Ident(parts) => parts.join("."),
@@ -74,6 +208,7 @@ fn describe(token: &Token) -> String {
         Token::LParen => "(".to_owned(),
         Token::RParen => ")".to_owned(),
         Token::Comma => ",".to_owned(),
+        Token::Semicolon => ";".to_owned(),
     }
 }
 
@@ -136,40 +271,61 @@ fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
             },
             next + 1,
         )),
+        Some(Token::Ident(parts)) => Ok((
+            Comparison {
+                ident,
+                comparator,
+                value: Value::Ident(parts.join(".")),
+            },
+            next + 1,
+        )),
         Some(Token::LParen) => {
-            let mut items = Vec::new();
-            let mut j = next + 1;
-            loop {
-                match (tokens.get(j), tokens.get(j + 1)) {
-                    (Some(Token::Str(s)), Some(Token::Comma)) => {
-                        items.push(s.clone());
-                        j += 2;
-                    }
-                    (Some(Token::Str(s)), Some(Token::RParen)) => {
-                        items.push(s.clone());
-                        return Ok((
-                            Comparison {
-                                ident,
-                                comparator,
-                                value: Value::List(items),
-                            },
-                            j + 2,
-                        ));
-                    }
-                    _ => {
-                        return Err(Error::invalid(
-                            "While parsing a list in the query, expected a non-empty list of \
-                             string values, but got ill-formed list.",
-                        ));
-                    }
-                }
-            }
+            let (value, next) = parse_list(tokens, next)?;
+            Ok((
+                Comparison {
+                    ident,
+                    comparator,
+                    value,
+                },
+                next,
+            ))
         }
         _ => Err(Error::invalid(format!(
             "Invalid comparison clause: '{}' {comparator} needs a value",
             ident.join(".")
         ))),
     }
+}
+
+/// A parenthesised list starting at `tokens[open]`: a `List` of strings, or the `RawList` text
+/// that MLflow's list errors quote.
+fn parse_list(tokens: &[Token], open: usize) -> Result<(Value, usize)> {
+    let close = tokens[open..]
+        .iter()
+        .position(|t| *t == Token::RParen)
+        .map(|p| open + p)
+        .ok_or_else(|| {
+            Error::invalid(
+                "While parsing a list in the query, expected a non-empty list of string values, \
+                 but got ill-formed list.",
+            )
+        })?;
+    let inner = &tokens[open + 1..close];
+    let mut items = Vec::new();
+    let mut well_formed = !inner.is_empty();
+    for (k, token) in inner.iter().enumerate() {
+        match (k % 2, token) {
+            (0, Token::Str(s)) => items.push(s.clone()),
+            (1, Token::Comma) if k + 1 < inner.len() => {}
+            _ => well_formed = false,
+        }
+    }
+    if well_formed {
+        return Ok((Value::List(items), close + 1));
+    }
+    let texts: Vec<String> = inner.iter().map(describe).collect();
+    let raw = format!("({})", texts.join(" ").replace(" , ", ", "));
+    Ok((Value::RawList(raw), close + 1))
 }
 
 /// Splits `"<key> [ASC|DESC]"` into the key text and the direction (ascending by default).

@@ -435,12 +435,14 @@ impl Store {
         Ok(run)
     }
 
-    /// One page of runs (`max_results + 1` at most) of some experiments, newest first. Filters
-    /// and custom orderings are not implemented yet and are refused by the caller.
+    /// One page of runs (`max_results + 1` at most) of some experiments that match MLflow's
+    /// filter string, in MLflow's order (`order_by`, then newest first, then by id).
     pub fn search_runs(
         &self,
         experiment_ids: &[String],
         view_type: ViewType,
+        filter: &str,
+        order_by: &[String],
         max_results: i64,
         offset: i64,
     ) -> Result<Vec<Run>> {
@@ -448,12 +450,11 @@ impl Store {
             .iter()
             .map(|id| validate::parse_experiment_id(id))
             .collect::<Result<_>>()?;
-        let lifecycle = match view_type {
-            ViewType::ActiveOnly => "lifecycle_stage = 'active'",
-            ViewType::DeletedOnly => "lifecycle_stage = 'deleted'",
-            ViewType::All => "lifecycle_stage IN ('active', 'deleted')",
-        };
-        self.read(|conn| read::runs_page(conn, &ids, lifecycle, max_results + 1, offset))
+        let query = search::runs::compile(&ids, view_type, filter, order_by)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|conn| read::runs_page(conn, &query, max_results + 1, offset))
     }
 
     pub fn get_run(&self, run_id: &str) -> Result<Run> {

@@ -184,26 +184,16 @@ pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<
     Ok(points)
 }
 
-/// Runs of the given experiments in MLflow's default order (newest first, then by id), one
-/// page at a time.
+/// One page of the runs a compiled search selects, in its order.
 pub fn runs_page(
     conn: &Connection,
-    experiment_ids: &[i64],
-    lifecycle_sql: &str,
+    query: &crate::engine::search::runs::RunQuery,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Run>> {
-    if experiment_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = vec!["?"; experiment_ids.len()].join(", ");
-    let sql = format!(
-        "SELECT run_uuid FROM runs WHERE experiment_id IN ({marks}) AND {lifecycle_sql} \
-         ORDER BY start_time DESC, run_uuid ASC LIMIT {limit} OFFSET {offset}"
-    );
     let ids: Vec<String> = conn
-        .prepare(&sql)?
-        .query_map(rusqlite::params_from_iter(experiment_ids), |row| row.get(0))?
+        .prepare(&query.sql(limit, offset))?
+        .query_map(rusqlite::params_from_iter(&query.params), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     ids.iter().map(|id| run(conn, id)).collect()
 }
