@@ -340,3 +340,26 @@ def test_synchronous_flags() -> None:
 
 def test_run_status_names() -> None:
     assert RunStatus.to_string(RunStatus.KILLED) == "KILLED"
+
+
+def test_metric_history_as_arrays_and_downsampled() -> None:
+    with mlrs.start_run() as run:
+        for step in range(5000):
+            value = 100.0 if step == 1234 else float("nan") if step == 7 else 1.0
+            mlrs.log_metric("m", value, step=step, timestamp=step)
+    client = mlrs.MlflowClient()
+    steps, timestamps, values = client.get_metric_history_arrays(run.info.run_id, "m")
+    assert steps.dtype == np.int64
+    assert values.dtype == np.float64
+    assert list(steps[:3]) == [0, 1, 2]
+    assert list(timestamps[-2:]) == [4998, 4999]
+    assert math.isnan(values[7])
+    assert values[1234] == 100.0
+    history = client.get_metric_history(run.info.run_id, "m")
+    assert [m.value for m in history[1233:1236]] == [1.0, 100.0, 1.0]
+    small = client.get_metric_history_arrays(run.info.run_id, "m", max_points=100)
+    assert len(small.values) <= 100
+    assert 100.0 in small.values
+    assert list(small.steps) == sorted(small.steps)
+    empty = client.get_metric_history_arrays(run.info.run_id, "nope")
+    assert len(empty.steps) == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import mlrs
-from mlrs import _core
+from mlrs import _convert, _core
 from mlrs.exceptions import MlflowException
 
 
@@ -62,7 +62,7 @@ def test_a_tiny_queue_blocks_callers_instead_of_dropping(tmp_path: Path) -> None
     for step in range(5000):
         store.log_metric(run_id, "m", 1.0, 1, step)
     store.flush()
-    assert len(store.get_metric_history(run_id, "m")) == 5000
+    assert len(_convert.metric_history("m", store.get_metric_columns(run_id, "m"))) == 5000
     store.close()
 
 
@@ -286,5 +286,5 @@ def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: 
         conn.execute("DROP TRIGGER refuse")
     store.log_metric(run_id, "m", 2.0, 2, 0)
     store.flush()
-    assert [m[1] for m in store.get_metric_history(run_id, "m")] == [2.0]
+    assert _convert.metric_columns(store.get_metric_columns(run_id, "m"))[2] == [2.0]
     store.close()

@@ -53,5 +53,22 @@ def run(row: tuple[Any, ...]) -> Run:
     return Run(run_info, data, RunInputs(), RunOutputs())
 
 
-def metrics(rows: list[tuple[str, float, int, int]]) -> list[Metric]:
-    return Metric._from_rows(rows)
+def metric_columns(
+    raw: tuple[bytes, bytes, bytes],
+) -> tuple[list[int], list[int], list[float]]:
+    """Steps, timestamps and values from the engine's native-endian int64/int64/float64
+    buffers, through `array` (no per-point work in Python, no numpy needed)."""
+    from array import array
+
+    steps, timestamps, values = array("q"), array("q"), array("d")
+    steps.frombytes(raw[0])
+    timestamps.frombytes(raw[1])
+    values.frombytes(raw[2])
+    return steps.tolist(), timestamps.tolist(), values.tolist()
+
+
+def metric_history(key: str, raw: tuple[bytes, bytes, bytes]) -> list[Metric]:
+    from itertools import repeat
+
+    steps, timestamps, values = metric_columns(raw)
+    return Metric._from_rows(zip(repeat(key), values, timestamps, steps))

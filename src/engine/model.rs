@@ -190,3 +190,88 @@ pub struct Run {
     pub params: Vec<(String, String)>,
     pub tags: Vec<(String, Option<String>)>,
 }
+
+/// One metric's history as columns, in MLflow's history order (timestamp, step, value), with
+/// NaN restored: what charts and the columnar read path need, without a struct per point.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricSeries {
+    pub steps: Vec<i64>,
+    pub timestamps: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+impl MetricSeries {
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// At most about `max_points` points for a chart, in step order: the series is cut into
+    /// buckets of consecutive steps and each bucket keeps its lowest and its highest value, so
+    /// spikes survive. A bucket of only NaN keeps its first point.
+    #[must_use]
+    pub fn downsample(&self, max_points: usize) -> Self {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by_key(|&i| (self.steps[i], self.timestamps[i]));
+        let mut kept = Vec::new();
+        if self.len() <= max_points.max(2) {
+            kept = order;
+        } else {
+            let bucket = self.len().div_ceil((max_points / 2).max(1));
+            for chunk in order.chunks(bucket) {
+                let finite = chunk.iter().copied().filter(|&i| !self.values[i].is_nan());
+                let low = finite
+                    .clone()
+                    .min_by(|&a, &b| self.values[a].total_cmp(&self.values[b]));
+                let high = finite.max_by(|&a, &b| self.values[a].total_cmp(&self.values[b]));
+                match (low, high) {
+                    (Some(low), Some(high)) if low == high => kept.push(low),
+                    (Some(low), Some(high)) => kept.extend([low.min(high), low.max(high)]),
+                    _ => kept.push(chunk[0]),
+                }
+            }
+        }
+        Self {
+            steps: kept.iter().map(|&i| self.steps[i]).collect(),
+            timestamps: kept.iter().map(|&i| self.timestamps[i]).collect(),
+            values: kept.iter().map(|&i| self.values[i]).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[f64]) -> MetricSeries {
+        MetricSeries {
+            steps: (0..values.len() as i64).collect(),
+            timestamps: vec![0; values.len()],
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn downsampling_keeps_spikes_and_step_order() {
+        let mut values = vec![1.0; 10_000];
+        values[4321] = 100.0;
+        values[7777] = -50.0;
+        let small = series(&values).downsample(100);
+        assert!(small.len() <= 100, "{}", small.len());
+        assert!(small.values.contains(&100.0) && small.values.contains(&-50.0));
+        assert!(small.steps.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn short_series_are_only_sorted_by_step() {
+        let mut s = series(&[3.0, f64::NAN, 1.0]);
+        s.steps = vec![2, 0, 1];
+        let out = s.downsample(10);
+        assert_eq!(out.steps, vec![0, 1, 2]);
+        assert_eq!(out.values[1..], [1.0, 3.0]);
+        assert!(out.values[0].is_nan());
+    }
+}

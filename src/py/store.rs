@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::engine::Store;
 use crate::engine::model::{MetricPoint, RunStatus, ViewType};
@@ -302,13 +303,32 @@ impl PyStore {
         self.call(py, |s| s.restore_run(run_id))
     }
 
-    fn get_metric_history(
+    /// A metric's history as three buffers of native-endian numbers (steps and timestamps as
+    /// int64, values as float64), for `array`/numpy without a Python object per point.
+    #[pyo3(signature = (run_id, key, max_points = None))]
+    fn get_metric_columns<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         run_id: &str,
         key: &str,
-    ) -> PyResult<Vec<MetricTuple>> {
-        let points = self.call(py, |s| s.get_metric_history(run_id, key))?;
-        Ok(points.into_iter().map(convert::metric).collect())
+        max_points: Option<usize>,
+    ) -> PyResult<(
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    )> {
+        let series = self.call(py, |s| s.get_metric_series(run_id, key, max_points))?;
+        let steps: Vec<u8> = series.steps.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let times: Vec<u8> = series
+            .timestamps
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let values: Vec<u8> = series.values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        Ok((
+            PyBytes::new(py, &steps),
+            PyBytes::new(py, &times),
+            PyBytes::new(py, &values),
+        ))
     }
 }

@@ -23,8 +23,8 @@ use rusqlite::{Connection, Transaction};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
-    DEFAULT_WORKSPACE, Experiment, Lifecycle, MetricPoint, RUN_NAME_TAG, Run, RunId, RunStatus,
-    ViewType,
+    DEFAULT_WORKSPACE, Experiment, Lifecycle, MetricPoint, MetricSeries, RUN_NAME_TAG, Run, RunId,
+    RunStatus, ViewType,
 };
 use crate::engine::names::{new_run_id, random_run_name};
 use crate::engine::search;
@@ -768,6 +768,20 @@ impl Store {
     /// Every point of a metric, ordered by timestamp, step, value; `[]` for an unknown run or key.
     pub fn get_metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>> {
         self.read(|conn| read::metric_history(conn, run_id, key))
+    }
+
+    /// A metric's history as columns; with `max_points`, downsampled for a chart.
+    pub fn get_metric_series(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_points: Option<usize>,
+    ) -> Result<MetricSeries> {
+        let series = self.read(|conn| read::metric_series(conn, run_id, key))?;
+        Ok(match max_points {
+            Some(max_points) => series.downsample(max_points),
+            None => series,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::model::{Experiment, Lifecycle, MetricPoint, Run, RunInfo};
+use crate::engine::model::{Experiment, Lifecycle, MetricPoint, MetricSeries, Run, RunInfo};
 
 const EXPERIMENT_COLUMNS: &str = "experiment_id, name, artifact_location, lifecycle_stage, \
                                   creation_time, last_update_time, workspace";
@@ -182,6 +182,24 @@ pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<
         .query_map([run_id, key], metric_from_row)?
         .collect::<Result<_, _>>()?;
     Ok(points)
+}
+
+/// Every point of one metric as columns, in the same order as [`metric_history`].
+pub fn metric_series(conn: &Connection, run_id: &str, key: &str) -> Result<MetricSeries> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, timestamp, value, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
+         ORDER BY timestamp, step, value",
+    )?;
+    let mut series = MetricSeries::default();
+    let mut rows = stmt.query([run_id, key])?;
+    while let Some(row) = rows.next()? {
+        series.steps.push(row.get(0)?);
+        series.timestamps.push(row.get(1)?);
+        series
+            .values
+            .push(if row.get(3)? { f64::NAN } else { row.get(2)? });
+    }
+    Ok(series)
 }
 
 /// One page of the runs a compiled search selects, in its order.
