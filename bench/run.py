@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -561,7 +562,8 @@ def bench_many_processes(run: Runner, report: Report) -> None:
         failed = [first_line(c["error"]) for c in result["children"] if "error" in c]
         text = f"{PROCESSES - len(failed)}/{PROCESSES} processes ok, {result['verified']}"
         if failed:
-            text += "; failed with: " + " / ".join(sorted(set(failed)))
+            counts = {line: failed.count(line) for line in sorted(set(failed))}
+            text += "; failed: " + " / ".join(f"{k} x {line}" for line, k in counts.items())
         return text
 
     report.add(
@@ -588,7 +590,10 @@ def bench_many_processes(run: Runner, report: Report) -> None:
 
 
 def first_line(text: str) -> str:
-    return text.splitlines()[0][:160].replace("|", "/")
+    """The first line of an error, with alembic revision ids blanked so that the same failure
+    in several processes reads as one."""
+    line = re.sub(r"'[0-9a-f]{12}'", "'…'", text.splitlines()[0])
+    return line[:160].replace("|", "/")
 
 
 def many_processes(run: Runner, lib: str, n: int, precreate: bool) -> dict[str, Any]:
