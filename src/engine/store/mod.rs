@@ -665,7 +665,10 @@ impl Store {
         }
         validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
         validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
-        let run_id = self.active_run_id(run_id, true)?;
+        // A batch of metrics only takes the metric path's check (re-read when another process
+        // has committed); params and tags re-read the run on every call, as MLflow does.
+        let verify = !params.is_empty() || !tags.is_empty();
+        let run_id = self.active_run_id(run_id, verify)?;
         let params = if params.is_empty() {
             params
         } else {
