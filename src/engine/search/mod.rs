@@ -5,8 +5,6 @@ pub mod experiments;
 pub(crate) mod lexer;
 pub mod runs;
 
-use std::fmt::Write as _;
-
 use crate::engine::error::{Error, Result};
 use lexer::Token;
 
@@ -81,34 +79,7 @@ pub enum Style {
     Runs,
 }
 
-/// Python's `repr` of a string, as MLflow's messages embed it.
-pub fn py_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
+pub use crate::engine::validate::py_repr;
 
 /// Parses `a AND b AND ...`; OR, NOT and parentheses are refused, as MLflow refuses them.
 pub fn parse_conjunction(filter: &str) -> Result<Vec<Comparison>> {
