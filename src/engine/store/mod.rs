@@ -935,6 +935,42 @@ mod tests {
     }
 
     #[test]
+    fn metric_series_follows_mlflows_history_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        let points = [
+            (5.0, 9, 1),
+            (-1.0, 9, 1),
+            (f64::NAN, 9, 1),
+            (3.0, 2, 7),
+            (0.5, 9, 0),
+        ];
+        for (value, timestamp, step) in points {
+            let op = store
+                .metric_op(&run_id, "m", value, Some(timestamp), step)
+                .unwrap();
+            store.enqueue(op).unwrap();
+        }
+        let series = store.get_metric_series(&run_id, "m", None).unwrap();
+        let history = store.get_metric_history(&run_id, "m").unwrap();
+        assert_eq!(
+            series.timestamps,
+            history.iter().map(|p| p.timestamp_ms).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            series.steps,
+            history.iter().map(|p| p.step).collect::<Vec<_>>()
+        );
+        let shown: Vec<String> = series.values.iter().map(|v| format!("{v}")).collect();
+        assert_eq!(
+            shown,
+            ["3", "0.5", "-1", "NaN", "5"],
+            "NaN sorts as the 0.0 it is stored as"
+        );
+    }
+
+    #[test]
     fn unknown_runs_and_experiments_are_not_found() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(&dir);
