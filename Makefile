@@ -55,8 +55,8 @@ test-python: ## pytest, parity tests against mlflow included
 lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of mlrs._core
 	cargo fmt --check
 	cargo clippy --all-targets -q -- -D warnings
-	$(VENV)/bin/ruff check -q python tests examples
-	$(VENV)/bin/ruff format --check -q python tests examples
+	$(VENV)/bin/ruff check -q python tests examples bench
+	$(VENV)/bin/ruff format --check -q python tests examples bench
 	$(PY) -m mypy
 	$(PY) -m mypy.stubtest mlrs._core
 
