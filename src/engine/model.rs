@@ -146,11 +146,12 @@ impl ViewType {
         }
     }
 
-    pub fn admits(self, stage: Lifecycle) -> bool {
+    /// The SQL condition on a `lifecycle_stage` column that this view selects.
+    pub fn lifecycle_sql(self, column: &str) -> String {
         match self {
-            Self::ActiveOnly => stage == Lifecycle::Active,
-            Self::DeletedOnly => stage == Lifecycle::Deleted,
-            Self::All => true,
+            Self::ActiveOnly => format!("{column} = 'active'"),
+            Self::DeletedOnly => format!("{column} = 'deleted'"),
+            Self::All => format!("{column} IN ('active', 'deleted')"),
         }
     }
 }

@@ -143,11 +143,7 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
 /// Compiles a search: view type, filter string and order_by list.
 pub fn compile(view_type: ViewType, filter: &str, order_by: &[String]) -> Result<Query> {
     let mut params = Vec::new();
-    let mut clauses = vec![match view_type {
-        ViewType::ActiveOnly => "lifecycle_stage = 'active'".to_owned(),
-        ViewType::DeletedOnly => "lifecycle_stage = 'deleted'".to_owned(),
-        ViewType::All => "lifecycle_stage IN ('active', 'deleted')".to_owned(),
-    }];
+    let mut clauses = vec![view_type.lifecycle_sql("lifecycle_stage")];
     if !filter.trim().is_empty() {
         for comparison in parse_conjunction(filter)? {
             clauses.push(compile_comparison(&comparison, &mut params)?);

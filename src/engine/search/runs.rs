@@ -499,12 +499,7 @@ pub fn compile(
     let marks = vec!["?"; experiment_ids.len()].join(", ");
     let mut where_parts = vec![
         format!("runs.experiment_id IN ({marks})"),
-        match view_type {
-            ViewType::ActiveOnly => "runs.lifecycle_stage = 'active'",
-            ViewType::DeletedOnly => "runs.lifecycle_stage = 'deleted'",
-            ViewType::All => "runs.lifecycle_stage IN ('active', 'deleted')",
-        }
-        .to_owned(),
+        view_type.lifecycle_sql("runs.lifecycle_stage"),
     ];
     where_parts.extend(clauses);
     let mut all = join_params;
