@@ -768,12 +768,8 @@ impl Store {
         })
     }
 
-    /// Every point of a metric, ordered by timestamp, step, value; `[]` for an unknown run or key.
-    pub fn get_metric_history(&self, run_id: &str, key: &str) -> Result<Vec<MetricPoint>> {
-        self.read(|conn| read::metric_history(conn, run_id, key))
-    }
-
-    /// A metric's history as columns; with `max_points`, downsampled for a chart.
+    /// A metric's history as columns (empty for an unknown run or key); with `max_points`,
+    /// downsampled for a chart.
     pub fn get_metric_series(
         &self,
         run_id: &str,
@@ -869,10 +865,10 @@ mod tests {
                 )
                 .unwrap();
         }
-        let history = store.get_metric_history(&run_id, "m").unwrap();
+        let history = store.get_metric_series(&run_id, "m", None).unwrap();
         assert_eq!(history.len(), 4);
-        assert!(history[0].read_value().is_nan());
-        assert_eq!(history[1].read_value(), f64::MAX);
+        assert!(history.values[0].is_nan());
+        assert_eq!(history.values[1], f64::MAX);
         let run = store.get_run(&run_id).unwrap();
         assert_eq!(
             run.latest_metrics[0].read_value(),
@@ -953,15 +949,8 @@ mod tests {
             store.enqueue(op).unwrap();
         }
         let series = store.get_metric_series(&run_id, "m", None).unwrap();
-        let history = store.get_metric_history(&run_id, "m").unwrap();
-        assert_eq!(
-            series.timestamps,
-            history.iter().map(|p| p.timestamp_ms).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            series.steps,
-            history.iter().map(|p| p.step).collect::<Vec<_>>()
-        );
+        assert_eq!(series.timestamps, [2, 9, 9, 9, 9]);
+        assert_eq!(series.steps, [7, 0, 1, 1, 1]);
         let shown: Vec<String> = series.values.iter().map(|v| format!("{v}")).collect();
         assert_eq!(
             shown,
@@ -981,6 +970,11 @@ mod tests {
             .create_run("7", "me", 1, None, Vec::new())
             .unwrap_err();
         assert_eq!(err.to_string(), "No Experiment with id=7 exists");
-        assert!(store.get_metric_history("abc", "m").unwrap().is_empty());
+        assert!(
+            store
+                .get_metric_series("abc", "m", None)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

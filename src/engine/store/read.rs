@@ -172,19 +172,7 @@ pub fn run(conn: &Connection, run_id: &str) -> Result<Run> {
     })
 }
 
-/// Every point of one metric, in MLflow's order: timestamp, step, value.
-pub fn metric_history(conn: &Connection, run_id: &str, key: &str) -> Result<Vec<MetricPoint>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
-         ORDER BY timestamp, step, value",
-    )?;
-    let points = stmt
-        .query_map([run_id, key], metric_from_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(points)
-}
-
-/// Every point of one metric as columns, in the same order as [`metric_history`].
+/// Every point of one metric as columns, in MLflow's order: timestamp, step, value.
 ///
 /// SQL orders only by (timestamp, step), which the metrics primary key delivers without a sort;
 /// asking SQLite for the value too makes it sort part of the result in a temporary B-tree
