@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 from mlrs import _context, _log, _runtime
 from mlrs import _validation as check
@@ -52,10 +51,6 @@ _DEFAULT_EXPERIMENT_ID = "0"
 _local = threading.local()
 _active_experiment_id: str | None = None
 _experiment_lock = threading.Lock()
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _stack() -> list[ActiveRun]:
@@ -361,7 +356,7 @@ def end_run(status: str = "FINISHED") -> None:
     run_id = run.info.run_id
     _local.last = run_id
     status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
-    run._store.update_run_info(run_id, status, _now_ms(), None)
+    run._store.update_run_info(run_id, status, _runtime.now_ms(), None)
 
 
 def active_run() -> ActiveRun | None:
@@ -536,7 +531,7 @@ def log_metrics(
 ) -> RunOperations | None:
     """Logs several metrics at one step and one timestamp."""
     store, run_id = _target(run_id)
-    timestamp = timestamp if timestamp is not None else _now_ms()
+    timestamp = timestamp if timestamp is not None else _runtime.now_ms()
     batch = [Metric(k, v, timestamp, step or 0) for k, v in metrics.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, batch, (), ()))
 

@@ -50,6 +50,13 @@ _sigterm_callbacks: list[Callable[[], None]] = []
 _fork_callbacks: list[Callable[[], None]] = []
 
 
+def now_ms() -> int:
+    """Milliseconds since the epoch, as MLflow stamps runs and metrics."""
+    import time
+
+    return int(time.time() * 1000)
+
+
 def set_tracking_uri(uri: str | Path | None) -> None:
     """Sets the tracking URI for this process and exports it to subprocesses."""
     global _tracking_uri

@@ -37,12 +37,6 @@ PARENT_RUN_ID_TAG = "mlflow.parentRunId"
 USER_TAG = "mlflow.user"
 
 
-def _now_ms() -> int:
-    import time
-
-    return int(time.time() * 1000)
-
-
 def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -109,17 +103,6 @@ def _resolve_artifact_location(location: str | None) -> str | None:
     if "://" in location or location.startswith("file:"):
         return location
     return os.path.abspath(location)
-
-
-def _settle(store: Store, synchronous: bool | None) -> RunOperations | None:
-    """`synchronous=True` waits for the commit; `False` hands back a waitable; `None` (the
-    default) returns at once, the write queued for the background writer."""
-    if synchronous is None:
-        return None
-    if synchronous:
-        store.flush()
-        return None
-    return RunOperations([store])
 
 
 def run_logged(
@@ -249,7 +232,7 @@ class MlflowClient:
         row = self._store.create_run(
             _experiment_id_text(experiment_id),
             str(user_id),
-            start_time or _now_ms(),
+            start_time or _runtime.now_ms(),
             run_name,
             tag_pairs,
         )
@@ -267,7 +250,7 @@ class MlflowClient:
     ) -> None:
         """Ends a run: FINISHED and now by default."""
         status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
-        self._store.update_run_info(run_id, status, end_time or _now_ms(), None)
+        self._store.update_run_info(run_id, status, end_time or _runtime.now_ms(), None)
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         if status is None and name is None:
@@ -423,7 +406,7 @@ def log_metric_to(
     common case of this."""
     key = check.metric_key(key)
     if value.__class__ is not float:
-        value = check.metric_value(value, timestamp if timestamp is not None else _now_ms())
+        value = check.metric_value(value, timestamp if timestamp is not None else _runtime.now_ms())
     step = 0 if step is None else step
     if step.__class__ is not int or timestamp is not None:
         step = check.metric_step(step, key, value)
