@@ -363,3 +363,7 @@ def test_metric_history_as_arrays_and_downsampled() -> None:
     assert list(small.steps) == sorted(small.steps)
     empty = client.get_metric_history_arrays(run.info.run_id, "nope")
     assert len(empty.steps) == 0
+    for bad in (0, 1, -5, 2.5, True, "10"):
+        with pytest.raises(MlflowException, match="'max_points'") as e:
+            client.get_metric_history_arrays(run.info.run_id, "m", max_points=bad)  # type: ignore[arg-type]
+        assert e.value.error_code == "INVALID_PARAMETER_VALUE"

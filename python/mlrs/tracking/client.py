@@ -361,6 +361,14 @@ class MlflowClient:
         """
         import numpy as np
 
+        if max_points is not None and (
+            not isinstance(max_points, int) or isinstance(max_points, bool) or max_points < 2
+        ):
+            raise MlflowException(
+                f"Invalid value {max_points!r} for parameter 'max_points': an integer of at "
+                "least 2 (a bucket keeps its lowest and highest point), or None for every point.",
+                INVALID_PARAMETER_VALUE,
+            )
         raw = self._store.get_metric_columns(run_id, key, max_points)
         return MetricArrays(
             np.frombuffer(raw[0], dtype=np.int64),
