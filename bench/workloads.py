@@ -206,6 +206,16 @@ def reads(
         assert history[-1].step == n - 1, history[-1]
         del history
 
+    arrays_times = []
+    if lib_name == "mlrs":  # the columnar extension; mlflow has no equivalent
+        for _ in range(repeats):
+            t0 = clock()
+            arrays = client.get_metric_history_arrays(long_run, "m")
+            arrays_times.append(clock() - t0)
+            assert len(arrays.steps) == n, len(arrays.steps)
+            assert arrays.steps[-1] == n - 1, arrays.steps[-1]
+            del arrays
+
     run_times = []
     for _ in range(10):
         t0 = clock()
@@ -217,10 +227,103 @@ def reads(
         "history": sorted(history_times)[len(history_times) // 2],
         "history_all": history_times,
         "get_run": sorted(run_times)[len(run_times) // 2],
+        "arrays": sorted(arrays_times)[len(arrays_times) // 2] if arrays_times else None,
     }
 
 
-# ---- 7. many processes into one file -----------------------------------------------------------
+# ---- 7. search_runs ----------------------------------------------------------------------------
+
+SEARCH_FILTER = "metrics.acc > 0.5 and params.optimizer = 'adam'"
+SEARCH_ORDER = ["metrics.acc DESC"]
+
+
+def search_setup(lib_name: str, workdir: Path) -> dict[str, Any]:
+    """Creates the database and one experiment; `fill_runs` then adds the runs with plain SQL."""
+    lib = open_store(lib_name, workdir)
+    experiment_id = lib.create_experiment("search")
+    return {"experiment_id": experiment_id}
+
+
+def fill_runs(lib_name: str, workdir: Path, db: str, experiment_id: str, n: int) -> dict[str, Any]:
+    """`n` finished runs, each with metrics `acc` and `loss` (latest values only, which is what
+    search reads), params `lr` and `optimizer` and a tag, shaped as mlflow stores them."""
+    import uuid
+
+    rows = []
+    for i in range(n):
+        run_id = uuid.uuid4().hex
+        rows.append((run_id, i, (i * 7919 % 1000) / 1000.0, str(0.001 * (1 + i % 10))))
+    conn = sqlite3.connect(db, timeout=60)
+    with conn:
+        conn.executemany(
+            "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id,"
+            " status, start_time, end_time, source_version, lifecycle_stage, artifact_uri,"
+            " experiment_id, deleted_time) VALUES (?, ?, 'UNKNOWN', '', '', 'bench', 'FINISHED',"
+            " ?, ?, '', 'active', ?, ?, NULL)",
+            [
+                (r, f"run-{i}", 1700000000000 + i, 1700000000500 + i, f"/a/{r}", experiment_id)
+                for r, i, _, _ in rows
+            ],
+        )
+        for key, value in (("acc", lambda a: a), ("loss", lambda a: 1.0 - a)):
+            conn.executemany(
+                "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
+                " VALUES (?, ?, 1700000000000, 0, 0, ?)",
+                [(key, value(acc), r) for r, _, acc, _ in rows],
+            )
+            conn.executemany(
+                "INSERT INTO metrics (key, value, timestamp, step, is_nan, run_uuid)"
+                " VALUES (?, ?, 1700000000000, 0, 0, ?)",
+                [(key, value(acc), r) for r, _, acc, _ in rows],
+            )
+        conn.executemany(
+            "INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
+            [
+                (k, v, r)
+                for r, i, _, lr in rows
+                for k, v in (("lr", lr), ("optimizer", ("adam", "sgd")[i % 2]))
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
+            [
+                (k, v, r)
+                for r, i, _, _ in rows
+                for k, v in (("team", "a"), ("mlflow.runName", f"run-{i}"))
+            ],
+        )
+    conn.close()
+    matching = sum(1 for _, i, acc, _ in rows if acc > 0.5 and i % 2 == 0)
+    return {"matching": matching}
+
+
+def search(
+    lib_name: str, workdir: Path, experiment_id: str, matching: int, repeats: int
+) -> dict[str, Any]:
+    """In a fresh process on the filled database: `MlflowClient.search_runs` with a metric and a
+    param filter and a metric order_by (its default page of 1,000 runs), and the fluent
+    `search_runs` returning every match as a pandas DataFrame."""
+    lib = open_store(lib_name, workdir)
+    client = lib.MlflowClient()
+    page_times, frame_times = [], []
+    for _ in range(repeats):
+        t0 = clock()
+        page = client.search_runs([experiment_id], SEARCH_FILTER, order_by=SEARCH_ORDER)
+        page_times.append(clock() - t0)
+        assert len(page) == min(1000, matching), len(page)
+        accs = [r.data.metrics["acc"] for r in page]
+        assert accs == sorted(accs, reverse=True)
+        t0 = clock()
+        frame = lib.search_runs([experiment_id], SEARCH_FILTER, order_by=SEARCH_ORDER)
+        frame_times.append(clock() - t0)
+        assert len(frame) == matching, len(frame)
+    return {
+        "page": sorted(page_times)[len(page_times) // 2],
+        "frame": sorted(frame_times)[len(frame_times) // 2],
+    }
+
+
+# ---- 8. many processes into one file -----------------------------------------------------------
 
 
 def one_of_many(lib_name: str, workdir: Path, db: str, n: int, go: str) -> dict[str, Any]:
@@ -297,6 +400,9 @@ WORKLOADS = {
     "reads_setup": reads_setup,
     "fill": fill,
     "reads": reads,
+    "search_setup": search_setup,
+    "fill_runs": fill_runs,
+    "search": search,
     "one_of_many": one_of_many,
     "create_store": create_store,
     "floor": sqlite_floor,

@@ -438,9 +438,13 @@ def _runs_to_pandas(runs: list[Run]) -> Any:
     """MLflow's DataFrame: six info columns, then `metrics.*`, `params.*`, `tags.*`."""
     import pandas as pd
 
-    def times(values: list[int | None]) -> list[Any]:
-        # Element by element, as MLflow converts them (so the column dtypes match too).
-        return [pd.to_datetime(v, unit="ms", utc=True) for v in values]
+    def times(values: list[int | None]) -> Any:
+        # MLflow converts element by element; one vectorised call gives the same column
+        # (datetime64[us, UTC], NaT for None) 100x faster, except when every value is None:
+        # MLflow's column is then timezone-naive, so that case keeps the element-wise form.
+        if all(v is None for v in values):
+            return [pd.to_datetime(v, unit="ms", utc=True) for v in values]
+        return pd.to_datetime(values, unit="ms", utc=True)
 
     columns: dict[str, Any] = {
         "run_id": [r.info.run_id for r in runs],

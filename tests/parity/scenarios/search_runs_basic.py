@@ -61,3 +61,8 @@ call(
 running = mlflow.create_experiment("running-only")
 client.create_run(running, start_time=5, run_name="still-running")
 call("frame of running runs", lambda: mlflow.search_runs([running]))
+
+# Running and finished runs together: end_time mixes None and timestamps.
+finished = client.create_run(running, start_time=6, run_name="finished")
+client.set_terminated(finished.info.run_id, end_time=9)
+call("frame of running and finished runs", lambda: mlflow.search_runs([running]))
