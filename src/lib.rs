@@ -12,5 +12,8 @@ mod _core {
     use crate::py::store::PyStore;
 
     #[pymodule_export]
+    use crate::py::context::git_worktree_dirty;
+
+    #[pymodule_export]
     const ALEMBIC_HEAD: &str = crate::engine::store::ALEMBIC_HEAD;
 }

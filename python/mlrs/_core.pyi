@@ -1,10 +1,11 @@
 # Type stub of the compiled engine, `mlrs._core` (src/py). Rows come back as plain tuples;
 # `mlrs._convert` turns them into entities.
 
+import os
 from pathlib import Path
 from typing import TypeAlias, final
 
-__all__ = ["ALEMBIC_HEAD", "Store"]
+__all__ = ["ALEMBIC_HEAD", "Store", "git_worktree_dirty"]
 
 ALEMBIC_HEAD: str
 
@@ -96,3 +97,7 @@ class Store:
     def get_metric_columns(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> tuple[bytes, bytes, bytes]: ...
+
+def git_worktree_dirty(
+    work_tree: str | os.PathLike[str], git_dir: str | os.PathLike[str], budget_s: float
+) -> bool | None: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 
-from mlrs import _context, _log, _runtime
+from mlrs import _context, _environment, _log, _runtime
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.lifecycle_stage import LifecycleStage
@@ -243,8 +243,14 @@ def start_run(
     tags: dict[str, Any] | None = None,
     description: str | None = None,
     log_system_metrics: bool | None = None,
+    *,
+    capture_env: bool | None = None,
 ) -> ActiveRun:
-    """Starts a new run, or resumes `run_id` (or `MLFLOW_RUN_ID`), and makes it active."""
+    """Starts a new run, or resumes `run_id` (or `MLFLOW_RUN_ID`), and makes it active.
+
+    mlrs extension: a new run records its environment in the background (packages, OS,
+    Python, git state; see `mlrs._environment`) unless `capture_env=False` or
+    `MLRS_CAPTURE_ENV=0`."""
     stack = _stack()
     experiment_id = check.experiment_id_type(experiment_id)
     if stack and not nested:
@@ -261,6 +267,8 @@ def start_run(
         run = _resume_run(client, existing_run_id, run_name, tags, description)
     else:
         run = _new_run(client, stack, experiment_id, run_name, parent_run_id, tags, description)
+        if _environment.enabled(capture_env):
+            _environment.capture(client._store, run.info.run_id, run.info.artifact_uri)
     if log_system_metrics:
         _log.logger().warning(
             "mlrs does not log system metrics yet; `log_system_metrics` is ignored."
@@ -581,7 +589,9 @@ def _target(run_id: str | None) -> tuple[Store, str]:
 
 def flush() -> None:
     """Blocks until everything logged so far is committed to the database (an mlrs
-    extension; `end_run`, interpreter exit and `fork` flush on their own)."""
+    extension; `end_run`, interpreter exit and `fork` flush on their own), including the
+    environment records of new runs."""
+    _environment.wait()
     _runtime.flush_all()
 
 

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod git;
 pub mod model;
 pub mod names;
 pub mod search;

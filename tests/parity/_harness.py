@@ -43,6 +43,9 @@ def clean_env(workdir: Path, impl: str, extra: dict[str, str] | None = None) -> 
         PYTHONPATH=str(SCENARIO_DIR),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONHASHSEED="0",
+        # mlrs's environment capture adds tags and artifacts mlflow has no counterpart for;
+        # tests/test_environment.py covers it.
+        MLRS_CAPTURE_ENV="0",
     )
     env.update(extra or {})
     return env
