@@ -96,8 +96,7 @@ def _work(jobs: queue.Queue[tuple[Store, str, str] | None]) -> None:
 def _record(store: Store, run_id: str, artifact_uri: str) -> None:
     root = _local_root(artifact_uri)
     requirements, system, tags = _take_snapshot()
-    for key, value in tags.items():
-        store.set_tag(run_id, key, value)
+    store.log_batch(run_id, [], [], list(tags.items()))
     if root is not None:
         folder = os.path.join(root, "environment")
         os.makedirs(folder, exist_ok=True)
