@@ -2,6 +2,7 @@
 //! logic that users observe lives here.
 
 mod convert;
+mod datasets;
 mod detach;
 mod errors;
 pub mod store;
