@@ -6,6 +6,7 @@ queue their writes for a background thread that commits them in batches.
 """
 
 from mlrs import config, entities, exceptions
+from mlrs._datasets import log_input, log_inputs
 from mlrs._fluent import (
     ActiveRun,
     active_run,
@@ -50,6 +51,16 @@ from mlrs.tracking import MlflowClient
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # `mlrs.data` is imported on first use: it is not needed to log runs.
+    if name == "data":
+        import importlib
+
+        return importlib.import_module("mlrs.data")
+    raise AttributeError(f"module 'mlrs' has no attribute {name!r}")
+
+
 __all__ = [
     "ActiveRun",
     "MlflowClient",
@@ -58,6 +69,7 @@ __all__ = [
     "active_run",
     "config",
     "create_experiment",
+    "data",
     "delete_experiment",
     "delete_experiment_tag",
     "delete_run",
@@ -75,6 +87,8 @@ __all__ = [
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "log_input",
+    "log_inputs",
     "log_metric",
     "log_metrics",
     "log_param",

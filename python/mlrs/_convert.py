@@ -32,8 +32,26 @@ def experiment(row: tuple[Any, ...]) -> Experiment:
     )
 
 
+def run_inputs(row: tuple[Any, ...]) -> RunInputs:
+    datasets, model_ids = row
+    if not datasets and not model_ids:
+        return RunInputs()
+    from mlrs.entities.dataset import Dataset
+    from mlrs.entities.dataset_input import DatasetInput
+    from mlrs.entities.input_tag import InputTag
+    from mlrs.entities.logged_model_input import LoggedModelInput
+
+    return RunInputs(
+        [
+            DatasetInput(Dataset(*dataset), [InputTag(k, v) for k, v in tags])
+            for dataset, tags in datasets
+        ],
+        [LoggedModelInput(model_id) for model_id in model_ids],
+    )
+
+
 def run(row: tuple[Any, ...]) -> Run:
-    info, metrics, params, tags = row
+    info, metrics, params, tags, inputs = row
     run_id, run_name, experiment_id, user_id, status, start, end, stage, artifact_uri = info
     tag_dict = dict(tags)
     # Runs written by old MLflow versions keep the name only in the tag.
@@ -50,7 +68,7 @@ def run(row: tuple[Any, ...]) -> Run:
         run_name=run_name,
     )
     data = RunData._from_dicts(Metric._from_rows(metrics), dict(params), tag_dict)
-    return Run(run_info, data, RunInputs(), RunOutputs())
+    return Run(run_info, data, run_inputs(inputs), RunOutputs())
 
 
 def metric_columns(

@@ -16,13 +16,18 @@ _ExperimentRow: TypeAlias = tuple[
 ]
 # (key, value, timestamp, step)
 _MetricRow: TypeAlias = tuple[str, float, int, int]
+# (name, digest, source_type, source, schema, profile)
+_DatasetRow: TypeAlias = tuple[str, str, str, str, str | None, str | None]
+# (dataset, input tags)
+_DatasetInputRow: TypeAlias = tuple[_DatasetRow, list[tuple[str, str]]]
 # ((run_id, run_name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage,
-#   artifact_uri), latest metrics, params, tags)
+#   artifact_uri), latest metrics, params, tags, (dataset inputs, model input ids))
 _RunRow: TypeAlias = tuple[
     tuple[str, str | None, str, str | None, str, int | None, int | None, str, str | None],
     list[_MetricRow],
     list[tuple[str, str]],
     list[tuple[str, str | None]],
+    tuple[list[_DatasetInputRow], list[str]],
 ]
 
 @final
@@ -89,6 +94,9 @@ class Store:
         offset: int,
     ) -> list[_RunRow]: ...
     def get_run(self, run_id: str) -> _RunRow: ...
+    def log_inputs(
+        self, run_id: str, datasets: list[_DatasetInputRow], model_ids: list[str]
+    ) -> None: ...
     def update_run_info(
         self, run_id: str, status: str | None, end_time: int | None, run_name: str | None
     ) -> None: ...

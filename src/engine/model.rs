@@ -183,13 +183,41 @@ pub struct RunInfo {
     pub artifact_uri: Option<String>,
 }
 
-/// A run with its latest metrics, params and tags (`mlflow.entities.Run` without inputs).
+/// A run with its latest metrics, params, tags and inputs (`mlflow.entities.Run`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     pub info: RunInfo,
     pub latest_metrics: Vec<MetricPoint>,
     pub params: Vec<(String, String)>,
     pub tags: Vec<(String, Option<String>)>,
+    pub inputs: RunInputs,
+}
+
+/// A row of `datasets` as `mlflow.entities.Dataset` shows it: every field is the text MLflow
+/// stores (source, schema and profile are JSON documents built by the Python layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    pub name: String,
+    pub digest: String,
+    pub source_type: String,
+    pub source: String,
+    pub schema: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// A dataset a run used, with the input's tags (`mlflow.data.context` among them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetInput {
+    pub dataset: Dataset,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What a run consumed: datasets (in logging order, tags by name, as MLflow reads them) and the
+/// ids of logged models.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunInputs {
+    pub datasets: Vec<DatasetInput>,
+    pub model_ids: Vec<String>,
 }
 
 /// One metric's history as columns, in MLflow's history order (timestamp, step, value), with

@@ -1,6 +1,6 @@
 //! Engine values as the plain tuples the Python layer turns into mlflow entities.
 
-use crate::engine::model::{Experiment, MetricPoint, Run};
+use crate::engine::model::{Dataset, DatasetInput, Experiment, MetricPoint, Run, RunInputs};
 
 /// `(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time,
 /// tags, workspace)`.
@@ -36,8 +36,60 @@ pub fn metric(p: MetricPoint) -> MetricTuple {
     (p.key, value, p.timestamp_ms, p.step)
 }
 
+/// `(name, digest, source_type, source, schema, profile)`.
+pub type DatasetTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// `(dataset, [(key, value), ...])`.
+pub type DatasetInputTuple = (DatasetTuple, Vec<(String, String)>);
+
+pub fn dataset_input_from_tuple((d, tags): DatasetInputTuple) -> DatasetInput {
+    let (name, digest, source_type, source, schema, profile) = d;
+    DatasetInput {
+        dataset: Dataset {
+            name,
+            digest,
+            source_type,
+            source,
+            schema,
+            profile,
+        },
+        tags,
+    }
+}
+
+/// `([dataset input, ...], [model_id, ...])`.
+pub type RunInputsTuple = (Vec<DatasetInputTuple>, Vec<String>);
+
+fn run_inputs(inputs: RunInputs) -> RunInputsTuple {
+    let datasets = inputs
+        .datasets
+        .into_iter()
+        .map(|DatasetInput { dataset: d, tags }| {
+            (
+                (
+                    d.name,
+                    d.digest,
+                    d.source_type,
+                    d.source,
+                    d.schema,
+                    d.profile,
+                ),
+                tags,
+            )
+        })
+        .collect();
+    (datasets, inputs.model_ids)
+}
+
 /// `((run_id, run_name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage,
-/// artifact_uri), metrics, params, tags)`.
+/// artifact_uri), metrics, params, tags, inputs)`.
 pub type RunTuple = (
     (
         String,
@@ -53,6 +105,7 @@ pub type RunTuple = (
     Vec<MetricTuple>,
     Vec<(String, String)>,
     Vec<(String, Option<String>)>,
+    RunInputsTuple,
 );
 
 pub fn run(r: Run) -> RunTuple {
@@ -72,5 +125,6 @@ pub fn run(r: Run) -> RunTuple {
         r.latest_metrics.into_iter().map(metric).collect(),
         r.params,
         r.tags,
+        run_inputs(r.inputs),
     )
 }

@@ -3,6 +3,7 @@
 
 pub mod context;
 mod convert;
+mod datasets;
 mod detach;
 mod errors;
 pub mod store;

@@ -42,7 +42,7 @@ impl PyStore {
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
-    fn call<T: Send>(
+    pub(crate) fn call<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Store) -> crate::engine::Result<T> + Send,

@@ -16,11 +16,40 @@ from mlrs.entities.run_tag import RunTag
 from mlrs.entities.source_type import SourceType
 from mlrs.entities.view_type import ViewType
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mlrs.entities.dataset import Dataset
+    from mlrs.entities.dataset_input import DatasetInput
+    from mlrs.entities.input_tag import InputTag
+    from mlrs.entities.logged_model_input import LoggedModelInput
+
+# Run inputs' entities are imported on first use (they are not needed to log runs).
+_LAZY = {
+    "Dataset": "dataset",
+    "DatasetInput": "dataset_input",
+    "InputTag": "input_tag",
+    "LoggedModelInput": "logged_model_input",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlrs.entities' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"mlrs.entities.{module}"), name)
+
+
 __all__ = [
+    "Dataset",
+    "DatasetInput",
     "Experiment",
     "ExperimentTag",
     "FileInfo",
+    "InputTag",
     "LifecycleStage",
+    "LoggedModelInput",
     "Metric",
     "Param",
     "Run",

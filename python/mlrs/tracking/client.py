@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mlrs._core import Store
+    from mlrs.entities.dataset_input import DatasetInput
     from mlrs.entities.experiment import Experiment
+    from mlrs.entities.logged_model_input import LoggedModelInput
     from mlrs.entities.metric import Metric
     from mlrs.entities.param import Param
     from mlrs.entities.run import Run
@@ -318,6 +320,18 @@ class MlflowClient:
         return run_logged(
             store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
         )
+
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] | None = None,
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        """Logs dataset inputs (``mlrs.entities.DatasetInput``) and logged-model inputs to a
+        run, in one transaction."""
+        from mlrs._datasets import log_inputs_to
+
+        log_inputs_to(self._store, run_id, datasets, models)
 
     def search_runs(
         self,

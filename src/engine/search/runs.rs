@@ -621,6 +621,65 @@ mod tests {
         }
     }
 
+    /// Dataset filters select runs by their inputs' dataset name, digest and context tag, with
+    /// MLflow's semantics (a run matches when any of its inputs does).
+    #[test]
+    fn dataset_filters_select_runs_by_their_inputs() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../../sql/mlflow_3_18_schema.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "PRAGMA case_sensitive_like = true;
+             INSERT INTO experiments (experiment_id, name, lifecycle_stage) VALUES (0, 'e', 'active');
+             INSERT INTO runs (run_uuid, experiment_id, lifecycle_stage, start_time)
+               VALUES ('a', 0, 'active', 3), ('b', 0, 'active', 2), ('c', 0, 'active', 1);
+             INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type,
+               dataset_source) VALUES ('d1', 0, 'iris', 'x1', 'code', '{}'),
+               ('d2', 0, 'Wine', 'y2', 'code', '{}');
+             INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id)
+               VALUES ('i1', 'DATASET', 'd1', 'RUN', 'a'), ('i2', 'DATASET', 'd2', 'RUN', 'a'),
+               ('i3', 'DATASET', 'd2', 'RUN', 'b');
+             INSERT INTO input_tags (input_uuid, name, value) VALUES
+               ('i1', 'mlflow.data.context', 'train'), ('i3', 'mlflow.data.context', 'Train'),
+               ('i2', 'other', 'train');",
+        )
+        .unwrap();
+        let found = |f: &str| -> Vec<String> {
+            let q = filter(f).unwrap();
+            conn.prepare(&q.sql(10, 0))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(&q.params), |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        for (f, runs) in [
+            ("datasets.name = 'iris'", &["a"][..]),
+            ("datasets.name != 'iris'", &["a", "b"]),
+            ("datasets.name LIKE 'w%'", &[]),
+            ("datasets.name ILIKE 'w%'", &["a", "b"]),
+            ("datasets.digest IN ('x1', 'zz')", &["a"]),
+            ("datasets.digest NOT IN ('x1')", &["a", "b"]),
+            ("datasets.context = 'train'", &["a"]),
+            ("datasets.context ILIKE 'TRAIN'", &["a", "b"]),
+            ("datasets.context IN ('Train')", &["b"]),
+            (
+                "datasets.name = 'Wine' AND datasets.context = 'Train'",
+                &["b"],
+            ),
+            ("datasets.name = 'nope'", &[]),
+        ] {
+            assert_eq!(found(f), runs, "{f}");
+        }
+        for bad in [
+            "datasets.name > 'a'",
+            "datasets.name IS NULL",
+            "datasets.size = 'a'",
+        ] {
+            assert!(filter(bad).is_err(), "{bad}");
+        }
+    }
+
     /// Whatever the filter text, compiling never panics, and what compiles is SQL that SQLite
     /// prepares and runs with every value bound.
     #[test]

@@ -155,7 +155,7 @@ fn metric_from_row(row: &Row<'_>) -> rusqlite::Result<MetricPoint> {
     })
 }
 
-/// A whole run: info, latest metrics, params, tags.
+/// A whole run: info, latest metrics, params, tags, inputs.
 pub fn run(conn: &Connection, run_id: &str) -> Result<Run> {
     let info = existing_run_info(conn, run_id)?;
     let latest_metrics = conn
@@ -169,6 +169,7 @@ pub fn run(conn: &Connection, run_id: &str) -> Result<Run> {
         latest_metrics,
         params: run_params(conn, run_id)?,
         tags: run_tags(conn, run_id)?,
+        inputs: super::datasets::run_inputs(conn, run_id)?,
     })
 }
 
