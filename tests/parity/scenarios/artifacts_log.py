@@ -9,9 +9,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from PIL import Image
+
 from _artifact_files import files, infos
 from _parity import call, mlflow, record
-from PIL import Image
 
 os.makedirs("src/sub", exist_ok=True)
 with open("src/a.txt", "w") as f:
