@@ -303,8 +303,13 @@ def _read_table(path: str, infer_dtypes: bool = True) -> Any:
     if path.endswith(".json"):
         if infer_dtypes:
             return pd.read_json(path, orient="split")
+        import warnings
+
         # Values as stored, so that appending rows rewrites them unchanged ("02108" stays).
-        return pd.read_json(path, orient="split", dtype=False, convert_dates=False)
+        # (pandas 3 deprecates `convert_dates`; without it, date-like columns would change.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.read_json(path, orient="split", dtype=False, convert_dates=False)
     if path.endswith(".parquet"):
         return pd.read_parquet(path)
     raise ValueError(f"Unsupported file type in {path}. Expected .json or .parquet")
@@ -339,7 +344,7 @@ def _save_table_images(root: str, data: Any, artifact_file: str) -> None:
             _compressed(image).save(path)
         return {"type": "image", "filepath": f"{base}.png", "compressed_filepath": f"{base}.webp"}
 
-    for column in data.select_dtypes(include=["object"]).columns:
+    for column in [c for c in data.columns if data[c].dtype == object]:
         flags = [_is_image(value) for value in data[column]]
         if any(flags) and not all(flags):
             raise ValueError(

@@ -395,6 +395,9 @@ fn walk(
         .map_err(at(dir))?;
     entries.sort();
     for (name, source) in entries {
+        if name.to_string_lossy().starts_with(STAGING_PREFIX) {
+            continue; // half-written files of another writer: never listed, never copied
+        }
         let child_rel = rel.join(&name);
         let link = fs::symlink_metadata(&source).map_err(at(&source))?;
         let meta = fs::metadata(&source).map_err(at(&source))?; // a dangling link fails here
