@@ -380,15 +380,17 @@ def test_log_image_files_and_series(run_root: Path) -> None:
     mlrs.log_image(Image.new("RGBA", (2, 5)), "i/pil.png")
     with pytest.warns(UserWarning, match="Rescaling values"):
         mlrs.log_image(np.arange(4.0).reshape(2, 2), "i/scaled.png")
-    assert Image.open(run_root / "i/rgb.png").size == (6, 4)
-    assert np.asarray(Image.open(run_root / "i/gray.png")).tolist() == [[127] * 3] * 3
+    with Image.open(run_root / "i/rgb.png") as rgb, Image.open(run_root / "i/gray.png") as gray:
+        assert rgb.size == (6, 4)
+        assert np.asarray(gray).tolist() == [[127] * 3] * 3
     mlrs.log_image(np.zeros((10, 40, 3), np.uint8), key="a/b", step=2, timestamp=99)
     names = sorted(os.listdir(run_root / "images"))
     assert len(names) == 2
     assert names[0].startswith("a~b+step+2+timestamp+99+")
     assert names[0].endswith("+compressed.webp")
     assert names[1] == names[0].replace("+compressed.webp", ".png")
-    assert Image.open(run_root / "images" / names[0]).size == (256, 64)
+    with Image.open(run_root / "images" / names[0]) as thumbnail:
+        assert thumbnail.size == (256, 64)
     run = mlrs.get_run(mlrs.active_run().info.run_id)
     assert run.data.tags["mlflow.loggedImages"] == "True"
     assert run.data.metrics == {}
