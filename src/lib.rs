@@ -15,5 +15,11 @@ mod _core {
     use crate::py::context::git_worktree_dirty;
 
     #[pymodule_export]
+    use crate::py::artifacts::{
+        artifact_discard, artifact_download, artifact_list, artifact_local_path, artifact_log_dir,
+        artifact_log_file, artifact_publish, artifact_stage, artifact_write,
+    };
+
+    #[pymodule_export]
     const ALEMBIC_HEAD: &str = crate::engine::store::ALEMBIC_HEAD;
 }

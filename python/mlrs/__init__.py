@@ -5,7 +5,20 @@ SQLite schema (``sqlite:///mlflow.db`` by default), so ``mlflow ui`` shows them;
 queue their writes for a background thread that commits them in batches.
 """
 
-from mlrs import config, entities, exceptions
+from mlrs import artifacts, config, entities, exceptions
+from mlrs._artifacts import (
+    get_artifact_uri,
+    load_table,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_figure,
+    log_image,
+    log_stream,
+    log_table,
+    log_text,
+)
+from mlrs._confusion_matrix import log_confusion_matrix
 from mlrs._datasets import log_input, log_inputs
 from mlrs._fluent import (
     ActiveRun,
@@ -67,6 +80,7 @@ __all__ = [
     "MlflowException",
     "RunOperations",
     "active_run",
+    "artifacts",
     "config",
     "create_experiment",
     "data",
@@ -79,6 +93,7 @@ __all__ = [
     "exceptions",
     "flush",
     "flush_async_logging",
+    "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
     "get_parent_run",
@@ -87,12 +102,22 @@ __all__ = [
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "load_table",
+    "log_artifact",
+    "log_artifacts",
+    "log_confusion_matrix",
+    "log_dict",
+    "log_figure",
+    "log_image",
     "log_input",
     "log_inputs",
     "log_metric",
     "log_metrics",
     "log_param",
     "log_params",
+    "log_stream",
+    "log_table",
+    "log_text",
     "restore_experiment",
     "restore_run",
     "search_experiments",

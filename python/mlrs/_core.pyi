@@ -5,7 +5,20 @@ import os
 from pathlib import Path
 from typing import TypeAlias, final
 
-__all__ = ["ALEMBIC_HEAD", "Store", "git_worktree_dirty"]
+__all__ = [
+    "ALEMBIC_HEAD",
+    "Store",
+    "artifact_discard",
+    "artifact_download",
+    "artifact_list",
+    "artifact_local_path",
+    "artifact_log_dir",
+    "artifact_log_file",
+    "artifact_publish",
+    "artifact_stage",
+    "artifact_write",
+    "git_worktree_dirty",
+]
 
 ALEMBIC_HEAD: str
 
@@ -109,3 +122,22 @@ class Store:
 def git_worktree_dirty(
     work_tree: str | os.PathLike[str], git_dir: str | os.PathLike[str], budget_s: float
 ) -> bool | None: ...
+
+# ---- artifacts (src/py/artifacts.rs) --------------------------------------------------------
+# Paths are relative to a run's artifact root `root`; every write stays under it.
+
+def artifact_log_file(
+    root: str | Path, local_path: str | Path, artifact_path: str | None = None
+) -> None: ...
+def artifact_log_dir(
+    root: str | Path, local_dir: str | Path, artifact_path: str | None = None
+) -> None: ...
+def artifact_write(root: str | Path, artifact_file: str, data: bytes) -> None: ...
+def artifact_stage(root: str | Path, artifact_file: str) -> tuple[str, str]: ...
+def artifact_publish(staged: str | Path, dest: str | Path) -> None: ...
+def artifact_discard(staged: str | Path) -> None: ...
+def artifact_list(
+    root: str | Path, path: str | None = None
+) -> list[tuple[str, bool, int | None]]: ...
+def artifact_local_path(root: str | Path, path: str) -> str: ...
+def artifact_download(root: str | Path, path: str, dst: str | Path) -> str: ...

@@ -1,6 +1,7 @@
 //! The engine: pure Rust, never imports pyo3. Model, validation, the SQLite store with MLflow's
 //! schema, the batching writer and the search compilers.
 
+pub mod artifacts;
 pub mod clock;
 pub mod error;
 pub mod git;

@@ -1,6 +1,7 @@
 //! The PyO3 layer: argument conversion, error mapping and GIL release around the engine. No
 //! logic that users observe lives here.
 
+pub mod artifacts;
 pub mod context;
 mod convert;
 mod datasets;

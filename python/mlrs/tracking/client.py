@@ -8,6 +8,7 @@ from itertools import zip_longest
 
 from mlrs import _convert, _log, _runtime
 from mlrs import _validation as check
+from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
 from mlrs.entities.run_status import RunStatus
 from mlrs.entities.view_type import ViewType
@@ -130,7 +131,7 @@ def run_logged(
     return RunOperations([store])
 
 
-class MlflowClient:
+class MlflowClient(ArtifactsClientMixin):
     """Client of an MLflow tracking store, addressed by explicit experiment and run ids."""
 
     def __init__(
