@@ -94,26 +94,13 @@ def _work(jobs: queue.Queue[tuple[Store, str, str] | None]) -> None:
 
 
 def _record(store: Store, run_id: str, artifact_uri: str) -> None:
-    root = _local_root(artifact_uri)
+    from mlrs import _artifacts, _core
+
     requirements, system, tags = _take_snapshot()
     store.log_batch(run_id, [], [], list(tags.items()))
-    if root is not None:
-        folder = os.path.join(root, "environment")
-        os.makedirs(folder, exist_ok=True)
-        for name, content in (("requirements.txt", requirements), ("system.json", system)):
-            with open(os.path.join(folder, name), "wb") as f:
-                f.write(content)
-
-
-def _local_root(artifact_uri: str) -> str | None:
-    """The directory of a local artifact URI (a plain path or `file:`), or None for others."""
-    if artifact_uri.startswith("file:"):
-        from urllib.parse import unquote, urlparse
-
-        return unquote(urlparse(artifact_uri).path)
-    if "://" in artifact_uri:
-        return None
-    return artifact_uri
+    root = _artifacts.local_artifact_path(artifact_uri)  # refuses remote locations
+    _core.artifact_write(root, REQUIREMENTS_FILE, requirements)
+    _core.artifact_write(root, SYSTEM_FILE, system)
 
 
 def _take_snapshot() -> tuple[bytes, bytes, dict[str, str]]:
