@@ -45,6 +45,7 @@ from mlrs._runtime import (
     set_registry_uri,
     set_tracking_uri,
 )
+from mlrs.autologging import autolog
 from mlrs.exceptions import MlflowException
 from mlrs.tracking import MlflowClient
 
@@ -56,6 +57,7 @@ __all__ = [
     "MlflowException",
     "RunOperations",
     "active_run",
+    "autolog",
     "config",
     "create_experiment",
     "delete_experiment",
@@ -92,3 +94,13 @@ __all__ = [
     "set_tracking_uri",
     "start_run",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The flavor packages import on first use, as `mlflow.sklearn` does, keeping `import mlrs`
+    # cheap.
+    if name in ("autologging", "lightgbm", "sklearn", "xgboost"):
+        import importlib
+
+        return importlib.import_module(f"mlrs.{name}")
+    raise AttributeError(f"module 'mlrs' has no attribute {name!r}")
