@@ -155,6 +155,11 @@ def revert_patches(flavor: str) -> None:
                 cell = outer._mlrs_cell
                 if cell[0] is p.wrapper:
                     cell[0] = p.old if p.had_own else _raw_attribute_after(p.owner, p.name)
+                    # ...and have the outer patch restore what ours would have restored.
+                    for records in _patches.values():
+                        for q in records:
+                            if q.wrapper is outer and q.old is p.wrapper:
+                                q.had_own, q.old = p.had_own, p.old
                     break
                 outer = cell[0]
 
