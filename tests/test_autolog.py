@@ -142,7 +142,8 @@ def test_inherited_method_patch_is_removed_on_revert() -> None:
 
     assert "score" not in vars(Ridge)
     mlrs.sklearn.autolog()
-    assert "score" in vars(Ridge) and "fit" in vars(LogisticRegression)
+    assert "score" in vars(Ridge)
+    assert "fit" in vars(LogisticRegression)
     mlrs.sklearn.autolog(disable=True)
     assert "score" not in vars(Ridge)
     assert not hasattr(vars(LogisticRegression)["fit"], "_mlrs_cell")
@@ -468,7 +469,8 @@ def test_xgboost_train_logs_iterations_and_early_stopping() -> None:
     assert run.data.params["objective"] == "binary:logistic"
     assert run.data.params["num_boost_round"] == "30"
     assert run.data.params["early_stopping_rounds"] == "2"
-    assert "dtrain" not in run.data.params and "callbacks" not in run.data.params
+    assert "dtrain" not in run.data.params
+    assert "callbacks" not in run.data.params
     assert run.data.tags["mlflow.autologging"] == "xgboost"
     points = history(run.info.run_id, "val-logloss")
     iterations = booster.num_boosted_rounds()

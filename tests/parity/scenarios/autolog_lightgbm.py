@@ -3,6 +3,7 @@
 # parity: fresh-db
 import lightgbm as lgb
 import numpy as np
+
 from _autolog_common import record_runs
 from _parity import mlflow
 

@@ -1,13 +1,14 @@
 """sklearn autologging: params, training and post-training metrics, tags, search child runs."""
 
 # parity: fresh-db
-from _autolog_common import record_runs
-from _parity import mlflow, record
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+
+from _autolog_common import record_runs
+from _parity import mlflow, record
 
 mlflow.sklearn.autolog(log_models=False, log_datasets=False, extra_tags={"team": "a"})
 X, y = load_iris(return_X_y=True)

@@ -3,6 +3,7 @@
 # parity: fresh-db
 import numpy as np
 import xgboost as xgb
+
 from _autolog_common import record_runs
 from _parity import mlflow
 
