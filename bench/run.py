@@ -439,6 +439,24 @@ def bench_sweep(run: Runner, report: Report) -> None:
     )
 
 
+def bench_autolog(run: Runner, report: Report) -> None:
+    params = {"rounds": 300, "repeats": 3}
+    mine = run.workload("autolog", "mlrs", params)
+    theirs = run.workload("autolog", "mlflow", params)
+    report.raw["autolog"] = {"mlrs": mine, "mlflow": theirs}
+    expected = {"metrics": 2 * 300 * 3, "latest_metrics": 2 * 3}
+    for label, lib in (("without autolog", "plain"), ("with autolog", "autolog")):
+        report.add(
+            Row(
+                "5b",
+                f"lightgbm, 300 iterations x 2 metrics, {label}",
+                mine[lib],
+                theirs[lib],
+                verified=check(mine["db"], expected) if lib == "autolog" else "",
+            )
+        )
+
+
 FRESH_STORE = """\
 import {lib} as mlflow
 with mlflow.start_run():
@@ -713,6 +731,7 @@ BENCHES: dict[str, Callable[[Runner, Report], None]] = {
     "log_metric": bench_floor_and_log_metric,
     "log_metrics": bench_log_metrics,
     "sweep": bench_sweep,
+    "autolog": bench_autolog,
     "fresh_store": bench_fresh_store,
     "import": bench_import,
     "reads": bench_reads,

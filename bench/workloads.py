@@ -143,6 +143,40 @@ def sweep(lib_name: str, workdir: Path, n: int) -> dict[str, Any]:
     return {"n": n, "loop": t1 - t0, "until_committed": t2 - t0}
 
 
+# ---- 5b. autolog overhead ----------------------------------------------------------------------
+
+
+def autolog_train(lib_name: str, workdir: Path, rounds: int, repeats: int) -> dict[str, Any]:
+    """LightGBM training of `rounds` iterations on small data with two validation metrics,
+    `repeats` times without autolog and `repeats` times with it (models off: only params and
+    per-iteration metrics), then a flush. Best time of each, so load noise cancels out."""
+    import lightgbm as lgb
+    import numpy as np
+
+    lib = open_store(lib_name, workdir)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 5))
+    y = (x[:, 0] + rng.normal(size=500) > 0).astype(int)
+    params = {"objective": "binary", "metric": ["binary_logloss", "auc"], "verbose": -1}
+    params["num_threads"] = 1
+
+    def train() -> float:
+        data = lgb.Dataset(x[:400], label=y[:400])
+        valid = lgb.Dataset(x[400:], label=y[400:])
+        start = clock()
+        lgb.train(params, data, num_boost_round=rounds, valid_sets=[valid])
+        return clock() - start
+
+    plain = min(train() for _ in range(repeats))
+    lib.lightgbm.autolog(log_models=False, log_datasets=False, silent=True)
+    logged = min(train() for _ in range(repeats))
+    t0 = clock()
+    lib.flush_async_logging()
+    flush = clock() - t0
+    lib.lightgbm.autolog(disable=True)
+    return {"rounds": rounds, "plain": plain, "autolog": logged, "flush": flush}
+
+
 # ---- 6. reads ----------------------------------------------------------------------------------
 
 
@@ -397,6 +431,7 @@ WORKLOADS = {
     "log_metric": log_metric_loop,
     "log_metrics": log_metrics_steps,
     "sweep": sweep,
+    "autolog": autolog_train,
     "reads_setup": reads_setup,
     "fill": fill,
     "reads": reads,

@@ -59,19 +59,11 @@ from mlrs._runtime import (
     set_registry_uri,
     set_tracking_uri,
 )
+from mlrs.autologging import autolog
 from mlrs.exceptions import MlflowException
 from mlrs.tracking import MlflowClient
 
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> object:
-    # `mlrs.data` is imported on first use: it is not needed to log runs.
-    if name == "data":
-        import importlib
-
-        return importlib.import_module("mlrs.data")
-    raise AttributeError(f"module 'mlrs' has no attribute {name!r}")
 
 
 __all__ = [
@@ -81,6 +73,7 @@ __all__ = [
     "RunOperations",
     "active_run",
     "artifacts",
+    "autolog",
     "config",
     "create_experiment",
     "data",
@@ -131,3 +124,13 @@ __all__ = [
     "set_tracking_uri",
     "start_run",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `mlrs.data` and the flavor packages import on first use, as `mlflow.sklearn` does,
+    # keeping `import mlrs` cheap.
+    if name in ("autologging", "data", "lightgbm", "sklearn", "xgboost"):
+        import importlib
+
+        return importlib.import_module(f"mlrs.{name}")
+    raise AttributeError(f"module 'mlrs' has no attribute {name!r}")

@@ -1,0 +1,130 @@
+"""What the xgboost and lightgbm integrations share: params from a `train` call, per-iteration
+metrics on mlrs's fast path, early-stopping metrics and feature importances."""
+
+from __future__ import annotations
+
+from mlrs import _log
+from mlrs.autologging import _optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+
+def call_params(
+    fn: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], unlogged: Sequence[str]
+) -> dict[str, Any]:
+    """The arguments of a call by parameter name, defaults included, less `unlogged`."""
+    import inspect
+
+    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    values = {p.name: a for p, a in zip(params, args, strict=False)}
+    values.update(kwargs)
+    for p in params[len(args) :]:
+        if p.name not in kwargs:
+            values[p.name] = p.default
+    return {k: v for k, v in values.items() if k not in unlogged}
+
+
+def patch_metric_names(metrics: dict[str, Any]) -> dict[str, Any]:
+    """`@` is not allowed in metric names: `ndcg@3` becomes `ndcg_at_3`, as MLflow does."""
+    if not any("@" in k for k in metrics):
+        return metrics
+    renamed = {k.replace("@", "_at_"): v for k, v in metrics.items()}
+    changed = set(renamed) - set(metrics)
+    _log.logger().info(
+        "Identified one or more metrics with names containing the invalid character `@`. These "
+        "metric names have been sanitized by replacing `@` with `_at_`, as follows: %s",
+        ", ".join(changed),
+    )
+    return renamed
+
+
+class IterationLogger:
+    """Logs each iteration's metrics at `step=iteration` straight onto the store's queue (the
+    same call `mlrs.log_metric` makes), so logging adds microseconds per iteration."""
+
+    def __init__(self, run_id: str) -> None:
+        from mlrs import _fluent, _runtime
+
+        top = getattr(_fluent._local, "top", None)
+        self.store = top[0] if top is not None and top[1] == run_id else _runtime.get_store()
+        self.run_id = run_id
+        self.results: list[dict[str, float]] = []
+
+    def record(self, metrics: dict[str, Any], step: int) -> None:
+        from mlrs.tracking.client import log_metric_to
+
+        values = {k: float(v) for k, v in metrics.items()}
+        store, run_id = self.store, self.run_id
+        for key, value in values.items():
+            try:
+                store.log_metric(run_id, key, value, None, step)
+            except (TypeError, OverflowError):
+                log_metric_to(store, run_id, key, value, step, None)
+        self.results.append(values)
+
+
+def log_early_stopping(
+    run_id: str, stopped: int, best: int, best_metrics: dict[str, float], step: int
+) -> None:
+    """`stopped_iteration` and `best_iteration` (step 0), then the best iteration's metrics
+    again at `step` (one past the last iteration), as MLflow logs them."""
+    from mlrs.sklearn._autolog import log_metrics_to
+
+    log_metrics_to(run_id, {"stopped_iteration": stopped, "best_iteration": best})
+    log_metrics_to(run_id, best_metrics, step=step)
+
+
+def log_feature_importance(
+    importance: dict[str, float], importance_type: str, json_indent: int | None
+) -> None:
+    """feature_importance_<type>.json and .png through `mlrs.log_artifact`; skipped until mlrs
+    has it."""
+    if not _optional.has_artifacts():
+        return
+    import json
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = os.path.join(tmp, f"feature_importance_{importance_type}.png")
+            _plot_importance(importance, importance_type, path)
+            _optional.log_artifact_file(path)
+        except Exception as e:
+            _log.logger().warning("Failed to log feature importance plot: %s", e)
+        path = os.path.join(tmp, f"feature_importance_{importance_type}.json")
+        with open(path, "w") as f:
+            json.dump(importance, f, indent=json_indent)
+        _optional.log_artifact_file(path)
+
+
+def _plot_importance(importance: dict[str, float], importance_type: str, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    ordered = sorted(importance.items(), key=lambda kv: kv[1])
+    height = 4.8 + (0.1 * len(ordered) if len(ordered) > 10 else 0)
+    fig, ax = plt.subplots(figsize=(6.4, height))
+    try:
+        ax.barh(range(len(ordered)), [v for _, v in ordered], align="center", height=0.5)
+        ax.set_yticks(range(len(ordered)))
+        ax.set_yticklabels([k for k, _ in ordered])
+        ax.set_xlabel("Importance")
+        ax.set_title(f"Feature Importance ({importance_type})")
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+
+
+def log_dataset(data: Any, context: str, name: str | None = None, targets: Any = None) -> None:
+    """A training or evaluation set as a run input through `mlrs.log_input`; skipped until mlrs
+    has it."""
+    if not _optional.has_datasets():
+        return
+    try:
+        _optional.log_dataset(data, targets, context=context, name=name)
+    except Exception as e:
+        _log.logger().warning("Failed to log dataset information to MLflow Tracking. Reason: %s", e)
