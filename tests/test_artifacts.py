@@ -502,13 +502,3 @@ def test_log_confusion_matrix(run_root: Path) -> None:
         mlrs.log_confusion_matrix([1, 2], [1])
     with pytest.raises(ValueError, match="empty"):
         mlrs.log_confusion_matrix([], [])
-
-
-def test_import_mlrs_stays_light() -> None:
-    code = (
-        "import sys, mlrs\n"
-        "heavy = {'numpy', 'pandas', 'yaml', 'PIL', 'matplotlib', 'json'} & set(sys.modules)\n"
-        "print(sorted(heavy))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"

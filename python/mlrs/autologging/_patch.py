@@ -13,14 +13,14 @@ import contextlib
 import functools
 import threading
 
-from typing_extensions import Self
-
 from mlrs import _log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
+
+    from typing_extensions import Self
 
 MLFLOW_AUTOLOGGING = "mlflow.autologging"
 _MISSING = object()
