@@ -14,6 +14,7 @@ from mlrs.entities.view_type import ViewType
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
+from mlrs.tracking._registry_client import RegistryClientMixin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def run_logged(
     return RunOperations([store])
 
 
-class MlflowClient:
+class MlflowClient(RegistryClientMixin):
     """Client of an MLflow tracking store, addressed by explicit experiment and run ids."""
 
     def __init__(

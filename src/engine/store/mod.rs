@@ -9,6 +9,7 @@
 
 mod pragmas;
 mod read;
+pub mod registry;
 mod schema;
 mod write;
 
