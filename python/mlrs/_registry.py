@@ -17,7 +17,6 @@ from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import (
     ALREADY_EXISTS,
     INVALID_PARAMETER_VALUE,
-    NOT_FOUND,
     RESOURCE_ALREADY_EXISTS,
     RESOURCE_DOES_NOT_EXIST,
     ErrorCode,
@@ -239,8 +238,9 @@ def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     found = store.registry_logged_models_of_run(experiment_id, run_id, str(artifact_path))
     if not found:
         raise MlflowException(
-            f"Unable to find a logged_model with artifact_path {artifact_path} under run {run_id}",
-            error_code=ErrorCode.Name(NOT_FOUND),
+            # MLflow passes the code's name where its exception expects a number, so the
+            # code users see is INTERNAL_ERROR.
+            f"Unable to find a logged_model with artifact_path {artifact_path} under run {run_id}"
         )
     model_id = found[0]
     source = f"models:/{model_id}"

@@ -256,7 +256,7 @@ fn version_tags(
 fn model_aliases(conn: &Connection, name: &str) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT alias, version FROM registered_model_aliases WHERE workspace = ?1 AND name = ?2 \
-         ORDER BY rowid",
+         ORDER BY alias",
     )?;
     let rows = stmt
         .query_map(params![DEFAULT_WORKSPACE, name], |row| {
