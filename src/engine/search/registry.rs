@@ -52,7 +52,9 @@ impl Target {
     fn attributes_text(self) -> &'static str {
         match self {
             Target::Models => "{'name'}",
-            Target::Versions => "{'name', 'version_number', 'run_id', 'source_path'}",
+            // Python prints these sets in hash order; this is their order under
+            // PYTHONHASHSEED=0.
+            Target::Versions => "{'version_number', 'source_path', 'run_id', 'name'}",
         }
     }
 
@@ -148,9 +150,8 @@ fn parse_clause(target: Target, c: &Comparison) -> Result<Clause> {
         (Entity::Attribute(key), Value::Number(n)) if target == Target::Versions => {
             if *key != "version_number" {
                 return Err(Error::invalid(
-                    "Only the '{'version_number', 'creation_timestamp', \
-                     'last_updated_timestamp'}' attributes support comparison with numeric \
-                     values.",
+                    "Only the '{'creation_timestamp', 'last_updated_timestamp', \
+                     'version_number'}' attributes support comparison with numeric values.",
                 ));
             }
             let _ = n;
