@@ -8,11 +8,6 @@ validates names, tags and aliases again and does every read and write.
 from __future__ import annotations
 
 from mlrs import _runtime
-from mlrs.entities.model_registry.model_version import ModelVersion
-from mlrs.entities.model_registry.model_version_tag import ModelVersionTag
-from mlrs.entities.model_registry.registered_model import IS_PROMPT_TAG_KEY, RegisteredModel
-from mlrs.entities.model_registry.registered_model_alias import RegisteredModelAlias
-from mlrs.entities.model_registry.registered_model_tag import RegisteredModelTag
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import (
     ALREADY_EXISTS,
@@ -27,7 +22,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mlrs._core import Store
+    from mlrs.entities.model_registry import ModelVersion, RegisteredModel
 
+IS_PROMPT_TAG_KEY = "mlflow.prompt.is_prompt"
 SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT = 100
 SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD = 1000
 SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT = 10000
@@ -46,6 +43,8 @@ STAGES_DEPRECATION_WARNING = (
 
 
 def model_version(row: tuple[Any, ...]) -> ModelVersion:
+    from mlrs.entities.model_registry import ModelVersion, ModelVersionTag
+
     core, storage_location, workspace, tags, aliases = row
     (name, version, created, updated, description, user_id, stage, source, run_id) = core[:9]
     status, status_message, run_link = core[9:]
@@ -70,6 +69,12 @@ def model_version(row: tuple[Any, ...]) -> ModelVersion:
 
 
 def registered_model(row: tuple[Any, ...]) -> RegisteredModel:
+    from mlrs.entities.model_registry import (
+        RegisteredModel,
+        RegisteredModelAlias,
+        RegisteredModelTag,
+    )
+
     name, created, updated, description, tags, aliases, latest, workspace = row
     return RegisteredModel(
         name,

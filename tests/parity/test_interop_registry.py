@@ -15,8 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from _harness import PYTHON, ScriptResult, clean_env, explain_mismatch, install_template
-from _harness import run_scenario
+from _harness import (
+    PYTHON,
+    ScriptResult,
+    clean_env,
+    explain_mismatch,
+    install_template,
+    run_scenario,
+)
 
 if importlib.util.find_spec("mlflow") is None:
     pytest.skip("mlflow is not installed", allow_module_level=True)

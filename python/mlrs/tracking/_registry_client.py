@@ -45,15 +45,11 @@ class RegistryClientMixin:
     _registry_uri: str
     _tracking_uri: str
 
-    def _registry_resolved_uri(self) -> str:
-        # `MlflowClient.__init__` keeps the tracking URI when no registry URI was given; then
-        # `set_registry_uri` / `MLFLOW_REGISTRY_URI` apply, as in MLflow.
-        given = self._registry_uri if self._registry_uri != self._tracking_uri else None
-        return _registry.client_registry_uri(given, self._tracking_uri)
-
     @property
     def _registry_store(self) -> Store:
-        return _runtime.get_store(self._registry_resolved_uri())
+        # `MlflowClient.__init__` resolved the URI (argument, `set_registry_uri`,
+        # `MLFLOW_REGISTRY_URI`, tracking URI), as MLflow does.
+        return _runtime.get_store(self._registry_uri)
 
     # ---- registered models -------------------------------------------------------------------
 
@@ -121,7 +117,7 @@ class RegistryClientMixin:
             )
         offset = _page_token(page_token) if page_token else 0
         rows = self._registry_store.search_registered_models(
-            filter_string, list(order_by or []), max_results + 1, offset
+            filter_string or "", list(order_by or []), max_results + 1, offset
         )
         models = [_registry.registered_model(r) for r in rows[:max_results]]
         return PagedList(models, _next_token(rows, max_results, offset))

@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _log, _runtime
+from mlrs import _convert, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.run_status import RunStatus
@@ -139,7 +139,7 @@ class MlflowClient(RegistryClientMixin):
         workspace_store_uri: str | None = None,
     ) -> None:
         self._tracking_uri = tracking_uri or _runtime.get_tracking_uri()
-        self._registry_uri = registry_uri or self._tracking_uri
+        self._registry_uri = _registry.client_registry_uri(registry_uri, self._tracking_uri)
         self._store_cache: Store | None = None
 
     @property

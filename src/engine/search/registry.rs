@@ -129,7 +129,7 @@ fn parse_clause(target: Target, c: &Comparison) -> Result<Clause> {
     let entity = entity(target, &c.ident)?;
     match (&entity, &c.value) {
         (_, Value::Ident(text)) => return Err(unquoted_error(text)),
-        (Entity::Tag(_), Value::Str(_)) | (Entity::Attribute(_), Value::Str(_)) => {}
+        (_, Value::Str(_)) => {}
         (Entity::Tag(_), other) => {
             return Err(Error::invalid(format!(
                 "Expected a quoted string value for tag (e.g. 'my-value'). Got value {}",

@@ -38,7 +38,7 @@ for label, key in [
     )
     call(
         f"create with tag key {label}",
-        lambda key=key: client.create_registered_model(f"t-{label}", tags={key: "v"}),
+        lambda key=key, label=label: client.create_registered_model(f"t-{label}", tags={key: "v"}),
     )
 call("model tag value too long", lambda: client.set_registered_model_tag("m", "k", "v" * 100_001))
 call("model tag value max", lambda: client.set_registered_model_tag("m", "k", "v" * 100_000))

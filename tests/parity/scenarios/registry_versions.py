@@ -124,7 +124,8 @@ rcall("version from bad models uri", lambda: client.create_model_version("copy",
 rcall(
     "logged model link tag",
     lambda: db.execute(
-        "SELECT tag_value FROM logged_model_tags WHERE model_id = ? AND tag_key = 'mlflow.modelVersions'",
+        "SELECT tag_value FROM logged_model_tags WHERE model_id = ? "
+        "AND tag_key = 'mlflow.modelVersions'",
         (model_id,),
     ).fetchall(),
 )

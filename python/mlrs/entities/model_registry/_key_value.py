@@ -15,4 +15,4 @@ class _KeyValueTag(_ModelRegistryEntity):
             return self.__dict__ == other.__dict__
         return False
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None

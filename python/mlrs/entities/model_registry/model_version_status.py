@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
+
 
 class ModelVersionStatus:
     """Status of a model version; the SQL store creates every version ``READY``."""
@@ -9,12 +13,14 @@ class ModelVersionStatus:
     PENDING_REGISTRATION = 1
     FAILED_REGISTRATION = 2
     READY = 3
-    _STRING_TO_STATUS = {
+    _STRING_TO_STATUS: ClassVar[dict[str, int]] = {
         "PENDING_REGISTRATION": PENDING_REGISTRATION,
         "FAILED_REGISTRATION": FAILED_REGISTRATION,
         "READY": READY,
     }
-    _STATUS_TO_STRING = {value: key for key, value in _STRING_TO_STATUS.items()}
+    _STATUS_TO_STRING: ClassVar[dict[int, str]] = {
+        value: key for key, value in _STRING_TO_STATUS.items()
+    }
 
     @staticmethod
     def from_string(status_str: str) -> int:

@@ -21,7 +21,7 @@ class RegisteredModelAlias(_ModelRegistryEntity):
             return self.__dict__ == other.__dict__
         return False
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     @property
     def alias(self) -> str:
