@@ -268,7 +268,7 @@ class RegistryClientMixin:
 
         return list(ALL_STAGES)
 
-    def _version_or_stage(self, name: str, version: Any, stage: str | None) -> int:
+    def _version_or_stage(self, method: str, name: str, version: Any, stage: str | None) -> int:
         if version and stage:
             raise MlflowException(
                 "version and stage cannot be set together", INVALID_PARAMETER_VALUE
@@ -280,7 +280,7 @@ class RegistryClientMixin:
             import warnings
 
             warnings.warn(
-                "The `stage` parameter of the `set_model_version_tag` API is deprecated. "
+                f"The `stage` parameter of the `{method}` API is deprecated. "
                 + _registry.STAGES_DEPRECATION_WARNING,
                 category=FutureWarning,
                 stacklevel=3,
@@ -299,7 +299,7 @@ class RegistryClientMixin:
         value: Any = None,
         stage: str | None = None,
     ) -> None:
-        number = self._version_or_stage(name, version, stage)
+        number = self._version_or_stage("set_model_version_tag", name, version, stage)
         self._registry_store.set_model_version_tag(name, number, _registry.tag_key(key), str(value))
 
     def delete_model_version_tag(
@@ -309,7 +309,7 @@ class RegistryClientMixin:
         key: str | None = None,
         stage: str | None = None,
     ) -> None:
-        number = self._version_or_stage(name, version, stage)
+        number = self._version_or_stage("delete_model_version_tag", name, version, stage)
         self._registry_store.delete_model_version_tag(name, number, _registry.tag_key(key))
 
     # ---- aliases -----------------------------------------------------------------------------

@@ -1007,11 +1007,12 @@ impl Store {
         stage: &str,
         archive_existing_versions: bool,
     ) -> Result<ModelVersion> {
-        let stage = canonical_stage(stage)?;
+        let given = stage;
+        let stage = canonical_stage(given)?;
         if archive_existing_versions && !matches!(stage, "Staging" | "Production") {
             return Err(Error::internal(format!(
                 "Model version transition cannot archive existing model versions because \
-                 '{stage}' is not an Active stage. Valid stages are ['Staging', 'Production']"
+                 '{given}' is not an Active stage. Valid stages are ['Staging', 'Production']"
             )));
         }
         let name = name.to_owned();
