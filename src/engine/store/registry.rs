@@ -853,10 +853,7 @@ impl Store {
                  ON CONFLICT (model_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
                 params![model_id, experiment_id, MODEL_VERSIONS_TAG, value],
             )?;
-            tx.execute(
-                "UPDATE logged_models SET last_updated_timestamp_ms = ?1 WHERE model_id = ?2",
-                params![now_ms(), model_id],
-            )?;
+            // MLflow's set_logged_model_tags leaves last_updated_timestamp_ms as it was.
             Ok(true)
         })
     }
