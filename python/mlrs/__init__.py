@@ -51,6 +51,12 @@ from mlrs._fluent import (
     set_tags,
     start_run,
 )
+from mlrs._registry import (
+    register_model,
+    search_model_versions,
+    search_registered_models,
+    set_model_version_tag,
+)
 from mlrs._run_operations import RunOperations
 from mlrs._runtime import (
     get_registry_uri,
@@ -111,13 +117,17 @@ __all__ = [
     "log_stream",
     "log_table",
     "log_text",
+    "register_model",
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_model_versions",
+    "search_registered_models",
     "search_runs",
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
+    "set_model_version_tag",
     "set_registry_uri",
     "set_tag",
     "set_tags",

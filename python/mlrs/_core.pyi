@@ -43,6 +43,40 @@ _RunRow: TypeAlias = tuple[
     tuple[list[_DatasetInputRow], list[str]],
 ]
 
+# ((name, version, creation_time, last_updated_time, description, user_id, current_stage, source,
+#   run_id, status, status_message, run_link), storage_location, workspace, tags, aliases)
+_VersionRow: TypeAlias = tuple[
+    tuple[
+        str,
+        int,
+        int | None,
+        int | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+    ],
+    str | None,
+    str,
+    list[tuple[str, str | None]],
+    list[str],
+]
+# (name, creation_time, last_updated_time, description, tags, aliases, latest_versions, workspace)
+_ModelRow: TypeAlias = tuple[
+    str,
+    int | None,
+    int | None,
+    str | None,
+    list[tuple[str, str | None]],
+    list[tuple[str, int]],
+    list[_VersionRow],
+    str,
+]
+
 @final
 class Store:
     def __new__(
@@ -118,6 +152,59 @@ class Store:
     def get_metric_columns(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> tuple[bytes, bytes, bytes]: ...
+    # ---- model registry (src/py/registry.rs) ----
+    @staticmethod
+    def validate_model_name(name: str) -> None: ...
+    @staticmethod
+    def validate_alias_name(alias: str, reserved: bool = False) -> None: ...
+    def create_registered_model(
+        self, name: str, tags: list[tuple[str, str]], description: str | None
+    ) -> _ModelRow: ...
+    def get_registered_model(self, name: str) -> _ModelRow: ...
+    def rename_registered_model(self, name: str, new_name: str) -> _ModelRow: ...
+    def update_registered_model(self, name: str, description: str | None) -> _ModelRow: ...
+    def delete_registered_model(self, name: str) -> None: ...
+    def search_registered_models(
+        self, filter_string: str, order_by: list[str], limit: int, offset: int
+    ) -> list[_ModelRow]: ...
+    def set_registered_model_tag(self, name: str, key: str, value: str) -> None: ...
+    def delete_registered_model_tag(self, name: str, key: str) -> None: ...
+    def get_latest_versions(self, name: str, stages: list[str]) -> list[_VersionRow]: ...
+    def create_model_version(
+        self,
+        name: str,
+        source: str,
+        run_id: str | None,
+        tags: list[tuple[str, str]],
+        run_link: str | None,
+        description: str | None,
+        model_id: str | None,
+    ) -> _VersionRow: ...
+    def get_model_version(self, name: str, version: int) -> _VersionRow: ...
+    def update_model_version(
+        self, name: str, version: int, description: str | None
+    ) -> _VersionRow: ...
+    def delete_model_version(self, name: str, version: int) -> None: ...
+    def transition_model_version_stage(
+        self, name: str, version: int, stage: str, archive_existing_versions: bool
+    ) -> _VersionRow: ...
+    def get_model_version_download_uri(self, name: str, version: int) -> str: ...
+    def search_model_versions(
+        self, filter_string: str, order_by: list[str], limit: int, offset: int
+    ) -> list[_VersionRow]: ...
+    def set_model_version_tag(self, name: str, version: int, key: str, value: str) -> None: ...
+    def delete_model_version_tag(self, name: str, version: int, key: str) -> None: ...
+    def set_registered_model_alias(self, name: str, alias: str, version: int) -> None: ...
+    def delete_registered_model_alias(self, name: str, alias: str) -> None: ...
+    def get_model_version_by_alias(self, name: str, alias: str) -> _VersionRow: ...
+    def registry_logged_model(self, model_id: str) -> tuple[str, str, str | None]: ...
+    def registry_logged_models_of_run(
+        self, experiment_id: int, run_id: str, name: str
+    ) -> list[str]: ...
+    def link_model_version_to_logged_model(
+        self, model_id: str, name: str, version: int
+    ) -> bool: ...
+    def resolve_models_uri(self, uri: str) -> str: ...
 
 def git_worktree_dirty(
     work_tree: str | os.PathLike[str], git_dir: str | os.PathLike[str], budget_s: float

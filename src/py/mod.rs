@@ -7,4 +7,5 @@ mod convert;
 mod datasets;
 mod detach;
 mod errors;
+mod registry;
 pub mod store;

@@ -16,7 +16,7 @@ use crate::py::detach;
 
 #[pyclass(frozen, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
-    inner: Store,
+    pub(crate) inner: Store,
 }
 
 impl PyStore {

@@ -1,5 +1,6 @@
 """The objects that the tracking API returns and takes, at MLflow's import paths."""
 
+from mlrs.entities import model_registry  # noqa: F401  (mlflow.entities.model_registry too)
 from mlrs.entities.experiment import Experiment
 from mlrs.entities.experiment_tag import ExperimentTag
 from mlrs.entities.file_info import FileInfo

@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _log, _runtime
+from mlrs import _convert, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
@@ -15,6 +15,7 @@ from mlrs.entities.view_type import ViewType
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
+from mlrs.tracking._registry_client import RegistryClientMixin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def run_logged(
     return RunOperations([store])
 
 
-class MlflowClient(ArtifactsClientMixin):
+class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     """Client of an MLflow tracking store, addressed by explicit experiment and run ids."""
 
     def __init__(
@@ -141,7 +142,7 @@ class MlflowClient(ArtifactsClientMixin):
         workspace_store_uri: str | None = None,
     ) -> None:
         self._tracking_uri = tracking_uri or _runtime.get_tracking_uri()
-        self._registry_uri = registry_uri or self._tracking_uri
+        self._registry_uri = _registry.client_registry_uri(registry_uri, self._tracking_uri)
         self._store_cache: Store | None = None
 
     @property

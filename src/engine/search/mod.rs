@@ -3,6 +3,7 @@
 
 pub mod experiments;
 pub(crate) mod lexer;
+pub mod registry;
 pub mod runs;
 
 use crate::engine::error::{Error, Result};

@@ -10,6 +10,7 @@
 mod datasets;
 mod pragmas;
 mod read;
+pub mod registry;
 mod schema;
 mod write;
 

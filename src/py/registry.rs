@@ -1,0 +1,388 @@
+//! The model registry methods of `mlrs._core.Store`: argument conversion and GIL release around
+//! `engine::store::registry`. Rows come back as plain tuples for `mlrs._registry`.
+
+// PyO3 extracts arguments into owned values; taking them by reference would copy them again.
+#![allow(clippy::needless_pass_by_value)]
+
+use pyo3::prelude::*;
+
+use crate::engine::store::registry::{
+    self, LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel,
+};
+use crate::py::store::PyStore;
+
+/// `((name, version, creation_time, last_updated_time, description, user_id, current_stage,
+/// source, run_id, status, status_message, run_link), storage_location, workspace, tags,
+/// aliases)` (nested: PyO3 converts tuples of at most 12 items).
+pub type VersionTuple = (
+    (
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    Option<String>,
+    String,
+    Vec<(String, Option<String>)>,
+    Vec<String>,
+);
+
+/// `(name, creation_time, last_updated_time, description, tags, aliases, latest_versions,
+/// workspace)`.
+pub type ModelTuple = (
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Vec<(String, Option<String>)>,
+    Vec<(String, i64)>,
+    Vec<VersionTuple>,
+    String,
+);
+
+fn version_tuple(v: ModelVersion) -> VersionTuple {
+    (
+        (
+            v.name,
+            v.version,
+            v.creation_time,
+            v.last_updated_time,
+            v.description,
+            v.user_id,
+            v.current_stage,
+            v.source,
+            v.run_id,
+            v.status,
+            v.status_message,
+            v.run_link,
+        ),
+        v.storage_location,
+        v.workspace,
+        v.tags,
+        v.aliases,
+    )
+}
+
+fn model_tuple(m: RegisteredModel) -> ModelTuple {
+    (
+        m.name,
+        m.creation_time,
+        m.last_updated_time,
+        m.description,
+        m.tags,
+        m.aliases,
+        m.latest_versions.into_iter().map(version_tuple).collect(),
+        m.workspace,
+    )
+}
+
+#[pymethods]
+impl PyStore {
+    // ---- validation shared with the client layer -------------------------------------------
+
+    /// MLflow's model name rules (`_validate_model_name`).
+    #[staticmethod]
+    fn validate_model_name(name: &str) -> PyResult<()> {
+        Ok(registry::validate_model_name(name)?)
+    }
+
+    /// MLflow's alias rules; `reserved` also refuses `latest` and `v<digits>`.
+    #[staticmethod]
+    #[pyo3(signature = (alias, reserved = false))]
+    fn validate_alias_name(alias: &str, reserved: bool) -> PyResult<()> {
+        registry::validate_alias_name(alias)?;
+        if reserved {
+            registry::validate_alias_not_reserved(alias)?;
+        }
+        Ok(())
+    }
+
+    // ---- registered models -----------------------------------------------------------------
+
+    #[pyo3(signature = (name, tags, description))]
+    fn create_registered_model(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        tags: Vec<(String, String)>,
+        description: Option<String>,
+    ) -> PyResult<ModelTuple> {
+        let rm = self.call(py, |s| s.create_registered_model(name, tags, description))?;
+        Ok(model_tuple(rm))
+    }
+
+    fn get_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<ModelTuple> {
+        Ok(model_tuple(
+            self.call(py, |s| s.get_registered_model(name))?,
+        ))
+    }
+
+    fn rename_registered_model(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        new_name: &str,
+    ) -> PyResult<ModelTuple> {
+        Ok(model_tuple(
+            self.call(py, |s| s.rename_registered_model(name, new_name))?,
+        ))
+    }
+
+    #[pyo3(signature = (name, description))]
+    fn update_registered_model(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        description: Option<String>,
+    ) -> PyResult<ModelTuple> {
+        Ok(model_tuple(self.call(py, |s| {
+            s.update_registered_model(name, description)
+        })?))
+    }
+
+    fn delete_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_registered_model(name))
+    }
+
+    /// Up to `limit` models from `offset` that match the filter, in MLflow's order.
+    fn search_registered_models(
+        &self,
+        py: Python<'_>,
+        filter_string: &str,
+        order_by: Vec<String>,
+        limit: i64,
+        offset: i64,
+    ) -> PyResult<Vec<ModelTuple>> {
+        let found = self.call(py, |s| {
+            s.search_registered_models(filter_string, &order_by, limit, offset)
+        })?;
+        Ok(found.into_iter().map(model_tuple).collect())
+    }
+
+    fn set_registered_model_tag(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        key: &str,
+        value: &str,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.set_registered_model_tag(name, key, value))
+    }
+
+    fn delete_registered_model_tag(&self, py: Python<'_>, name: &str, key: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_registered_model_tag(name, key))
+    }
+
+    fn get_latest_versions(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        stages: Vec<String>,
+    ) -> PyResult<Vec<VersionTuple>> {
+        let found = self.call(py, |s| s.get_latest_versions(name, &stages))?;
+        Ok(found.into_iter().map(version_tuple).collect())
+    }
+
+    // ---- model versions --------------------------------------------------------------------
+
+    #[pyo3(signature = (name, source, run_id, tags, run_link, description, model_id))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_model_version(
+        &self,
+        py: Python<'_>,
+        name: String,
+        source: String,
+        run_id: Option<String>,
+        tags: Vec<(String, String)>,
+        run_link: Option<String>,
+        description: Option<String>,
+        model_id: Option<String>,
+    ) -> PyResult<VersionTuple> {
+        let new = NewModelVersion {
+            name,
+            source,
+            run_id,
+            tags,
+            run_link,
+            description,
+            model_id,
+        };
+        Ok(version_tuple(
+            self.call(py, |s| s.create_model_version(new))?,
+        ))
+    }
+
+    fn get_model_version(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+    ) -> PyResult<VersionTuple> {
+        Ok(version_tuple(
+            self.call(py, |s| s.get_model_version(name, version))?,
+        ))
+    }
+
+    #[pyo3(signature = (name, version, description))]
+    fn update_model_version(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+        description: Option<String>,
+    ) -> PyResult<VersionTuple> {
+        Ok(version_tuple(self.call(py, |s| {
+            s.update_model_version(name, version, description)
+        })?))
+    }
+
+    fn delete_model_version(&self, py: Python<'_>, name: &str, version: i64) -> PyResult<()> {
+        self.call(py, |s| s.delete_model_version(name, version))
+    }
+
+    fn transition_model_version_stage(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+        stage: &str,
+        archive_existing_versions: bool,
+    ) -> PyResult<VersionTuple> {
+        Ok(version_tuple(self.call(py, |s| {
+            s.transition_model_version_stage(name, version, stage, archive_existing_versions)
+        })?))
+    }
+
+    fn get_model_version_download_uri(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+    ) -> PyResult<String> {
+        self.call(py, |s| s.get_model_version_download_uri(name, version))
+    }
+
+    /// Up to `limit` versions from `offset` that match the filter, in MLflow's order.
+    fn search_model_versions(
+        &self,
+        py: Python<'_>,
+        filter_string: &str,
+        order_by: Vec<String>,
+        limit: i64,
+        offset: i64,
+    ) -> PyResult<Vec<VersionTuple>> {
+        let found = self.call(py, |s| {
+            s.search_model_versions(filter_string, &order_by, limit, offset)
+        })?;
+        Ok(found.into_iter().map(version_tuple).collect())
+    }
+
+    fn set_model_version_tag(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+        key: &str,
+        value: &str,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.set_model_version_tag(name, version, key, value))
+    }
+
+    fn delete_model_version_tag(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: i64,
+        key: &str,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.delete_model_version_tag(name, version, key))
+    }
+
+    // ---- aliases ---------------------------------------------------------------------------
+
+    fn set_registered_model_alias(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        alias: &str,
+        version: i64,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.set_registered_model_alias(name, alias, version))
+    }
+
+    fn delete_registered_model_alias(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        alias: &str,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.delete_registered_model_alias(name, alias))
+    }
+
+    fn get_model_version_by_alias(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        alias: &str,
+    ) -> PyResult<VersionTuple> {
+        Ok(version_tuple(
+            self.call(py, |s| s.get_model_version_by_alias(name, alias))?,
+        ))
+    }
+
+    // ---- sources ---------------------------------------------------------------------------
+
+    /// `(model_id, artifact_location, source_run_id)` of a live logged model.
+    fn registry_logged_model(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+    ) -> PyResult<(String, String, Option<String>)> {
+        let LoggedModelSource {
+            model_id,
+            artifact_location,
+            source_run_id,
+        } = self.call(py, |s| s.registry_logged_model(model_id))?;
+        Ok((model_id, artifact_location, source_run_id))
+    }
+
+    /// Ids of the logged models called `name` that the run made, the latest step first.
+    fn registry_logged_models_of_run(
+        &self,
+        py: Python<'_>,
+        experiment_id: i64,
+        run_id: &str,
+        name: &str,
+    ) -> PyResult<Vec<String>> {
+        self.call(py, |s| {
+            s.registry_logged_models_of_run(experiment_id, run_id, name)
+        })
+    }
+
+    /// Records the new version in the logged model's `mlflow.modelVersions` tag; False when
+    /// there is no such logged model.
+    fn link_model_version_to_logged_model(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        name: &str,
+        version: i64,
+    ) -> PyResult<bool> {
+        self.call(py, |s| {
+            s.link_model_version_to_logged_model(model_id, name, version)
+        })
+    }
+
+    /// Where a `models:/...` URI points: a logged model's or a model version's files.
+    fn resolve_models_uri(&self, py: Python<'_>, uri: &str) -> PyResult<String> {
+        self.call(py, |s| s.resolve_models_uri(uri))
+    }
+}
