@@ -4,4 +4,5 @@
 mod convert;
 mod detach;
 mod errors;
+mod models;
 pub mod store;

@@ -16,7 +16,7 @@ use crate::py::detach;
 
 #[pyclass(frozen, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
-    inner: Store,
+    pub(crate) inner: Store,
 }
 
 impl PyStore {
@@ -42,7 +42,7 @@ impl PyStore {
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
-    fn call<T: Send>(
+    pub(crate) fn call<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Store) -> crate::engine::Result<T> + Send,

@@ -7,6 +7,7 @@
 //! cache and queued; the writer commits them in batches. Every read first waits for the queue, so
 //! a process always reads its own writes.
 
+pub mod models;
 mod pragmas;
 mod read;
 mod schema;
