@@ -50,6 +50,36 @@ from mlrs.tracking import MlflowClient
 
 __version__ = "0.1.0"
 
+# Flavor and model modules, and the logged-model functions, load on first use
+# (`mlrs.sklearn.log_model(...)`), as MLflow loads its flavors; `import mlrs` stays cheap.
+_LAZY_SUBMODULES = ("lightgbm", "models", "pyfunc", "sklearn", "types", "xgboost")
+_LAZY_FUNCTIONS = {
+    "finalize_logged_model": "mlrs._logged_models",
+    "get_logged_model": "mlrs._logged_models",
+    "last_logged_model": "mlrs._logged_models",
+    "search_logged_models": "mlrs._logged_models",
+}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mlrs._logged_models import (
+        finalize_logged_model,
+        get_logged_model,
+        last_logged_model,
+        search_logged_models,
+    )
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"mlrs.{name}")
+    module = _LAZY_FUNCTIONS.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(module), name)
+    raise AttributeError(f"module 'mlrs' has no attribute {name!r}")
+
+
 __all__ = [
     "ActiveRun",
     "MlflowClient",
@@ -65,16 +95,19 @@ __all__ = [
     "end_run",
     "entities",
     "exceptions",
+    "finalize_logged_model",
     "flush",
     "flush_async_logging",
     "get_experiment",
     "get_experiment_by_name",
+    "get_logged_model",
     "get_parent_run",
     "get_registry_uri",
     "get_run",
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "last_logged_model",
     "log_metric",
     "log_metrics",
     "log_param",
@@ -82,6 +115,7 @@ __all__ = [
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_logged_models",
     "search_runs",
     "set_experiment",
     "set_experiment_tag",

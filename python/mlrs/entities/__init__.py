@@ -21,6 +21,9 @@ __all__ = [
     "ExperimentTag",
     "FileInfo",
     "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelOutput",
+    "LoggedModelStatus",
     "Metric",
     "Param",
     "Run",
@@ -33,3 +36,19 @@ __all__ = [
     "SourceType",
     "ViewType",
 ]
+
+# Logged-model entities load on first use (they need `enum`, which `import mlrs` avoids).
+_LAZY = {
+    "LoggedModel": "mlrs.entities.logged_model",
+    "LoggedModelOutput": "mlrs.entities.logged_model_output",
+    "LoggedModelStatus": "mlrs.entities.logged_model_status",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlrs.entities' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
