@@ -454,7 +454,8 @@ def test_input_example_files_and_inferred_signature(sk_model: Any, tmp_path: Pat
     )
     assert doc["is_signature_from_type_hint"] is False
     assert doc["type_hint_from_example"] is False
-    assert Model.load(path).signature == infer_signature(X, sk_model.predict(X))
+    # Row-wise predictions of a column-based model are one unnamed column, as in MLflow.
+    assert Model.load(path).signature == infer_signature(X, pd.Series(sk_model.predict(X)))
 
     mlrs.sklearn.save_model(sk_model, str(tmp_path / "n"), input_example=X.to_numpy()[:1])
     assert json.loads((tmp_path / "n" / "input_example.json").read_text()) == [[0.0, 1.0]]

@@ -92,10 +92,32 @@ def save_example(model: Model, input_example: Any, path: str) -> Any:
 def signature_from_example(example: Any, predict: Callable[[Any], Any]) -> ModelSignature | None:
     """The signature of the example and the model's prediction on it; on failure, MLflow's
     WARNING and None."""
-    from mlrs.models.signature import infer_signature
+    from mlrs.models.signature import ModelSignature
+    from mlrs.types.schema import infer_schema
 
     try:
-        return infer_signature(example, predict(example))
+        inputs = infer_schema(example)
+        prediction = predict(example)
+        np = sys.modules.get("numpy")
+        # Row-wise predictions of a column-based model are one column, as MLflow infers them.
+        if (
+            not inputs.is_tensor_spec()
+            and np is not None
+            and isinstance(prediction, np.ndarray)
+            and prediction.ndim == 1
+        ):
+            import pandas as pd
+
+            prediction = pd.Series(prediction)
+        try:
+            outputs = infer_schema(prediction)
+        except Exception:
+            _log.logger().warning(
+                "Failed to infer model output schema from prediction result; the signature has "
+                "no output schema."
+            )
+            outputs = None
+        return ModelSignature(inputs, outputs)
     except Exception as e:
         _log.logger().warning(
             "Failed to infer the model signature from the input example. Reason: %s. To see "
