@@ -272,8 +272,8 @@ def test_client_creates_and_finalizes_logged_models() -> None:
         "RESOURCE_DOES_NOT_EXIST",
         "Logged model with ID 'm-nope' not found.",
     )
-    code, _ = error_of(lambda: client.finalize_logged_model(model.model_id, "DONE"))
-    assert code == "INVALID_PARAMETER_VALUE"
+    with pytest.raises(ValueError, match="'DONE' is not a valid LoggedModelStatus"):
+        client.finalize_logged_model(model.model_id, "DONE")
     code, _ = error_of(lambda: client.create_logged_model("42"))
     assert code == "RESOURCE_DOES_NOT_EXIST"
 
@@ -531,7 +531,7 @@ def test_load_model_into_dst_path(sk_model: Any, tmp_path: Path) -> None:
         (
             "models:/",
             "INTERNAL_ERROR",
-            "Not a proper models:/ URI: models:/. Models URIs must be of the form "
+            "Not a proper models:/ URI: models:. Models URIs must be of the form "
             "'models:/name/suffix' or 'models:/name@alias' where suffix is a version, stage, or "
             "the string 'latest' and where alias is a registered model alias. Only one of suffix "
             "or alias can be defined at a time.",

@@ -99,10 +99,8 @@ def create(
 def finalize(store: Store, model_id: str, status: str | LoggedModelStatus) -> LoggedModel:
     from mlrs.entities.logged_model_status import LoggedModelStatus
 
-    try:
-        code = LoggedModelStatus(status).to_int()
-    except ValueError:
-        raise MlflowException(f"Unknown model status: {status}", INVALID_PARAMETER_VALUE) from None
+    # An unknown status name raises the enum's ValueError, as in MLflow.
+    code = LoggedModelStatus(status).to_int()
     return _model(store.finalize_logged_model(model_id, code))
 
 

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 def prepare_target(path: str | os.PathLike[str]) -> str:
     """An absolute, empty directory at `path`; MLflow's error when it holds anything."""
-    path = os.path.abspath(os.fspath(path))
+    given = os.fspath(path)
+    path = os.path.abspath(given)
     if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
         raise MlflowException(
-            f"Path '{path}' already exists and is not empty", RESOURCE_ALREADY_EXISTS
+            f"Path '{given}' already exists and is not empty", RESOURCE_ALREADY_EXISTS
         )
     os.makedirs(path, exist_ok=True)
     return path

@@ -63,6 +63,20 @@ def _existing(path: str) -> str:
     return os.path.abspath(path)
 
 
+def _split_models_uri(uri: str) -> tuple[str, str]:
+    """``models:/<name>/<version>/path`` (or ``models:/<name>@<alias>/path``) into the model part
+    and the path inside the model, as MLflow splits them before looking the model up."""
+    from urllib.parse import urlparse
+
+    uri = uri.rstrip("/")
+    path = urlparse(uri).path
+    if path.count("/") >= 2 and not path.endswith("/"):
+        parts = path.split("/", 3)
+        cut = 2 if "@" in parts[1] else 3
+        return "models:" + "/".join(parts[:cut]), "/".join(parts[cut:])
+    return uri, ""
+
+
 def _parse_models_uri(
     uri: str,
 ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
@@ -161,11 +175,14 @@ def resolve_model_uri(uri: str | Path, dst_path: str | None = None) -> str:
         raise MlflowException(f"Invalid model URI: {uri!r}", INTERNAL_ERROR)
     scheme = urlparse(uri).scheme
     if scheme == "models":
-        model_id, name, version, stage, alias = _parse_models_uri(uri)
+        root, inner = _split_models_uri(uri)
+        model_id, name, version, stage, alias = _parse_models_uri(root)
         if model_id is not None:
             found = _logged_model_dir(model_id)
         else:
             found = _resolve_registry_uri(name or "", version, stage, alias)
+        if inner:
+            found = os.path.join(found, inner)
     elif scheme == "runs":
         found = _run_dir(uri)
     else:
