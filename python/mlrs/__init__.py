@@ -71,6 +71,33 @@ from mlrs.tracking import MlflowClient
 
 __version__ = "0.1.0"
 
+# Modules and functions that load on first use (`mlrs.sklearn.log_model(...)`), as MLflow loads
+# its flavors: none is needed to log runs, and `import mlrs` stays cheap.
+_LAZY_SUBMODULES = (
+    "autologging",
+    "data",
+    "lightgbm",
+    "models",
+    "pyfunc",
+    "sklearn",
+    "types",
+    "xgboost",
+)
+_LAZY_FUNCTIONS = {
+    "finalize_logged_model": "mlrs._logged_models",
+    "get_logged_model": "mlrs._logged_models",
+    "last_logged_model": "mlrs._logged_models",
+    "search_logged_models": "mlrs._logged_models",
+}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mlrs._logged_models import (
+        finalize_logged_model,
+        get_logged_model,
+        last_logged_model,
+        search_logged_models,
+    )
+
 
 __all__ = [
     "ActiveRun",
@@ -90,17 +117,20 @@ __all__ = [
     "end_run",
     "entities",
     "exceptions",
+    "finalize_logged_model",
     "flush",
     "flush_async_logging",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
+    "get_logged_model",
     "get_parent_run",
     "get_registry_uri",
     "get_run",
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "last_logged_model",
     "load_table",
     "log_artifact",
     "log_artifacts",
@@ -121,6 +151,7 @@ __all__ = [
     "restore_experiment",
     "restore_run",
     "search_experiments",
+    "search_logged_models",
     "search_model_versions",
     "search_registered_models",
     "search_runs",
@@ -137,10 +168,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # `mlrs.data` and the flavor packages import on first use, as `mlflow.sklearn` does,
-    # keeping `import mlrs` cheap.
-    if name in ("autologging", "data", "lightgbm", "sklearn", "xgboost"):
-        import importlib
+    import importlib
 
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"mlrs.{name}")
+    module = _LAZY_FUNCTIONS.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'mlrs' has no attribute {name!r}")

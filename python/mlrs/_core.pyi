@@ -77,6 +77,18 @@ _ModelRow: TypeAlias = tuple[
     str,
 ]
 
+# (key, value, timestamp, step, run_id, dataset_name, dataset_digest)
+_ModelMetricRow: TypeAlias = tuple[str, float | None, int, int, str, str | None, str | None]
+# ((model_id, experiment_id, name, artifact_location, creation_timestamp,
+#   last_updated_timestamp, status, lifecycle_stage, model_type, source_run_id, status_message),
+#  tags, params, metrics)
+_LoggedModelRow: TypeAlias = tuple[
+    tuple[str, str, str, str, int, int, int, str | None, str | None, str | None, str | None],
+    list[tuple[str, str]],
+    list[tuple[str, str]],
+    list[_ModelMetricRow],
+]
+
 @final
 class Store:
     def __new__(
@@ -152,6 +164,30 @@ class Store:
     def get_metric_columns(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> tuple[bytes, bytes, bytes]: ...
+    # ---- logged models (src/py/models.rs) ----
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str,
+        source_run_id: str | None,
+        model_type: str | None,
+        params: list[tuple[str, str]],
+        tags: list[tuple[str, str]],
+    ) -> _LoggedModelRow: ...
+    def finalize_logged_model(self, model_id: str, status: int) -> _LoggedModelRow: ...
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> _LoggedModelRow: ...
+    def set_logged_model_tags(self, model_id: str, tags: list[tuple[str, str]]) -> None: ...
+    def log_outputs(self, run_id: str, outputs: list[tuple[str, int]]) -> None: ...
+    def link_run_metrics_to_model(self, model_id: str, run_id: str, step: int) -> None: ...
+    def model_outputs(self, run_ids: list[str]) -> list[list[tuple[str, int]]]: ...
+    def search_logged_models(
+        self,
+        experiment_ids: list[str],
+        filters: list[tuple[str, str, str]],
+        limit: int,
+        offset: int,
+    ) -> list[_LoggedModelRow]: ...
+
     # ---- model registry (src/py/registry.rs) ----
     @staticmethod
     def validate_model_name(name: str) -> None: ...

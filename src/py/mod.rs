@@ -7,5 +7,6 @@ mod convert;
 mod datasets;
 mod detach;
 mod errors;
+mod models;
 mod registry;
 pub mod store;

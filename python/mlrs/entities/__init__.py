@@ -22,14 +22,21 @@ if TYPE_CHECKING:
     from mlrs.entities.dataset import Dataset
     from mlrs.entities.dataset_input import DatasetInput
     from mlrs.entities.input_tag import InputTag
+    from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_input import LoggedModelInput
+    from mlrs.entities.logged_model_output import LoggedModelOutput
+    from mlrs.entities.logged_model_status import LoggedModelStatus
 
-# Run inputs' entities are imported on first use (they are not needed to log runs).
+# Entities of run inputs and logged models are imported on first use: they are not needed to
+# log runs, and the model ones need `enum`, which `import mlrs` avoids.
 _LAZY = {
     "Dataset": "dataset",
     "DatasetInput": "dataset_input",
     "InputTag": "input_tag",
+    "LoggedModel": "logged_model",
     "LoggedModelInput": "logged_model_input",
+    "LoggedModelOutput": "logged_model_output",
+    "LoggedModelStatus": "logged_model_status",
 }
 
 
@@ -50,7 +57,10 @@ __all__ = [
     "FileInfo",
     "InputTag",
     "LifecycleStage",
+    "LoggedModel",
     "LoggedModelInput",
+    "LoggedModelOutput",
+    "LoggedModelStatus",
     "Metric",
     "Param",
     "Run",

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from mlrs._core import Store
     from mlrs.entities.dataset_input import DatasetInput
     from mlrs.entities.experiment import Experiment
+    from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_input import LoggedModelInput
+    from mlrs.entities.logged_model_output import LoggedModelOutput
+    from mlrs.entities.logged_model_status import LoggedModelStatus
     from mlrs.entities.metric import Metric
     from mlrs.entities.param import Param
     from mlrs.entities.run import Run
@@ -243,7 +246,65 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return _convert.run(row)
 
     def get_run(self, run_id: str) -> Run:
-        return _convert.run(self._store.get_run(run_id))
+        from mlrs import _logged_models as _logged
+
+        return _logged.with_outputs(self._store, _convert.run(self._store.get_run(run_id)))
+
+    # ---- logged models (mlrs/_logged_models.py)  --------------------------------------------
+
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        from mlrs import _logged_models as _logged
+
+        return _logged.create(
+            self._store, experiment_id, name, source_run_id, tags, params, model_type
+        )
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        from mlrs import _logged_models as _logged
+
+        return _logged.get(self._store, model_id)
+
+    def finalize_logged_model(self, model_id: str, status: str | LoggedModelStatus) -> LoggedModel:
+        from mlrs import _logged_models as _logged
+
+        return _logged.finalize(self._store, model_id, status)
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, Any]) -> None:
+        self._store.set_logged_model_tags(model_id, [(str(k), str(v)) for k, v in tags.items()])
+
+    def log_outputs(self, run_id: str, models: list[LoggedModelOutput]) -> None:
+        self._store.log_outputs(run_id, [(m.model_id, m.step) for m in models])
+
+    def search_logged_models(
+        self,
+        experiment_ids: list[str],
+        filter_string: str | None = None,
+        datasets: list[dict[str, Any]] | None = None,
+        max_results: int | None = None,
+        order_by: list[dict[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
+        """One page (100 by default) of the experiments' logged models, newest first."""
+        from mlrs import _logged_models as _logged
+
+        if datasets or order_by:
+            raise MlflowException(
+                "mlrs's search_logged_models does not support `datasets` or `order_by` yet.",
+                INVALID_PARAMETER_VALUE,
+            )
+        offset = parse_page_token(page_token)
+        limit = 100 if max_results is None else validate_max_results(max_results)
+        found = _logged.search(self._store, experiment_ids, filter_string, limit + 1, offset)
+        token = create_page_token(offset + limit) if len(found) > limit else None
+        return PagedList(found[:limit], token)
 
     def get_parent_run(self, run_id: str) -> Run | None:
         parent_id = self.get_run(run_id).data.tags.get(PARENT_RUN_ID_TAG)
@@ -346,6 +407,8 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     ) -> PagedList[Run]:
         """One page of the runs that match `filter_string` (MLflow's grammar), ordered by
         `order_by` and then newest first; `.token` fetches the next page, None on the last."""
+        from mlrs import _logged_models as _logged
+
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
         max_results = validate_max_results(max_results)
@@ -359,7 +422,9 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             offset,
         )
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
-        return PagedList([_convert.run(r) for r in rows[:max_results]], token)
+        runs = [_convert.run(r) for r in rows[:max_results]]
+        _logged.fill_outputs(self._store, runs)
+        return PagedList(runs, token)
 
     def get_metric_history(self, run_id: str, key: str) -> PagedList[Metric]:
         """Every point of a metric, ordered by timestamp, step and value."""

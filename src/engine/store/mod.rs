@@ -8,6 +8,7 @@
 //! a process always reads its own writes.
 
 mod datasets;
+pub mod models;
 mod pragmas;
 mod read;
 pub mod registry;

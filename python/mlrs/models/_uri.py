@@ -1,0 +1,200 @@
+"""Model URIs to local model directories: ``models:/m-<id>``, ``runs:/<run_id>/<name>``
+(the run's artifacts, else the run's logged model of that name, as MLflow 3.18 resolves it),
+``file://`` URIs and plain local paths. Registry URIs (``models:/Name/1``, ``models:/Name@alias``,
+``models:/Name/latest``, ``models:/Name/Production``) go to `_resolve_registry_uri`."""
+
+from __future__ import annotations
+
+import os
+
+from mlrs.exceptions import MlflowException
+from mlrs.protos.databricks_pb2 import INTERNAL_ERROR, RESOURCE_DOES_NOT_EXIST
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _improper_models_uri(uri: str) -> MlflowException:
+    return MlflowException(
+        f"Not a proper models:/ URI: {uri}. Models URIs must be of the form 'models:/name/suffix' "
+        "or 'models:/name@alias' where suffix is a version, stage, or the string 'latest' and "
+        "where alias is a registered model alias. Only one of suffix or alias can be defined at "
+        "a time.",
+        INTERNAL_ERROR,
+    )
+
+
+def _improper_runs_uri(uri: str) -> MlflowException:
+    return MlflowException(
+        f"Not a proper runs:/ URI: {uri}. Runs URIs must be of the form "
+        "'runs:/<run_id>/run-relative/path/to/artifact'",
+        INTERNAL_ERROR,
+    )
+
+
+def local_path(location: str) -> str:
+    """The local filesystem path of an artifact location (a path or a ``file:`` URI)."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    parsed = urlparse(location)
+    if parsed.scheme == "file":
+        if parsed.netloc not in ("", "localhost"):
+            raise MlflowException(
+                f"File URI '{location}' names a remote host; mlrs reads models only from the "
+                "local filesystem.",
+                INTERNAL_ERROR,
+            )
+        return url2pathname(parsed.path)
+    if parsed.scheme == "" or (len(parsed.scheme) == 1 and os.name == "nt"):
+        return location
+    raise MlflowException(
+        f"Artifact location '{location}' is not on the local filesystem; mlrs reads and writes "
+        "models only there.",
+        INTERNAL_ERROR,
+    )
+
+
+def _existing(path: str) -> str:
+    if not os.path.exists(path):
+        name = os.path.basename(os.path.normpath(path))
+        raise MlflowException(f"No such artifact: '{name}'", RESOURCE_DOES_NOT_EXIST)
+    return os.path.abspath(path)
+
+
+def _split_models_uri(uri: str) -> tuple[str, str]:
+    """``models:/<name>/<version>/path`` (or ``models:/<name>@<alias>/path``) into the model part
+    and the path inside the model, as MLflow splits them before looking the model up."""
+    from urllib.parse import urlparse
+
+    uri = uri.rstrip("/")
+    path = urlparse(uri).path
+    if path.count("/") >= 2 and not path.endswith("/"):
+        parts = path.split("/", 3)
+        cut = 2 if "@" in parts[1] else 3
+        return "models:" + "/".join(parts[:cut]), "/".join(parts[cut:])
+    return uri, ""
+
+
+def _parse_models_uri(
+    uri: str,
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """(model_id, name, version, stage, alias), one of them set besides the name, as MLflow
+    parses ``models:/`` URIs: one segment is a model id, ``Name/<digits>`` a version,
+    ``Name/latest`` the latest version, ``Name/<other>`` a stage, ``Name@alias`` an alias."""
+    from urllib.parse import urlparse
+
+    path = urlparse(uri, allow_fragments=False).path
+    if not path.startswith("/") or len(path) <= 1:
+        raise _improper_models_uri(uri)
+    parts = path.lstrip("/").split("/")
+    if len(parts) > 2 or parts[0].strip() == "":
+        raise _improper_models_uri(uri)
+    if len(parts) == 2:
+        name, suffix = parts
+        if suffix.strip() == "":
+            raise _improper_models_uri(uri)
+        if suffix.isdigit():
+            return None, name, suffix, None, None
+        if suffix.lower() == "latest":
+            return None, name, None, None, None
+        return None, name, None, suffix, None
+    if "@" in path:
+        name, _, alias = parts[0].rpartition("@")
+        if not alias.strip():
+            raise _improper_models_uri(uri)
+        return None, name, None, None, alias
+    return parts[0], None, None, None, None
+
+
+def _resolve_registry_uri(
+    name: str, version: str | None, stage: str | None, alias: str | None
+) -> str:
+    """REGISTRY HOOK: the local directory of a registered model version.
+
+    The model registry plugs in here: find the version (by number, alias, stage, or the latest
+    when all three are None), then return ``resolve_model_uri(version.source)`` (a version's
+    source is ``models:/m-<id>`` for models logged by MLflow 3 or mlrs). Until then every
+    registered model is unknown, with MLflow's message for an unknown name.
+    """
+    del version, stage, alias
+    raise MlflowException(f"Registered Model with name={name} not found", RESOURCE_DOES_NOT_EXIST)
+
+
+def _logged_model_dir(model_id: str) -> str:
+    from mlrs import _logged_models as _logged
+
+    model = _logged.get_logged_model(model_id)
+    return local_path(model.artifact_location)
+
+
+def _run_dir(uri: str) -> str:
+    from urllib.parse import urlparse
+
+    from mlrs import _logged_models as _logged
+    from mlrs.tracking import MlflowClient
+
+    path = urlparse(uri).path
+    if not path.startswith("/") or len(path) <= 1:
+        raise _improper_runs_uri(uri)
+    run_id, _, rel = path[1:].partition("/")
+    if run_id == "":
+        raise _improper_runs_uri(uri)
+    rel = rel.strip("/")
+    run = MlflowClient().get_run(run_id)
+    root = local_path(run.info.artifact_uri or "")
+    candidate = os.path.normpath(os.path.join(root, rel)) if rel else root
+    if rel and (os.path.isabs(rel) or ".." in rel.split("/")):
+        raise MlflowException(f"Invalid artifact path: '{rel}'", RESOURCE_DOES_NOT_EXIST)
+    if os.path.exists(candidate):
+        return os.path.abspath(candidate)
+    if rel:
+        # No such run artifact: MLflow 3 then looks for the run's logged model of that name.
+        name, _, rest = rel.partition("/")
+        rows = _logged._store().search_logged_models(
+            [run.info.experiment_id], [("name", "=", name), ("source_run_id", "=", run_id)], 1, 0
+        )
+        if rows:
+            model = _logged._model(rows[0])
+            target = os.path.join(local_path(model.artifact_location), rest)
+            if os.path.exists(target):
+                return os.path.abspath(target)
+    raise MlflowException(
+        f"Failed to download artifacts from path {rel!r}, please ensure that the path is correct.",
+        RESOURCE_DOES_NOT_EXIST,
+    )
+
+
+def resolve_model_uri(uri: str | Path, dst_path: str | None = None) -> str:
+    """The local directory (or file) a model URI names; with `dst_path`, a copy of it there."""
+    from urllib.parse import urlparse
+
+    uri = os.fspath(uri)
+    if not isinstance(uri, str):
+        raise MlflowException(f"Invalid model URI: {uri!r}", INTERNAL_ERROR)
+    scheme = urlparse(uri).scheme
+    if scheme == "models":
+        root, inner = _split_models_uri(uri)
+        model_id, name, version, stage, alias = _parse_models_uri(root)
+        if model_id is not None:
+            found = _logged_model_dir(model_id)
+        else:
+            found = _resolve_registry_uri(name or "", version, stage, alias)
+        if inner:
+            found = os.path.join(found, inner)
+    elif scheme == "runs":
+        found = _run_dir(uri)
+    else:
+        found = local_path(uri)
+    found = _existing(found)
+    if dst_path is None:
+        return found
+    import shutil
+
+    target = os.path.join(os.path.abspath(dst_path), os.path.basename(found.rstrip(os.sep)))
+    if os.path.isdir(found):
+        shutil.copytree(found, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(found, target)
+    return target

@@ -1,0 +1,190 @@
+//! Logged models on `mlrs._core.Store`: create, finalize, read, search, and the run outputs that
+//! link runs to the models they produced.
+
+// PyO3 extracts arguments into owned values; taking them by reference would copy them again.
+#![allow(clippy::needless_pass_by_value)]
+
+use pyo3::prelude::*;
+
+use crate::engine::store::models::{LoggedModel, ModelFilter, ModelMetric, NewModel};
+use crate::py::store::PyStore;
+
+/// `(key, value, timestamp, step, run_id, dataset_name, dataset_digest)`.
+type ModelMetricTuple = (
+    String,
+    Option<f64>,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// `((model_id, experiment_id, name, artifact_location, creation_timestamp,
+/// last_updated_timestamp, status, lifecycle_stage, model_type, source_run_id, status_message),
+/// tags, params, metrics)`.
+type LoggedModelTuple = (
+    (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<ModelMetricTuple>,
+);
+
+fn metric_tuple(m: ModelMetric) -> ModelMetricTuple {
+    (
+        m.key,
+        m.value,
+        m.timestamp_ms,
+        m.step,
+        m.run_id,
+        m.dataset_name,
+        m.dataset_digest,
+    )
+}
+
+fn model_tuple(m: LoggedModel) -> LoggedModelTuple {
+    (
+        (
+            m.model_id,
+            m.experiment_id.to_string(),
+            m.name,
+            m.artifact_location,
+            m.creation_timestamp_ms,
+            m.last_updated_timestamp_ms,
+            m.status,
+            m.lifecycle_stage,
+            m.model_type,
+            m.source_run_id,
+            m.status_message,
+        ),
+        m.tags,
+        m.params,
+        m.metrics.into_iter().map(metric_tuple).collect(),
+    )
+}
+
+#[pymethods]
+impl PyStore {
+    /// Creates a PENDING logged model in an active experiment.
+    #[pyo3(signature = (experiment_id, name, source_run_id, model_type, params, tags))]
+    #[allow(clippy::too_many_arguments)] // one argument per column MLflow's create takes
+    fn create_logged_model(
+        &self,
+        py: Python<'_>,
+        experiment_id: String,
+        name: String,
+        source_run_id: Option<String>,
+        model_type: Option<String>,
+        params: Vec<(String, String)>,
+        tags: Vec<(String, String)>,
+    ) -> PyResult<LoggedModelTuple> {
+        let new = NewModel {
+            experiment_id,
+            name,
+            source_run_id,
+            model_type,
+            params,
+            tags,
+        };
+        Ok(model_tuple(self.call(py, |s| s.create_logged_model(new))?))
+    }
+
+    /// Sets a model's status: 2 (READY) or 3 (FAILED).
+    fn finalize_logged_model(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        status: i64,
+    ) -> PyResult<LoggedModelTuple> {
+        Ok(model_tuple(
+            self.call(py, |s| s.finalize_logged_model(model_id, status))?,
+        ))
+    }
+
+    #[pyo3(signature = (model_id, allow_deleted = false))]
+    fn get_logged_model(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        allow_deleted: bool,
+    ) -> PyResult<LoggedModelTuple> {
+        Ok(model_tuple(self.call(py, |s| {
+            s.get_logged_model(model_id, allow_deleted)
+        })?))
+    }
+
+    fn set_logged_model_tags(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        tags: Vec<(String, String)>,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.set_logged_model_tags(model_id, tags))
+    }
+
+    /// Links `(model_id, step)` outputs to an active run.
+    fn log_outputs(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        outputs: Vec<(String, i64)>,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.log_outputs(run_id, outputs))
+    }
+
+    /// Copies the run's metric points at `step` onto the model.
+    fn link_run_metrics_to_model(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        run_id: &str,
+        step: i64,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.link_run_metrics_to_model(model_id, run_id, step))
+    }
+
+    /// For each run id, its `(model_id, step)` outputs.
+    fn model_outputs(
+        &self,
+        py: Python<'_>,
+        run_ids: Vec<String>,
+    ) -> PyResult<Vec<Vec<(String, i64)>>> {
+        self.call(py, |s| s.model_outputs(&run_ids))
+    }
+
+    /// Active models of the experiments meeting every `(attribute, op, value)` filter, newest
+    /// first.
+    fn search_logged_models(
+        &self,
+        py: Python<'_>,
+        experiment_ids: Vec<String>,
+        filters: Vec<(String, String, String)>,
+        limit: i64,
+        offset: i64,
+    ) -> PyResult<Vec<LoggedModelTuple>> {
+        let filters: Vec<ModelFilter> = filters
+            .into_iter()
+            .map(|(attribute, op, value)| ModelFilter {
+                attribute,
+                op,
+                value,
+            })
+            .collect();
+        let models = self.call(py, |s| {
+            s.search_logged_models(&experiment_ids, &filters, limit, offset)
+        })?;
+        Ok(models.into_iter().map(model_tuple).collect())
+    }
+}
