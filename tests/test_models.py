@@ -216,16 +216,22 @@ def test_a_failed_save_leaves_the_model_failed(sk_model: Any) -> None:
     assert model.status == LoggedModelStatus.FAILED
 
 
-def test_registered_model_name_without_a_registry_warns(
-    sk_model: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    if hasattr(mlrs, "register_model"):
-        pytest.skip("mlrs has a model registry")
-    with caplog.at_level(logging.WARNING, logger="mlrs"):
+def test_registered_model_name_registers_and_registry_uris_load(sk_model: Any) -> None:
+    with mlrs.start_run():
         info = mlrs.sklearn.log_model(sk_model, name="m", registered_model_name="Reg")
-    assert "not registered as 'Reg'" in caplog.text
-    assert info.registered_model_version is None
-    assert mlrs.get_logged_model(info.model_id).status == LoggedModelStatus.READY
+        again = mlrs.sklearn.log_model(sk_model, name="m2", registered_model_name="Reg")
+    assert (info.registered_model_version, again.registered_model_version) == (1, 2)
+    client = mlrs.MlflowClient()
+    assert client.get_model_version("Reg", "1").source == info.model_uri
+    client.set_registered_model_alias("Reg", "champion", "1")
+    for uri in ("models:/Reg/1", "models:/Reg@champion", "models:/Reg/latest", "models:/Reg/2"):
+        np.testing.assert_array_equal(mlrs.pyfunc.load_model(uri).predict(X), Y)
+        np.testing.assert_array_equal(mlrs.sklearn.load_model(uri).predict(X), Y)
+    assert mlrs.models.get_model_info("models:/Reg@champion").model_id == info.model_id
+    assert mlrs.models.get_model_info("models:/Reg/latest").model_id == again.model_id
+    assert error_of(lambda: mlrs.pyfunc.load_model("models:/Reg/3"))[0] == (
+        "RESOURCE_DOES_NOT_EXIST"
+    )
 
 
 def test_search_logged_models(sk_model: Any) -> None:
@@ -548,8 +554,6 @@ def test_load_model_into_dst_path(sk_model: Any, tmp_path: Path) -> None:
     ],
 )
 def test_bad_uris_raise_mlflows_errors(uri: str, code: str, message: str) -> None:
-    if uri.startswith("models:/Foo") and hasattr(mlrs, "register_model"):
-        pytest.skip("mlrs has a model registry")
     for load in (mlrs.sklearn.load_model, mlrs.pyfunc.load_model):
         assert error_of(lambda load=load: load(uri)) == (code, message)  # type: ignore[misc]
 

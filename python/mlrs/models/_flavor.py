@@ -155,17 +155,10 @@ def _register(
     await_registration_for: int | None,
     tags: dict[str, Any] | None,
 ) -> int | None:
-    """Registers through `mlrs.register_model` when mlrs has a model registry."""
-    import mlrs
+    """Registers the logged model as a new version of `name`; returns the version number."""
+    from mlrs import _registry
 
-    register = getattr(mlrs, "register_model", None)
-    if register is None:
-        _log.logger().warning(
-            "mlrs has no model registry yet: the model was logged as %s but not registered "
-            "as '%s'.",
-            model_uri,
-            name,
-        )
-        return None
-    version = register(model_uri, name, await_registration_for=await_registration_for, tags=tags)
-    return getattr(version, "version", None)
+    version = _registry.register_model(
+        model_uri, name, await_registration_for=await_registration_for, tags=tags
+    )
+    return int(version.version)

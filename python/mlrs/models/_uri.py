@@ -1,7 +1,7 @@
 """Model URIs to local model directories: ``models:/m-<id>``, ``runs:/<run_id>/<name>``
 (the run's artifacts, else the run's logged model of that name, as MLflow 3.18 resolves it),
 ``file://`` URIs and plain local paths. Registry URIs (``models:/Name/1``, ``models:/Name@alias``,
-``models:/Name/latest``, ``models:/Name/Production``) go to `_resolve_registry_uri`."""
+``models:/Name/latest``, ``models:/Name/Production``) are looked up in the model registry."""
 
 from __future__ import annotations
 
@@ -108,18 +108,16 @@ def _parse_models_uri(
     return parts[0], None, None, None, None
 
 
-def _resolve_registry_uri(
-    name: str, version: str | None, stage: str | None, alias: str | None
-) -> str:
-    """REGISTRY HOOK: the local directory of a registered model version.
+def _resolve_registry_uri(uri: str) -> str:
+    """The local directory of a registered model version (``models:/Name/1``, ``Name@alias``,
+    ``Name/latest``, ``Name/<stage>``): the registry gives the version's storage location, or
+    its source, which may itself be a model URI."""
+    from mlrs import _registry
 
-    The model registry plugs in here: find the version (by number, alias, stage, or the latest
-    when all three are None), then return ``resolve_model_uri(version.source)`` (a version's
-    source is ``models:/m-<id>`` for models logged by MLflow 3 or mlrs). Until then every
-    registered model is unknown, with MLflow's message for an unknown name.
-    """
-    del version, stage, alias
-    raise MlflowException(f"Registered Model with name={name} not found", RESOURCE_DOES_NOT_EXIST)
+    location = _registry.resolve_registry_uri(uri)
+    if location.startswith(("models:", "runs:")):
+        return resolve_model_uri(location)
+    return local_path(location)
 
 
 def _logged_model_dir(model_id: str) -> str:
@@ -176,11 +174,8 @@ def resolve_model_uri(uri: str | Path, dst_path: str | None = None) -> str:
     scheme = urlparse(uri).scheme
     if scheme == "models":
         root, inner = _split_models_uri(uri)
-        model_id, name, version, stage, alias = _parse_models_uri(root)
-        if model_id is not None:
-            found = _logged_model_dir(model_id)
-        else:
-            found = _resolve_registry_uri(name or "", version, stage, alias)
+        model_id = _parse_models_uri(root)[0]
+        found = _logged_model_dir(model_id) if model_id is not None else _resolve_registry_uri(root)
         if inner:
             found = os.path.join(found, inner)
     elif scheme == "runs":

@@ -174,7 +174,7 @@ def training_data(fit: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tu
 
 
 def is_search(estimator: Any) -> bool:
-    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # type: ignore[import-untyped]
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     return isinstance(estimator, (GridSearchCV, RandomizedSearchCV))
 
@@ -200,7 +200,7 @@ def _compute(metrics: _Todo) -> dict[str, Any]:
 def _classifier_metrics(
     estimator: Any, prefix: str, x: Any, y: Any, weight: Any, pos_label: Any
 ) -> dict[str, Any]:
-    from sklearn import metrics as m  # type: ignore[import-untyped]
+    from sklearn import metrics as m
 
     average = "weighted" if pos_label is None else "binary"
     y_pred = estimator.predict(x)
@@ -253,7 +253,7 @@ def log_estimator_content(
     estimator: Any, run_id: str, prefix: str, x: Any, y: Any, weight: Any, pos_label: Any
 ) -> dict[str, Any]:
     """Training metrics (and, where mlrs has artifacts, plots and estimator.html)."""
-    import sklearn.base  # type: ignore[import-untyped]
+    import sklearn.base
 
     values: dict[str, Any] = {}
     if y is not None:
@@ -349,7 +349,7 @@ def _log_estimator_html(estimator: Any) -> None:
     """estimator.html through `mlrs.log_text`; skipped until mlrs has it."""
     if not _optional.has_artifacts():
         return
-    from sklearn.utils import estimator_html_repr  # type: ignore[import-untyped]
+    from sklearn.utils import estimator_html_repr
 
     page = (
         '\n<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n'
@@ -655,7 +655,7 @@ def _estimators_to_patch(flavor: str) -> list[type]:
             if c.__module__.split(".")[0] == "lightgbm" and issubclass(c, base) and c is not base
         ]
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
-    from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+    from sklearn.pipeline import Pipeline
     from sklearn.utils import all_estimators
 
     classes = {c for _, c in all_estimators()} | {GridSearchCV, RandomizedSearchCV, Pipeline}
@@ -701,7 +701,7 @@ def install(
 ) -> None:
     """Patches the scikit-learn estimators of `flavor` ("sklearn", or the scikit-learn API of
     "xgboost" / "lightgbm"), the post-training metric APIs and the cross-validation helpers."""
-    import sklearn.metrics  # type: ignore[import-untyped]
+    import sklearn.metrics
     import sklearn.model_selection
 
     from mlrs.exceptions import MlflowException
