@@ -19,6 +19,9 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         if name.startswith("MLFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    # The environment record (an mlrs extension) writes artifacts and tags MLflow has no
+    # counterpart for; tests/test_environment.py turns it back on.
+    monkeypatch.setenv("MLRS_CAPTURE_ENV", "0")
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "mlflow.db"
     mlrs.set_tracking_uri(f"sqlite:///{db}")

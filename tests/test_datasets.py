@@ -5,7 +5,6 @@ mlflow 3.18 for the same data (the parity scenarios compare many more cases live
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _sql import rows as sql_rows
 
 import mlrs
 from mlrs.data.sources import (
@@ -29,8 +29,7 @@ BASIC = {"a": [1, 2, 3], "b": [0.5, 1.5, 2.5], "c": ["x", "y", "z"]}
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
     mlrs.flush()
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+    return sql_rows(db, sql)
 
 
 def test_pandas_dataset_matches_mlflow() -> None:

@@ -20,6 +20,12 @@ from mlrs import _environment
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program")
 
 
+@pytest.fixture(autouse=True)
+def capture_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch as a user finds it: unset (tests/conftest.py sets it to 0 for other tests)."""
+    monkeypatch.delenv("MLRS_CAPTURE_ENV", raising=False)
+
+
 def artifacts(run_id: str) -> Path:
     return Path(mlrs.get_run(run_id).info.artifact_uri)
 

@@ -7,12 +7,12 @@ test_interop_registry.py); these tests cover what those cannot see or need no ml
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
+from _sql import rows
 
 import mlrs
 from mlrs import _core, _registry, _runtime
@@ -31,29 +31,31 @@ def client() -> mlrs.MlflowClient:
     return mlrs.MlflowClient()
 
 
-def rows(db: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
 def add_logged_model(
     db: Path, run_id: str, name: str = "model", step: int | None = 0, location: str = "/lm"
 ) -> str:
     """A LoggedModel row as MLflow 3.18 writes it (the models feature makes these)."""
     model_id = f"m-{uuid.uuid4().hex}"
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, "
-            "creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage, "
-            "source_run_id) VALUES (?, 0, ?, ?, 1, 1, 2, 'active', ?)",
-            (model_id, name, f"{location}/{model_id}/artifacts", run_id),
+    rows(
+        db,
+        "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, "
+        "creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage, "
+        "source_run_id) VALUES (?, 0, ?, ?, 1, 1, 2, 'active', ?)",
+        model_id,
+        name,
+        f"{location}/{model_id}/artifacts",
+        run_id,
+    )
+    if step is not None:
+        rows(
+            db,
+            "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, "
+            "destination_id, step) VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)",
+            uuid.uuid4().hex,
+            run_id,
+            model_id,
+            step,
         )
-        if step is not None:
-            conn.execute(
-                "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, "
-                "destination_id, step) VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)",
-                (uuid.uuid4().hex, run_id, model_id, step),
-            )
     return model_id
 
 
@@ -189,10 +191,9 @@ def test_register_model_from_runs_uri_picks_the_latest_logged_model(
     tags = rows(fresh_store, "SELECT tag_value FROM logged_model_tags WHERE model_id = ?", late)
     assert tags == [('[{"name": "reg", "version": 1}, {"name": "reg", "version": 2}]',)]
     assert early != late
-    with sqlite3.connect(fresh_store) as conn:
-        conn.execute(
-            "UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?", (late,)
-        )
+    rows(
+        fresh_store, "UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?", late
+    )
     assert mlrs.register_model(f"runs:/{run_id}/model", "reg").source == f"models:/{early}"
 
 

@@ -53,6 +53,9 @@ _AUTOLOG_DISABLED_APIS = (
 )
 
 
+INPUT_EXAMPLE_ROWS = 5  # rows of the training input kept as example / for the signature
+
+
 def _warn(message: str, *args: Any) -> None:
     _log.logger().warning(message, *args)
 
@@ -369,11 +372,25 @@ def _log_train_dataset(x: Any, y: Any, context: str = "train") -> None:
 
 
 def _log_model(flavor: str, estimator: Any, name: str, x: Any, cfg: dict[str, Any]) -> Any:
-    """The fitted estimator through `mlrs.<flavor>.log_model`; None until mlrs has it."""
+    """The fitted estimator through `mlrs.<flavor>.log_model`, with MLflow's signature (inferred
+    from the first rows of the training input and the model's predictions on them) and input
+    example when those are asked for."""
     kwargs: dict[str, Any] = {}
-    if cfg["log_input_examples"] and x is not None:
+    sample = None
+    if x is not None:
         with contextlib.suppress(Exception):
-            kwargs["input_example"] = x[:5]
+            sample = x[:INPUT_EXAMPLE_ROWS]
+    if cfg["log_input_examples"] and sample is not None:
+        kwargs["input_example"] = sample
+    if cfg["log_model_signatures"] and sample is not None:
+        try:
+            from mlrs.models import infer_signature
+
+            kwargs["signature"] = infer_signature(sample, estimator.predict(sample))
+        except Exception as e:
+            _warn("Failed to infer model signature: %s", e)
+    if flavor == "sklearn" and cfg.get("serialization_format"):
+        kwargs["serialization_format"] = cfg["serialization_format"]
     if cfg.get("registered_model_name"):
         kwargs["registered_model_name"] = cfg["registered_model_name"]
     try:
@@ -727,9 +744,10 @@ def install(
         if log_datasets:
             _log_train_dataset(x, y)
         result = original(self, *args, **kwargs)
+        # Metrics first: the logged model takes the run's metrics as they are when it is logged.
+        values = log_estimator_content(self, run_id, TRAINING_PREFIX, x, y, weight, pos_label)
         if log_models:
             _log_model(flavor, self, "model", x, cfg)
-        values = log_estimator_content(self, run_id, TRAINING_PREFIX, x, y, weight, pos_label)
         if y is None and not values:
             _warn(
                 "Training metrics will not be recorded because training labels were not "
