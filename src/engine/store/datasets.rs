@@ -224,24 +224,8 @@ pub fn run_inputs(conn: &Connection, run_id: &str) -> Result<RunInputs> {
 mod tests {
     use super::*;
     use crate::engine::error::ErrorCode;
-    use crate::engine::writer::WriterConfig;
 
-    fn open(dir: &tempfile::TempDir) -> Store {
-        Store::open(
-            &dir.path().join("t.db"),
-            "/artifacts",
-            WriterConfig::default(),
-        )
-        .unwrap()
-    }
-
-    fn new_run(store: &Store) -> String {
-        store
-            .create_run("0", "me", 1, None, Vec::new())
-            .unwrap()
-            .info
-            .run_id
-    }
+    use crate::engine::store::testing::{new_run, open};
 
     fn input(name: &str, digest: &str, tags: &[(&str, &str)]) -> DatasetInput {
         DatasetInput {

@@ -831,13 +831,13 @@ fn check_cached_run_active(run: &CachedRun) -> Result<()> {
     }
 }
 
+/// What the engine's unit tests share: a store on a new file, a run in it.
 #[cfg(test)]
-// Stored values are compared exactly on purpose: they must round-trip bit for bit.
-#[allow(clippy::float_cmp)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::{Store, WriterConfig};
 
-    fn open(dir: &tempfile::TempDir) -> Store {
+    /// A store on a new file in `dir`, its default artifact root `/artifacts`.
+    pub(crate) fn open(dir: &tempfile::TempDir) -> Store {
         Store::open(
             &dir.path().join("t.db"),
             "/artifacts",
@@ -846,13 +846,23 @@ mod tests {
         .unwrap()
     }
 
-    fn new_run(store: &Store) -> String {
+    /// The id of a new run in the default experiment.
+    pub(crate) fn new_run(store: &Store) -> String {
         store
             .create_run("0", "me", 1, None, Vec::new())
             .unwrap()
             .info
             .run_id
     }
+}
+
+#[cfg(test)]
+// Stored values are compared exactly on purpose: they must round-trip bit for bit.
+#[allow(clippy::float_cmp)]
+mod tests {
+    use super::*;
+
+    use super::testing::{new_run, open};
 
     #[test]
     fn metrics_round_trip_with_mlflows_storage_rules() {

@@ -1165,16 +1165,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::engine::error::ErrorCode;
-    use crate::engine::writer::WriterConfig;
 
-    fn open(dir: &tempfile::TempDir) -> Store {
-        Store::open(
-            &dir.path().join("r.db"),
-            "/artifacts",
-            WriterConfig::default(),
-        )
-        .unwrap()
-    }
+    use crate::engine::store::testing::open;
 
     fn version(store: &Store, name: &str, source: &str) -> ModelVersion {
         store
