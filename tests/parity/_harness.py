@@ -215,6 +215,30 @@ def explain_mismatch(expected: ScriptResult, actual: ScriptResult, limit: int = 
     return "\n".join(lines)
 
 
+# ---- interop tests: one side writes a database, the other reads and extends it ---------------
+
+INTEROP_DIR = Path(__file__).parent / "interop"
+
+
+def run_interop(
+    script: str, workdir: Path, impl: str, template: Path | None = None
+) -> ScriptResult:
+    """Runs `interop/<script>` in `workdir` (which keeps its database) and requires success."""
+    result = run_scenario(INTEROP_DIR / script, workdir, impl, template)
+    failed = result.returncode != 0 or result.has_uncaught()
+    assert not failed, f"{script} failed under {impl}:\n{result.stderr[-3000:]}"
+    return result
+
+
+def assert_same(expected: ScriptResult, actual: ScriptResult, what: str) -> None:
+    """Fails the test, naming `what`, when two records differ."""
+    import pytest
+
+    problem = explain_mismatch(expected, actual)
+    if problem is not None:
+        pytest.fail(f"{what}: {problem}", pytrace=False)
+
+
 def main(argv: list[str]) -> int:
     """``python tests/parity/_harness.py SCENARIO [IMPL]``: run one scenario, print its records.
 

@@ -17,29 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from _harness import ScriptResult, explain_mismatch, install_template, run_scenario
+from _harness import ScriptResult, assert_same, install_template
+from _harness import run_interop as run
 from _store import storage_problems
 
 if importlib.util.find_spec("mlflow") is None:
     pytest.skip("mlflow is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.parity
-
-INTEROP = Path(__file__).parent / "interop"
-
-
-def run(script: str, workdir: Path, impl: str) -> ScriptResult:
-    """Run an interop script in ``workdir`` (which keeps its database) and require success."""
-    result = run_scenario(INTEROP / script, workdir, impl)
-    failed = result.returncode != 0 or result.has_uncaught()
-    assert not failed, f"{script} failed under {impl}:\n{result.stderr[-3000:]}"
-    return result
-
-
-def assert_same(expected: ScriptResult, actual: ScriptResult, what: str) -> None:
-    problem = explain_mismatch(expected, actual)
-    if problem is not None:
-        pytest.fail(f"{what}: {problem}", pytrace=False)
 
 
 @pytest.fixture(scope="module")
