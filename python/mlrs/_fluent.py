@@ -517,6 +517,10 @@ def log_metric(
             store, run_id = _active_or_new()
     else:
         store = _runtime.get_store()
+    if model_id is not None or dataset is not None:
+        return _log_linked_metric(
+            store, run_id, key, value, step, synchronous, timestamp, model_id, dataset
+        )
     if synchronous is None and not _runtime.async_flag:
         if value.__class__ is float and timestamp is None:
             try:
@@ -532,6 +536,34 @@ def log_metric(
     )
 
 
+def _dataset_fields(dataset: Any) -> tuple[Any, Any]:
+    """`(name, digest)` of a metric's dataset, or `(None, None)`."""
+    if dataset is None:
+        return None, None
+    return dataset.name, dataset.digest
+
+
+def _log_linked_metric(
+    store: Any,
+    run_id: str,
+    key: Any,
+    value: Any,
+    step: Any,
+    synchronous: bool | None,
+    timestamp: Any,
+    model_id: str | None,
+    dataset: Any,
+) -> RunOperations | None:
+    """A metric point that is also a model's metric (`model_id`) or names its `dataset`."""
+    name, digest = _dataset_fields(dataset)
+    linked = {"model_id": model_id, "dataset_name": name, "dataset_digest": digest}
+    return run_logged(
+        store,
+        synchronous,
+        lambda _: log_metric_to(store, run_id, key, value, step, timestamp, **linked),
+    )
+
+
 def log_metrics(
     metrics: dict[str, float],
     step: int | None = None,
@@ -544,7 +576,8 @@ def log_metrics(
     """Logs several metrics at one step and one timestamp."""
     store, run_id = _target(run_id)
     timestamp = timestamp if timestamp is not None else _runtime.now_ms()
-    batch = [Metric(k, v, timestamp, step or 0) for k, v in metrics.items()]
+    named = _dataset_fields(dataset)
+    batch = [Metric(k, v, timestamp, step or 0, model_id, *named) for k, v in metrics.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, batch, (), ()))
 
 

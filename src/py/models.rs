@@ -6,8 +6,21 @@
 
 use pyo3::prelude::*;
 
-use crate::engine::store::models::{LoggedModel, ModelFilter, ModelMetric, NewModel};
+use crate::engine::store::models::{
+    LoggedModel, ModelFilter, ModelMetric, ModelMetricPoint, NewModel,
+};
 use crate::py::store::PyStore;
+
+/// `(model_id, key, value, timestamp, step, dataset_name, dataset_digest)`.
+type ModelMetricPointTuple = (
+    String,
+    String,
+    f64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
 
 /// `(key, value, timestamp, step, run_id, dataset_name, dataset_digest)`.
 type ModelMetricTuple = (
@@ -153,6 +166,33 @@ impl PyStore {
         step: i64,
     ) -> PyResult<()> {
         self.call(py, |s| s.link_run_metrics_to_model(model_id, run_id, step))
+    }
+
+    /// Metric points of `run_id` linked to models: `(model_id, key, value, timestamp, step,
+    /// dataset_name, dataset_digest)`.
+    fn log_model_metrics(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        points: Vec<ModelMetricPointTuple>,
+    ) -> PyResult<()> {
+        let points = points
+            .into_iter()
+            .map(
+                |(model_id, key, value, timestamp_ms, step, dataset_name, dataset_digest)| {
+                    ModelMetricPoint {
+                        model_id,
+                        key,
+                        value,
+                        timestamp_ms,
+                        step,
+                        dataset_name,
+                        dataset_digest,
+                    }
+                },
+            )
+            .collect();
+        self.call(py, |s| s.log_model_metrics(run_id, points))
     }
 
     /// For each run id, its `(model_id, step)` outputs.

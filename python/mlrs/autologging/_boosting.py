@@ -45,25 +45,52 @@ class IterationLogger:
     """Logs each iteration's metrics at `step=iteration` straight onto the store's queue (the
     same call `mlrs.log_metric` makes), so logging adds microseconds per iteration."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, model_id: str | None = None) -> None:
         from mlrs import _fluent, _runtime
 
         top = getattr(_fluent._local, "top", None)
         self.store = top[0] if top is not None and top[1] == run_id else _runtime.get_store()
         self.run_id = run_id
+        self.model_id = model_id
         self.results: list[dict[str, float]] = []
 
     def record(self, metrics: dict[str, Any], step: int) -> None:
+        from mlrs import _runtime
         from mlrs.tracking.client import log_metric_to
 
         values = {k: float(v) for k, v in metrics.items()}
-        store, run_id = self.store, self.run_id
+        store, run_id, model_id = self.store, self.run_id, self.model_id
+        # With a model, the points are the model's metrics too, at the run's timestamps.
+        stamp = None if model_id is None else _runtime.now_ms()
         for key, value in values.items():
             try:
-                store.log_metric(run_id, key, value, None, step)
+                store.log_metric(run_id, key, value, stamp, step)
             except (TypeError, OverflowError):
-                log_metric_to(store, run_id, key, value, step, None)
+                log_metric_to(store, run_id, key, value, step, stamp)
+            if model_id is not None and stamp is not None:
+                store.log_model_metrics(run_id, [(model_id, key, value, stamp, step, None, None)])
         self.results.append(values)
+
+
+def initialize_model(run_id: str, enabled: bool) -> str | None:
+    """The LoggedModel "model" a booster's training logs its iteration metrics to, created
+    before training as MLflow does (the booster is saved into it afterwards)."""
+    if not enabled:
+        return None
+    from mlrs import _context, _runtime
+    from mlrs import _logged_models as _logged
+    from mlrs.tracking.client import MlflowClient
+
+    run = MlflowClient().get_run(run_id)
+    store = _runtime.get_store()
+    model = _logged.create(
+        store,
+        run.info.experiment_id,
+        name="model",
+        source_run_id=run_id,
+        tags=_context.resolve_tags({}),
+    )
+    return str(model.model_id)
 
 
 def log_early_stopping(

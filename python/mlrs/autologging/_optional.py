@@ -56,32 +56,51 @@ def has_datasets() -> bool:
     return hasattr(mlrs, "log_input") and hasattr(mlrs, "data")
 
 
-def log_dataset(
-    features: Any, targets: Any = None, context: str = "train", name: str | None = None
-) -> None:
-    """`mlrs.log_input(mlrs.data.from_numpy(features, targets) or from_pandas(df), context)`
-    into the active run; a no-op for other data types or without `mlrs.log_input`."""
+def make_dataset(features: Any, targets: Any = None, name: str | None = None) -> Any:
+    """`mlrs.data.from_numpy(features, targets)` (or `from_pandas(df)`) as MLflow's autologging
+    builds it from training or evaluation data; None for other data types or without
+    `mlrs.data`."""
     mlrs = _mlrs()
-    if not (hasattr(mlrs, "log_input") and hasattr(mlrs, "data")):
-        return
+    if not hasattr(mlrs, "data"):
+        return None
     import numpy as np
 
     kwargs = {} if name is None else {"name": name}
     module = type(features).__module__
     if module.startswith("pandas") and type(features).__name__ == "DataFrame":
-        dataset = mlrs.data.from_pandas(features, **kwargs)
-    else:
-        if module.startswith("scipy.sparse") or hasattr(features, "toarray"):
-            features = features.toarray()
-        if targets is not None and hasattr(targets, "toarray"):
-            targets = targets.toarray()
-        if not isinstance(features, np.ndarray):
-            return
-        if targets is None:
-            dataset = mlrs.data.from_numpy(features, **kwargs)
-        else:
-            dataset = mlrs.data.from_numpy(features, targets=targets, **kwargs)
-    mlrs.log_input(dataset, context=context)
+        return mlrs.data.from_pandas(features, **kwargs)
+    if module.startswith("scipy.sparse") or hasattr(features, "toarray"):
+        features = features.toarray()
+    if targets is not None and hasattr(targets, "toarray"):
+        targets = targets.toarray()
+    if not isinstance(features, np.ndarray):
+        return None
+    if targets is None:
+        return mlrs.data.from_numpy(features, **kwargs)
+    return mlrs.data.from_numpy(features, targets=targets, **kwargs)
+
+
+def log_dataset_to(run_id: str, dataset: Any, context: str) -> None:
+    """`dataset` as an input of run `run_id` with the `mlflow.data.context` tag `context`."""
+    from mlrs.entities.dataset_input import DatasetInput
+    from mlrs.entities.input_tag import InputTag
+    from mlrs.tracking.client import MlflowClient
+
+    tags = [InputTag("mlflow.data.context", context)]
+    MlflowClient().log_inputs(run_id, [DatasetInput(dataset._to_mlflow_entity(), tags)])
+
+
+def log_dataset(
+    features: Any, targets: Any = None, context: str = "train", name: str | None = None
+) -> None:
+    """`mlrs.log_input(make_dataset(features, targets), context)` into the active run; a no-op
+    for other data types or without `mlrs.log_input`."""
+    mlrs = _mlrs()
+    if not hasattr(mlrs, "log_input"):
+        return
+    dataset = make_dataset(features, targets, name)
+    if dataset is not None:
+        mlrs.log_input(dataset, context=context)
 
 
 def log_model(flavor: str, model: Any, name: str = "model", **kwargs: Any) -> Any:

@@ -65,7 +65,8 @@ def autolog(
                 name = names[i] if names is not None and i < len(names) else None
                 _boosting.log_dataset(valid.data, "eval", name, targets=valid.label)
 
-        logger = _boosting.IterationLogger(run_id)
+        model_id = _boosting.initialize_model(run_id, log_models_here)
+        logger = _boosting.IterationLogger(run_id, model_id)
         callback = _callback(logger)
         arg_names = sk._arg_names(original)
         at = arg_names.index("callbacks")
@@ -96,7 +97,7 @@ def autolog(
             if registered_model_name:
                 extra["registered_model_name"] = registered_model_name
             try:
-                _optional.log_model(FLAVOR_NAME, model, name="model", **extra)
+                _optional.log_model(FLAVOR_NAME, model, name="model", model_id=model_id, **extra)
             except Exception as e:
                 _log.logger().warning("Failed to log the lightgbm model: %s", e)
         return model

@@ -116,13 +116,22 @@ def log_params_to(run_id: str, params: dict[str, Any]) -> None:
     MlflowClient().log_batch(run_id, params=batch)
 
 
-def log_metrics_to(run_id: str, metrics: dict[str, Any], step: int = 0) -> None:
+def log_metrics_to(
+    run_id: str,
+    metrics: dict[str, Any],
+    step: int = 0,
+    model_id: str | None = None,
+    dataset: Any = None,
+) -> None:
+    """Metrics at one step; with `model_id` they are that model's metrics too, and with
+    `dataset` they name its name and digest (as MLflow's autologging links them)."""
     from mlrs import _runtime
     from mlrs.entities.metric import Metric
     from mlrs.tracking.client import MlflowClient
 
     now = _runtime.now_ms()
-    batch = [Metric(k, float(v), now, step) for k, v in metrics.items()]
+    named = (None, None) if dataset is None else (dataset.name, dataset.digest)
+    batch = [Metric(k, float(v), now, step, model_id, *named) for k, v in metrics.items()]
     if batch:
         MlflowClient().log_batch(run_id, metrics=batch)
 
@@ -253,7 +262,15 @@ def _regressor_metrics(estimator: Any, prefix: str, x: Any, y: Any, weight: Any)
 
 
 def log_estimator_content(
-    estimator: Any, run_id: str, prefix: str, x: Any, y: Any, weight: Any, pos_label: Any
+    estimator: Any,
+    run_id: str,
+    prefix: str,
+    x: Any,
+    y: Any,
+    weight: Any,
+    pos_label: Any,
+    model_id: str | None = None,
+    dataset: Any = None,
 ) -> dict[str, Any]:
     """Training metrics (and, where mlrs has artifacts, plots and estimator.html)."""
     import sklearn.base
@@ -271,7 +288,7 @@ def log_estimator_content(
                 "Failed to autolog metrics for %s. Logging error: %s", type(estimator).__name__, e
             )
         else:
-            log_metrics_to(run_id, values)
+            log_metrics_to(run_id, values, model_id=model_id, dataset=dataset)
     if sklearn.base.is_classifier(estimator) and y is not None:
         _log_classifier_plots(estimator, prefix, x, y, weight)
     if hasattr(estimator, "score") and y is not None:
@@ -287,7 +304,7 @@ def log_estimator_content(
                 e,
             )
         else:
-            log_metrics_to(run_id, {prefix + "score": score})
+            log_metrics_to(run_id, {prefix + "score": score}, model_id=model_id, dataset=dataset)
             values[prefix + "score"] = score
     _log_estimator_html(estimator)
     return values
@@ -371,11 +388,27 @@ def _log_train_dataset(x: Any, y: Any, context: str = "train") -> None:
         _warn("Failed to log training dataset information to MLflow Tracking. Reason: %s", e)
 
 
-def _log_model(flavor: str, estimator: Any, name: str, x: Any, cfg: dict[str, Any]) -> Any:
+def _training_dataset(x: Any, y: Any) -> Any:
+    """The dataset training metrics name (and search children take as input); None when
+    the data is of a kind mlrs.data does not take."""
+    try:
+        return _optional.make_dataset(x, y)
+    except Exception:
+        return None
+
+
+def _log_model(
+    flavor: str,
+    estimator: Any,
+    name: str,
+    x: Any,
+    cfg: dict[str, Any],
+    params: dict[str, Any] | None = None,
+) -> Any:
     """The fitted estimator through `mlrs.<flavor>.log_model`, with MLflow's signature (inferred
     from the first rows of the training input and the model's predictions on them) and input
     example when those are asked for."""
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {} if params is None else {"params": params}
     sample = None
     if x is not None:
         with contextlib.suppress(Exception):
@@ -404,10 +437,18 @@ def _log_model(flavor: str, estimator: Any, name: str, x: Any, cfg: dict[str, An
 
 
 def _child_runs(
-    estimator: Any, parent_run_id: str, max_tuning_runs: int | None, flavor: str
+    estimator: Any,
+    parent_run_id: str,
+    max_tuning_runs: int | None,
+    flavor: str,
+    dataset: Any = None,
+    best: tuple[dict[str, Any], str] | None = None,
 ) -> None:
     """One finished child run per candidate of a parameter search (the best
-    `max_tuning_runs`, or all when None), as MLflow makes them from `cv_results_`."""
+    `max_tuning_runs`, or all when None), as MLflow makes them from `cv_results_`: the
+    training `dataset` is each child's input and names its metrics, and the metrics of a
+    candidate whose params are among the best estimator's (`best`: its params and model id)
+    are that model's metrics too."""
     import warnings
     from numbers import Number
 
@@ -423,7 +464,7 @@ def _child_runs(
     base_params = seed.get_params(deep=not is_search(seed))
     results = pd.DataFrame.from_dict(estimator.cv_results_)
     if max_tuning_runs is None:
-        best = results
+        chosen = results
     else:
         rank = "rank_test_score"
         if rank not in results.columns:
@@ -434,10 +475,10 @@ def _child_runs(
                 "setting `max_tuning_runs=None`.",
                 stacklevel=2,
             )
-        best = results.nsmallest(max_tuning_runs, rank)
+        chosen = results.nsmallest(max_tuning_runs, rank)
         _log_child_runs_info(max_tuning_runs, len(results))
     context_tags = _context.resolve_tags({})
-    for _, row in best.iterrows():
+    for _, row in chosen.iterrows():
         tags = dict(context_tags)
         tags[MLFLOW_AUTOLOGGING] = flavor
         tags["mlflow.parentRunId"] = parent_run_id
@@ -454,7 +495,11 @@ def _child_runs(
             for k, v in row.items()
             if not str(k).startswith(("param", "split")) and isinstance(v, Number)
         }
-        log_metrics_to(child_id, metrics)
+        candidate = row.get("params", {}).items()
+        model_id = best[1] if best is not None and candidate <= best[0].items() else None
+        log_metrics_to(child_id, metrics, model_id=model_id, dataset=dataset)
+        if dataset is not None:
+            _optional.log_dataset_to(child_id, dataset, "train")
         client.set_terminated(child_id, end_time=end_time)
 
 
@@ -491,7 +536,7 @@ class _PostTraining:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.local = threading.local()
-        self.predictions: dict[int, tuple[str, str]] = {}
+        self.predictions: dict[int, tuple[str, str, str | None]] = {}
         self.datasets: dict[str, dict[str, list[int]]] = {}
         self.calls: dict[str, dict[str, list[tuple[str, str]]]] = {}
 
@@ -520,19 +565,23 @@ class _PostTraining:
                 seen.append(id(dataset))
             return _indexed(name, seen.index(id(dataset)))
 
-    def remember_prediction(self, run_id: str, dataset_name: str, prediction: Any) -> None:
+    def remember_prediction(
+        self, run_id: str, dataset_name: str, prediction: Any, model_id: str | None
+    ) -> None:
         import weakref
 
         key = id(prediction)
         with self.lock:
-            self.predictions[key] = (dataset_name, run_id)
+            self.predictions[key] = (dataset_name, run_id, model_id)
         weakref.finalize(prediction, self._forget, key)
 
     def _forget(self, key: int) -> None:
         with self.lock:
             self.predictions.pop(key, None)
 
-    def find(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, str] | None:
+    def find(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[str, str, str | None] | None:
         import numpy as np
 
         with self.lock:
@@ -548,10 +597,10 @@ class _PostTraining:
             calls.append((key, command))
             return key
 
-    def log(self, run_id: str, key: str, value: Any) -> None:
+    def log(self, run_id: str, key: str, value: Any, model_id: str | None) -> None:
         from mlrs.tracking.client import MlflowClient
 
-        MlflowClient().log_metric(run_id, key, float(value))
+        MlflowClient().log_metric(run_id, key, float(value), model_id=model_id)
         if not _optional.has_artifacts():
             return
         with self.lock:
@@ -560,13 +609,20 @@ class _PostTraining:
 
 
 def _log_metric_info(run_id: str, commands: dict[str, str]) -> None:
-    """metric_info.json through `mlrs.log_dict` when `run_id` is the active run; skipped until
-    mlrs has it."""
-    from mlrs import _fluent
+    """metric_info.json into run `run_id` (active or not, as MLflow's client writes it)."""
+    from mlrs.tracking.client import MlflowClient
 
-    run = _fluent.active_run()
-    if run is not None and run.info.run_id == run_id:
-        _optional.log_dict(commands, "metric_info.json")
+    MlflowClient().log_dict(run_id, commands, "metric_info.json")
+
+
+def _log_eval_dataset(run_id: str, data: Any) -> None:
+    """The data a model predicted on, as an "eval" input of the run it was trained in."""
+    try:
+        dataset = _optional.make_dataset(data)
+        if dataset is not None:
+            _optional.log_dataset_to(run_id, dataset, "eval")
+    except Exception as e:
+        _warn("Failed to log evaluation dataset information to MLflow Tracking. Reason: %s", e)
 
 
 _POST = _PostTraining()
@@ -744,10 +800,30 @@ def install(
         if log_datasets:
             _log_train_dataset(x, y)
         result = original(self, *args, **kwargs)
-        # Metrics first: the logged model takes the run's metrics as they are when it is logged.
-        values = log_estimator_content(self, run_id, TRAINING_PREFIX, x, y, weight, pos_label)
+        # MLflow's order: the model first (it takes the run's metrics logged so far), then the
+        # training metrics as the model's metrics, naming the training dataset.
+        model_id = None
         if log_models:
-            _log_model(flavor, self, "model", x, cfg)
+            params = self.get_params(deep=not is_search(self))
+            if hasattr(self, "best_params_"):
+                params |= {f"best_{k}": v for k, v in self.best_params_.items()}
+            info = _log_model(flavor, self, "model", x, cfg, params)
+            if info is not None:
+                model_id = info.model_id
+                self._mlflow_model_id = model_id
+        dataset = _training_dataset(x, y)
+        best = None
+        if is_search(self) and hasattr(self, "best_estimator_") and log_models:
+            # Logged before the training metrics, which so stay the first model's alone.
+            best_params = self.best_estimator_.get_params(deep=True)
+            info = _log_model(
+                flavor, self.best_estimator_, "best_estimator", x, cfg, dict(best_params)
+            )
+            if info is not None:
+                best = (best_params, info.model_id)
+        values = log_estimator_content(
+            self, run_id, TRAINING_PREFIX, x, y, weight, pos_label, model_id, dataset
+        )
         if y is None and not values:
             _warn(
                 "Training metrics will not be recorded because training labels were not "
@@ -755,15 +831,15 @@ def install(
                 "as inputs to the model training function."
             )
         if is_search(self):
-            if hasattr(self, "best_estimator_") and log_models:
-                _log_model(flavor, self.best_estimator_, "best_estimator", x, cfg)
             if hasattr(self, "best_score_"):
-                log_metrics_to(run_id, {"best_cv_score": self.best_score_})
+                log_metrics_to(
+                    run_id, {"best_cv_score": self.best_score_}, model_id=model_id, dataset=dataset
+                )
             if hasattr(self, "best_params_"):
                 log_params_to(run_id, {f"best_{k}": v for k, v in self.best_params_.items()})
             if hasattr(self, "cv_results_"):
                 try:
-                    _child_runs(self, run_id, max_tuning_runs, flavor)
+                    _child_runs(self, run_id, max_tuning_runs, flavor, dataset, best)
                 except Exception as e:
                     _warn(
                         "Encountered exception during creation of child runs for parameter "
@@ -806,7 +882,9 @@ def install(
             prediction = original(self, *args, **kwargs)
         dataset = _first_arg(original, args, kwargs)
         name = _POST.dataset_name(run_id, dataset)
-        _POST.remember_prediction(run_id, name, prediction)
+        _POST.remember_prediction(run_id, name, prediction, getattr(self, "_mlflow_model_id", None))
+        if log_datasets:
+            _log_eval_dataset(run_id, dataset)
         return prediction
 
     def patched_score(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -819,7 +897,7 @@ def install(
             command = _call_command(self, original, args, kwargs)
             name = _POST.dataset_name(run_id, _first_arg(original, args, kwargs))
             key = _POST.metric_key(run_id, f"{type(self).__name__}_score", name, command)
-            _POST.log(run_id, key, score)
+            _POST.log(run_id, key, score, getattr(self, "_mlflow_model_id", None))
         return score
 
     def patched_metric(original: Any, *args: Any, **kwargs: Any) -> Any:
@@ -830,10 +908,10 @@ def install(
         if _loggable(value):
             found = _POST.find(args, kwargs)
             if found is not None:
-                dataset_name, run_id = found
+                dataset_name, run_id, model_id = found
                 command = _call_command(None, original, args, kwargs)
                 key = _POST.metric_key(run_id, original.__name__, dataset_name, command)
-                _POST.log(run_id, key, value)
+                _POST.log(run_id, key, value, model_id)
         return value
 
     def without_autolog(original: Any, *args: Any, **kwargs: Any) -> Any:

@@ -345,8 +345,15 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         model_id: str | None = None,
     ) -> RunOperations | None:
         store = self._store
+        linked = {
+            "model_id": model_id,
+            "dataset_name": dataset_name,
+            "dataset_digest": dataset_digest,
+        }
         return run_logged(
-            store, synchronous, lambda _: log_metric_to(store, run_id, key, value, step, timestamp)
+            store,
+            synchronous,
+            lambda _: log_metric_to(store, run_id, key, value, step, timestamp, **linked),
         )
 
     def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
@@ -489,10 +496,21 @@ def _experiment_id_text(experiment_id: Any) -> str:
 
 
 def log_metric_to(
-    store: Store, run_id: str, key: Any, value: Any, step: Any, timestamp: Any
+    store: Store,
+    run_id: str,
+    key: Any,
+    value: Any,
+    step: Any,
+    timestamp: Any,
+    model_id: str | None = None,
+    dataset_name: str | None = None,
+    dataset_digest: str | None = None,
 ) -> None:
     """One metric point with MLflow's conversions and checks; the fluent hot path inlines the
-    common case of this."""
+    common case of this. With a `model_id` the point is also the model's metric (with the
+    dataset's name and digest), as in MLflow."""
+    if model_id is not None and timestamp is None:
+        timestamp = _runtime.now_ms()
     key = check.metric_key(key)
     if value.__class__ is not float:
         value = check.metric_value(value, timestamp if timestamp is not None else _runtime.now_ms())
@@ -506,6 +524,9 @@ def log_metric_to(
     except OverflowError:
         check.metric_step(step, key, value)
         raise
+    if model_id is not None:
+        point = (model_id, key, float(value), timestamp, step, dataset_name, dataset_digest)
+        store.log_model_metrics(run_id, [point])
 
 
 def set_tag_to(store: Store, run_id: str, key: Any, value: Any) -> None:
@@ -535,6 +556,7 @@ def log_batch_to(
     tags: Sequence[RunTag],
 ) -> None:
     metric_rows: list[Any] = []
+    model_points: list[Any] = []
     for i, metric in enumerate(metrics):
         prefix = f"metrics[{i}]"
         key = check.metric_key(metric.key, prefix)
@@ -542,6 +564,10 @@ def log_batch_to(
         timestamp = check.metric_timestamp(metric.timestamp, key, value, prefix)
         step = check.metric_step(metric.step, key, value, prefix)
         metric_rows.append((key, value, timestamp, step))
+        model_id = getattr(metric, "model_id", None)
+        if model_id is not None:
+            linked = (metric.dataset_name, metric.dataset_digest)
+            model_points.append((model_id, key, float(value), timestamp, step, *linked))
     param_rows = [
         (check.param_key(p.key, f"params[{i}]"), check.param_value(str(p.value)))
         for i, p in enumerate(params)
@@ -566,3 +592,5 @@ def log_batch_to(
         store.log_batch(run_id, metric_batch, param_batch, tag_batch)
     for metric_batch in _chunks(metric_rows, MAX_METRICS_PER_BATCH):
         store.log_batch(run_id, metric_batch, [], [])
+    # Metrics of models go to the models too (`logged_model_metrics`), as MLflow's store does.
+    store.log_model_metrics(run_id, model_points)

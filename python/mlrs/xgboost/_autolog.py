@@ -66,7 +66,8 @@ def autolog(
             for data, name in kwargs.get("evals") or ():
                 _boosting.log_dataset(data.get_data(), "eval", name)
 
-        logger = _boosting.IterationLogger(run_id)
+        model_id = _boosting.initialize_model(run_id, log_models_here)
+        logger = _boosting.IterationLogger(run_id, model_id)
         callback = _callback(xgboost, logger)
         names = sk._arg_names(original)
         at = names.index("callbacks")
@@ -82,7 +83,9 @@ def autolog(
             if registered_model_name:
                 kwargs_model["registered_model_name"] = registered_model_name
             try:
-                _optional.log_model(FLAVOR_NAME, model, name="model", **kwargs_model)
+                _optional.log_model(
+                    FLAVOR_NAME, model, name="model", model_id=model_id, **kwargs_model
+                )
             except Exception as e:
                 _log.logger().warning("Failed to log the xgboost model: %s", e)
         early_at = names.index("early_stopping_rounds")

@@ -29,6 +29,18 @@ pub struct ModelMetric {
     pub dataset_digest: Option<String>,
 }
 
+/// A metric point a run logs for a model (see `Store::log_model_metrics`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMetricPoint {
+    pub model_id: String,
+    pub key: String,
+    pub value: f64,
+    pub timestamp_ms: i64,
+    pub step: i64,
+    pub dataset_name: Option<String>,
+    pub dataset_digest: Option<String>,
+}
+
 /// A row of `logged_models` with its tags, params and metrics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedModel {
@@ -301,6 +313,53 @@ impl Store {
                  WHERE run_uuid = ?3 AND step = ?4",
                 rusqlite::params![model_id, m.experiment_id, run_id, step],
             )?;
+            Ok(())
+        })
+    }
+
+    /// Metric points a run logged for models (`Metric.model_id`): rows of
+    /// `logged_model_metrics` under the run's experiment, with the metric's dataset name and
+    /// digest, as MLflow's store adds them next to the run's own `metrics` rows. NaN is stored
+    /// as 0 and infinities as the largest finite floats, as in `metrics`; a point already there
+    /// is kept.
+    pub fn log_model_metrics(&self, run_id: &str, points: Vec<ModelMetricPoint>) -> Result<()> {
+        if points.is_empty() {
+            return Ok(());
+        }
+        let run_id = run_id.to_owned();
+        self.control(move |tx| {
+            let experiment_id: i64 = tx
+                .query_row(
+                    "SELECT experiment_id FROM runs WHERE run_uuid = ?1",
+                    [&run_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| Error::not_found(format!("Run with id={run_id} not found")))?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, \
+                 metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, \
+                 dataset_name, dataset_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for p in &points {
+                model(tx, &p.model_id, true)?;
+                let value = if p.value.is_nan() {
+                    0.0
+                } else {
+                    p.value.clamp(f64::MIN, f64::MAX)
+                };
+                stmt.execute(rusqlite::params![
+                    p.model_id,
+                    p.key,
+                    p.timestamp_ms,
+                    p.step,
+                    value,
+                    experiment_id,
+                    run_id,
+                    p.dataset_name,
+                    p.dataset_digest
+                ])?;
+            }
             Ok(())
         })
     }
