@@ -176,6 +176,9 @@ impl PyStore {
         run_id: &str,
         points: Vec<ModelMetricPointTuple>,
     ) -> PyResult<()> {
+        if points.is_empty() {
+            return Ok(()); // nothing to write, and no reason to wait for the queue
+        }
         let points = points
             .into_iter()
             .map(

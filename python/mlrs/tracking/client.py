@@ -592,5 +592,7 @@ def log_batch_to(
         store.log_batch(run_id, metric_batch, param_batch, tag_batch)
     for metric_batch in _chunks(metric_rows, MAX_METRICS_PER_BATCH):
         store.log_batch(run_id, metric_batch, [], [])
-    # Metrics of models go to the models too (`logged_model_metrics`), as MLflow's store does.
-    store.log_model_metrics(run_id, model_points)
+    if model_points:
+        # Metrics of models go to the models too (`logged_model_metrics`), as MLflow's store
+        # does. A control op: only batches that name a model pay for its round trip.
+        store.log_model_metrics(run_id, model_points)
