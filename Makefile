@@ -62,6 +62,9 @@ lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of 
 
 .PHONY: bench
 bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min); results in bench/results/
+	@# Bytecode as a wheel install has it (pip compiles at install), so imports are not timed
+	@# compiling mlrs's sources: PYTHONDONTWRITEBYTECODE would otherwise make every import do so.
+	$(PY) -m compileall -q python/mlrs
 	$(PY) bench/run.py --json bench/results/latest.json
 
 .PHONY: clean

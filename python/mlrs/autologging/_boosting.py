@@ -53,6 +53,9 @@ class IterationLogger:
         self.run_id = run_id
         self.model_id = model_id
         self.results: list[dict[str, float]] = []
+        # The model's copies of the points, written in one go by `finish` (each write to the
+        # model's tables is a round trip to the writer; the run's points are queued as they come).
+        self.model_points: list[tuple[str, str, float, int, int, str | None, str | None]] = []
 
     def record(self, metrics: dict[str, Any], step: int) -> None:
         from mlrs import _runtime
@@ -68,8 +71,15 @@ class IterationLogger:
             except (TypeError, OverflowError):
                 log_metric_to(store, run_id, key, value, step, stamp)
             if model_id is not None and stamp is not None:
-                store.log_model_metrics(run_id, [(model_id, key, value, stamp, step, None, None)])
+                self.model_points.append((model_id, key, value, stamp, step, None, None))
         self.results.append(values)
+
+    def finish(self) -> None:
+        """Writes the model's copies of the iteration metrics (after training, or when it
+        failed, so that what was recorded is kept either way)."""
+        points, self.model_points = self.model_points, []
+        if points:
+            self.store.log_model_metrics(self.run_id, points)
 
 
 def initialize_model(run_id: str, enabled: bool) -> str | None:

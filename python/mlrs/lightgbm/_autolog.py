@@ -75,7 +75,10 @@ def autolog(
         else:
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), callback]
 
-        model = original(*args, **kwargs)
+        try:
+            model = original(*args, **kwargs)
+        finally:
+            logger.finish()
 
         if model.best_iteration > 0:
             results = logger.results

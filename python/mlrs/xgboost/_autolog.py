@@ -76,7 +76,10 @@ def autolog(
         else:
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), callback]
 
-        model = original(*args, **kwargs)
+        try:
+            model = original(*args, **kwargs)
+        finally:
+            logger.finish()
 
         if log_models_here:
             kwargs_model: dict[str, Any] = {"model_format": model_format}
