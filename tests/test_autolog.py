@@ -27,6 +27,7 @@ def clean_autolog() -> Iterator[None]:
     autologging._global_config = None
     for library in ("fakelib_mlrs_test", "fakelib_mlrs_later"):
         autologging.unregister(library)
+        _patch._versions.pop(library, None)
 
 
 def runs() -> list[Any]:
@@ -551,3 +552,79 @@ def test_boosting_callback_failure_keeps_training(
     assert booster.current_iteration() == 3
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert messages == ["Encountered unexpected error during lightgbm autologging: queue gone"]
+
+
+# ---- supported versions -----------------------------------------------------------------------
+
+
+def versioned_integration(versions: tuple[str, str]) -> Any:
+    """The fake integration with a declared version range and a way to turn it off for versions
+    outside it, as the built-in ones have."""
+    name = "fakelib_mlrs_test"
+
+    @autologging.integration(name, versions=versions, package="fakelib-mlrs")
+    def autolog(
+        disable: bool = False, silent: bool = False, disable_for_unsupported_versions: bool = False
+    ) -> None:
+        def patched_fit(original: Any, self: Any, n: int, **kwargs: Any) -> Any:
+            mlrs.log_param("n", n)
+            return original(self, n, **kwargs)
+
+        autologging.safe_patch(name, sys.modules[name].Trainer, "fit", patched_fit, manage_run=True)
+
+    return autolog
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("1.9.1", (1, 9, 1)),
+        ("2", (2,)),
+        ("1.2.post1", (1, 2)),
+        ("3.4.1+cu121", (3, 4, 1)),
+        ("2.0.0rc1", None),
+        ("1.7.dev0", None),
+        ("not a version", None),
+    ],
+)
+def test_versions_parse_like_final_releases(text: str, parsed: tuple[int, ...] | None) -> None:
+    assert _patch.release(text) == parsed
+
+
+def test_a_library_older_than_the_minimum_gets_mlflows_warning(
+    fakelib: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    fakelib.__version__ = "0.5"
+    with caplog.at_level(logging.WARNING, logger="mlrs"):
+        versioned_integration(("1.0", "2.0"))()
+    assert (
+        "MLflow fakelib_mlrs_test autologging is known to be compatible with 1.0 <= fakelib-mlrs, "
+        "but the installed version is 0.5. If you encounter errors during autologging, try "
+        "upgrading / downgrading fakelib-mlrs to a compatible version, or try upgrading MLflow."
+    ) in caplog.text
+    fakelib.Trainer().fit(3)  # still logged: only a warning
+    assert [r.data.params for r in runs()] == [{"n": "3"}]
+
+
+@pytest.mark.parametrize(("version", "logged"), [("1.5", True), ("0.5", False), ("2.1", False)])
+def test_disable_for_unsupported_versions_makes_patches_inert(
+    fakelib: Any, caplog: pytest.LogCaptureFixture, version: str, logged: bool
+) -> None:
+    fakelib.__version__ = version
+    with caplog.at_level(logging.WARNING, logger="mlrs"):
+        versioned_integration(("1.0", "2.0"))(disable_for_unsupported_versions=True)
+    assert "known to be compatible" not in caplog.text
+    assert fakelib.Trainer().fit(4) == 8  # training works either way
+    assert len(runs()) == (1 if logged else 0)
+    assert autologging.is_disabled("fakelib_mlrs_test") is not logged
+
+
+def test_builtin_integrations_declare_mlflows_version_ranges() -> None:
+    import mlrs.lightgbm
+    import mlrs.sklearn
+    import mlrs.xgboost  # noqa: F401  (each registers its range on import)
+
+    ranges = {k: (v.module, v.package, v.minimum, v.maximum) for k, v in _patch._versions.items()}
+    assert ranges["sklearn"] == ("sklearn", "scikit-learn", "1.6.0", "1.9.1")
+    assert ranges["xgboost"] == ("xgboost", "xgboost", "2.1.3", "3.4.1")
+    assert ranges["lightgbm"] == ("lightgbm", "lightgbm", "4.6.0", "4.7.0")

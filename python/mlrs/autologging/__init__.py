@@ -40,7 +40,7 @@ from __future__ import annotations
 import threading
 
 from mlrs import _log
-from mlrs.autologging import _hooks
+from mlrs.autologging import _hooks, _patch
 from mlrs.autologging._patch import (
     MLFLOW_AUTOLOGGING,
     TrainingSession,
@@ -138,11 +138,25 @@ def integrations() -> dict[str, Integration]:
         return dict(_registry)
 
 
-def integration(name: str) -> Callable[[F], F]:
+def integration(
+    name: str,
+    *,
+    versions: tuple[str, str] | None = None,
+    module: str | None = None,
+    package: str | None = None,
+) -> Callable[[F], F]:
     """Decorates an integration's autolog function (whose parameters must include
     `disable=False` and `silent=False`). Each call records its full configuration (defaults
     filled in) for `get_config`, reverts the patches the integration installed before, and runs
-    the function's body only when `disable` is false."""
+    the function's body only when `disable` is false.
+
+    `versions=(minimum, maximum)` declares the library versions the integration is known to
+    work with (`module`: the import name, default `name`; `package`: the distribution name,
+    default `module`). As in MLflow, a version below the minimum gets a warning, and with
+    `disable_for_unsupported_versions=True` the patches stay inert outside the range."""
+    if versions is not None:
+        mod = module or name
+        _patch._versions[name] = _patch.VersionRange(mod, package or mod, *versions)
 
     def decorate(fn: F) -> F:
         import functools
@@ -170,6 +184,7 @@ def integration(name: str) -> Callable[[F], F]:
                 revert_patches(name)
                 if config.get("disable"):
                     return None
+                _warn_if_too_old(name, config)
                 try:
                     return fn(*args, **kwargs)
                 except BaseException:
@@ -180,6 +195,27 @@ def integration(name: str) -> Callable[[F], F]:
         return autolog  # type: ignore[return-value]
 
     return decorate
+
+
+def _warn_if_too_old(name: str, config: dict[str, Any]) -> None:
+    """MLflow's warning for a library older than the integration's minimum, given when autolog
+    is on and not already off for unsupported versions."""
+    known = _patch._versions.get(name)
+    if known is None or config.get("disable_for_unsupported_versions"):
+        return
+    if _patch.version_supported(name, check_max=False):
+        return
+    installed = _patch.installed_version(known.module, known.package)
+    _log.logger().warning(
+        "MLflow %s autologging is known to be compatible with %s <= %s, but the installed "
+        "version is %s. If you encounter errors during autologging, try upgrading / "
+        "downgrading %s to a compatible version, or try upgrading MLflow.",
+        name,
+        known.minimum,
+        known.package,
+        installed,
+        known.package,
+    )
 
 
 # ---- mlrs.autolog ----------------------------------------------------------------------------

@@ -51,9 +51,78 @@ def get_config(flavor: str, key: str, default: Any = None) -> Any:
 
 
 def is_disabled(flavor: str) -> bool:
-    """True unless `flavor`'s autolog was called and left enabled."""
+    """True unless `flavor`'s autolog was called and left enabled (and, when it was called with
+    `disable_for_unsupported_versions=True`, its library's installed version is supported)."""
     config = _configs.get(flavor)
-    return config is None or bool(config.get("disable", True))
+    if config is None or config.get("disable", True):
+        return True
+    return bool(config.get("disable_for_unsupported_versions")) and not version_supported(flavor)
+
+
+class VersionRange:
+    """The library versions an integration is known to work with: `module` (its import name),
+    `package` (its distribution name, for messages), `minimum` and `maximum` (inclusive)."""
+
+    __slots__ = ("maximum", "minimum", "module", "package")
+
+    def __init__(self, module: str, package: str, minimum: str, maximum: str) -> None:
+        self.module = module
+        self.package = package
+        self.minimum = minimum
+        self.maximum = maximum
+
+
+# Known-good versions per flavor, declared with `integration(..., versions=...)`.
+_versions: dict[str, VersionRange] = {}
+
+
+def installed_version(module: str, package: str) -> str | None:
+    """The version of an imported module (`__version__`), else of its installed distribution;
+    None when neither says."""
+    import sys
+
+    found = getattr(sys.modules.get(module), "__version__", None)
+    if isinstance(found, str):
+        return found
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def release(version: str) -> tuple[int, ...] | None:
+    """The numeric release of a final version (`"1.9.1"` → `(1, 9, 1)`, a `.postN` suffix
+    ignored); None for a pre-release, a dev release or a string that is not a version."""
+    import re
+
+    match = re.fullmatch(r"v?(\d+(?:\.\d+)*)(?:[.-]?post\d*)?(?:\+[\w.]+)?", version.strip())
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def _padded(parts: tuple[int, ...]) -> tuple[int, ...]:
+    return parts + (0,) * (4 - len(parts))
+
+
+def version_supported(flavor: str, check_max: bool = True) -> bool:
+    """Whether the installed version of `flavor`'s library is in its known range, as MLflow
+    decides it: a pre-release or an unparsable version is unsupported; an unknown range or a
+    version that can't be found is supported."""
+    known = _versions.get(flavor)
+    if known is None:
+        return True
+    installed = installed_version(known.module, known.package)
+    if installed is None:
+        return True
+    parts, low, high = release(installed), release(known.minimum), release(known.maximum)
+    if parts is None:
+        return False
+    if low is not None and _padded(parts) < _padded(low):
+        return False
+    return not (check_max and high is not None and _padded(parts) > _padded(high))
 
 
 # ---- patches -------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ _UNLOGGED = (
 )
 
 
-@integration(FLAVOR_NAME)
+@integration(FLAVOR_NAME, versions=("4.6.0", "4.7.0"))
 def autolog(
     log_input_examples: bool = False,
     log_model_signatures: bool = True,

@@ -60,7 +60,7 @@ def _warn(message: str, *args: Any) -> None:
     _log.logger().warning(message, *args)
 
 
-@integration(FLAVOR_NAME)
+@integration(FLAVOR_NAME, versions=("1.6.0", "1.9.1"), package="scikit-learn")
 def autolog(
     log_input_examples: bool = False,
     log_model_signatures: bool = True,

@@ -31,7 +31,7 @@ _UNLOGGED = (
 )
 
 
-@integration(FLAVOR_NAME)
+@integration(FLAVOR_NAME, versions=("2.1.3", "3.4.1"))
 def autolog(
     importance_types: list[str] | None = None,
     log_input_examples: bool = False,
