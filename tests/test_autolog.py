@@ -628,3 +628,29 @@ def test_builtin_integrations_declare_mlflows_version_ranges() -> None:
     assert ranges["sklearn"] == ("sklearn", "scikit-learn", "1.6.0", "1.9.1")
     assert ranges["xgboost"] == ("xgboost", "xgboost", "2.1.3", "3.4.1")
     assert ranges["lightgbm"] == ("lightgbm", "lightgbm", "4.6.0", "4.7.0")
+
+
+def test_booster_models_get_signature_and_input_example_from_the_training_data() -> None:
+    import lightgbm as lgb
+    import numpy as np
+    import xgboost as xgb
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    y = (x[:, 0] > 0).astype(int)
+    mlrs.xgboost.autolog(log_input_examples=True)
+    xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(x, label=y), num_boost_round=2)
+    mlrs.lightgbm.autolog(log_input_examples=True)
+    lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(x, label=y), num_boost_round=2)
+    models = mlrs.search_logged_models(output_format="list")
+    assert len(models) == 2
+    for model in models:
+        info = mlrs.models.get_model_info(model.model_uri)
+        assert info.signature is not None
+        assert info.signature.inputs.to_dict() == [
+            {"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}
+        ]
+        assert info.saved_input_example_info is not None
+    mlrs.xgboost.autolog(disable=True)
+    mlrs.lightgbm.autolog(disable=True)
+    assert xgb.DMatrix.__init__.__qualname__ == "DMatrix.__init__"  # the patch is gone

@@ -41,18 +41,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "nothing written outside the root": "what MLflow's `download ..` copied out of the "
         "run's parent directory",
     },
-    "autolog_lightgbm_full": {
-        "lightgbm <model0> signature": "MLflow infers the signature of the model `lightgbm.train` "
-        "logs from rows captured in a patched `lightgbm.Dataset` constructor; mlrs does not "
-        "patch it yet, so that model has no signature",
-        "lightgbm <model0> MLmodel keys": "the signature keys that come with the signature above",
-    },
-    "autolog_xgboost_full": {
-        "xgboost <model0> signature": "MLflow infers the signature of the model `xgboost.train` "
-        "logs from rows captured in a patched `xgboost.DMatrix` constructor; mlrs does not "
-        "patch it yet, so that model has no signature",
-        "xgboost <model0> MLmodel keys": "the signature keys that come with the signature above",
-    },
     "log_metrics": {
         "steps stored": "MLflow stores a float step (1.5) as REAL in a BIGINT column; mlrs "
         "stores int(step)",

@@ -165,3 +165,62 @@ def log_dataset(data: Any, context: str, name: str | None = None, targets: Any =
         _optional.log_dataset(data, targets, context=context, name=name)
     except Exception as e:
         _log.logger().warning("Failed to log dataset information to MLflow Tracking. Reason: %s", e)
+
+
+# ---- input examples and signatures of booster models ------------------------------------------
+
+EXAMPLE_ROWS = 5
+_EXAMPLE = "_mlrs_input_example"
+
+
+def keep_first_rows(flavor: str, data_class: Any) -> None:
+    """Patches `data_class.__init__` (xgboost's `DMatrix`, lightgbm's `Dataset`) to keep the
+    first rows of the data it is built from, as MLflow does: the model trained on it gets its
+    signature and input example from them."""
+    from mlrs.autologging._patch import safe_patch
+
+    def init(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        rows = _first_rows(args[0] if args else kwargs.get("data"))
+        if rows is not None:
+            setattr(self, _EXAMPLE, rows)
+        return result
+
+    safe_patch(flavor, data_class, "__init__", init)
+
+
+def _first_rows(data: Any) -> Any:
+    """The first `EXAMPLE_ROWS` rows of a DataFrame or a 2-D array; None for other inputs
+    (files, sparse matrices, ...)."""
+    if data is None:
+        return None
+    if hasattr(data, "iloc"):
+        return data.iloc[:EXAMPLE_ROWS].copy()
+    shape = getattr(data, "shape", None)
+    if shape is not None and len(shape) == 2 and hasattr(data, "copy"):
+        return data[:EXAMPLE_ROWS].copy()
+    return None
+
+
+def model_example_kwargs(
+    training_data: Any,
+    predict: Any,
+    log_input_examples: bool,
+    log_model_signatures: bool,
+) -> dict[str, Any]:
+    """`input_example=` and `signature=` for `log_model`: the rows kept from the training data,
+    and the signature inferred from them and the model's predictions on them (`predict`)."""
+    rows = getattr(training_data, _EXAMPLE, None)
+    if rows is None:
+        return {}
+    kwargs: dict[str, Any] = {}
+    if log_input_examples:
+        kwargs["input_example"] = rows
+    if log_model_signatures:
+        try:
+            from mlrs.models import infer_signature
+
+            kwargs["signature"] = infer_signature(rows, predict(rows))
+        except Exception as e:
+            _log.logger().warning("Failed to infer model signature: %s", e)
+    return kwargs

@@ -96,7 +96,9 @@ def autolog(
                 dict(zip(features, values.tolist(), strict=False)), kind, 2
             )
         if log_models_here:
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = _boosting.model_example_kwargs(
+                train_set, model.predict, log_input_examples, log_model_signatures
+            )
             if registered_model_name:
                 extra["registered_model_name"] = registered_model_name
             try:
@@ -111,6 +113,8 @@ def autolog(
                 return train_impl(log_models_here, original, *args, **kwargs)
             return original(*args, **kwargs)
 
+    if log_models and (log_input_examples or log_model_signatures):
+        _boosting.keep_first_rows(FLAVOR_NAME, lightgbm.Dataset)
     safe_patch(
         FLAVOR_NAME,
         lightgbm,

@@ -83,6 +83,14 @@ def autolog(
 
         if log_models_here:
             kwargs_model: dict[str, Any] = {"model_format": model_format}
+            kwargs_model.update(
+                _boosting.model_example_kwargs(
+                    dtrain,
+                    lambda rows: model.predict(xgboost.DMatrix(rows)),
+                    log_input_examples,
+                    log_model_signatures,
+                )
+            )
             if registered_model_name:
                 kwargs_model["registered_model_name"] = registered_model_name
             try:
@@ -115,6 +123,8 @@ def autolog(
 
     import functools
 
+    if log_models and (log_input_examples or log_model_signatures):
+        _boosting.keep_first_rows(FLAVOR_NAME, xgboost.DMatrix)
     safe_patch(
         FLAVOR_NAME,
         xgboost,
