@@ -14,6 +14,7 @@ LAZY = (
     "logging",
     "matplotlib",
     "mlrs.data",
+    "mlrs.entities.model_registry",
     "numpy",
     "pandas",
     "PIL",

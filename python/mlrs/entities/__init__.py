@@ -1,6 +1,5 @@
 """The objects that the tracking API returns and takes, at MLflow's import paths."""
 
-from mlrs.entities import model_registry  # noqa: F401  (mlflow.entities.model_registry too)
 from mlrs.entities.experiment import Experiment
 from mlrs.entities.experiment_tag import ExperimentTag
 from mlrs.entities.file_info import FileInfo
@@ -41,11 +40,13 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name == "model_registry":  # the subpackage, as `mlflow.entities.model_registry`
+        return importlib.import_module("mlrs.entities.model_registry")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mlrs.entities' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(f"mlrs.entities.{module}"), name)
 
 
