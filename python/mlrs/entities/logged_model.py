@@ -113,7 +113,7 @@ class LoggedModel(_MlflowObject):
 
     @property
     def source_run_id(self) -> str | None:
-        """ID of the run that produced the model."""
+        """The run the model was logged from, or None."""
         return self._source_run_id
 
     @property

@@ -14,7 +14,8 @@ IS_PROMPT_TAG_KEY = "mlflow.prompt.is_prompt"
 
 
 class ModelVersion(_ModelRegistryEntity):
-    """MLflow entity for Model Version."""
+    """One numbered version of a registered model: where its files are, the run and logged
+    model it came from, its tags and aliases. Compares by value."""
 
     def __init__(
         self,
@@ -60,7 +61,7 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def name(self) -> str:
-        """String. Unique name within Model Registry."""
+        """The registered model this is a version of."""
         return self._name
 
     @name.setter
@@ -69,17 +70,17 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def version(self) -> Any:
-        """Version"""
+        """The version number (counted from 1 per registered model)."""
         return self._version
 
     @property
     def creation_timestamp(self) -> int | None:
-        """Integer. Model version creation timestamp (milliseconds since the Unix epoch)."""
+        """When the version was registered, in ms since the epoch."""
         return self._creation_time
 
     @property
     def last_updated_timestamp(self) -> int | None:
-        """Integer. Timestamp of last update (milliseconds since the Unix epoch)."""
+        """When the version last changed, in ms since the epoch."""
         return self._last_updated_timestamp
 
     @last_updated_timestamp.setter
@@ -88,7 +89,7 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def description(self) -> str | None:
-        """String. Description"""
+        """Free text about the version, or None."""
         return self._description
 
     @description.setter
@@ -97,12 +98,12 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def user_id(self) -> str | None:
-        """String. User ID that created this model version."""
+        """Who registered the version (None in the SQL store)."""
         return self._user_id
 
     @property
     def current_stage(self) -> str | None:
-        """String. Current stage of this model version."""
+        """The deprecated stage (``None``, ``Staging``, ``Production`` or ``Archived``)."""
         return self._current_stage
 
     @current_stage.setter
@@ -111,32 +112,32 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def source(self) -> str | None:
-        """String. Source path for the model."""
+        """The URI the version was registered from (e.g. ``models:/m-<id>``)."""
         return self._source
 
     @property
     def run_id(self) -> str | None:
-        """String. MLflow run ID that generated this model."""
+        """The run the model came from, or None."""
         return self._run_id
 
     @property
     def run_link(self) -> str | None:
-        """String. Link to the run that generated this model version."""
+        """A link to that run, if one was given."""
         return self._run_link
 
     @property
     def status(self) -> str:
-        """String. Current Model Registry status for this model."""
+        """The registration state, ``READY`` once registered."""
         return self._status
 
     @property
     def status_message(self) -> str | None:
-        """String. Descriptive message for error status conditions."""
+        """Why the registration failed, when it did."""
         return self._status_message
 
     @property
     def tags(self) -> dict[str, str]:
-        """Dictionary of tag key (string) -> tag value for the current model version."""
+        """The version's tags as ``{key: value}``."""
         return self._tags
 
     def _is_prompt(self) -> bool:
@@ -144,7 +145,7 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def aliases(self) -> list[str]:
-        """List of aliases (string) for the current model version."""
+        """The aliases that point at this version."""
         return self._aliases
 
     @aliases.setter
@@ -153,22 +154,22 @@ class ModelVersion(_ModelRegistryEntity):
 
     @property
     def model_id(self) -> str | None:
-        """String. ID of the model associated with this version."""
+        """The logged model (``m-<id>``) behind the version, when known."""
         return self._model_id
 
     @property
     def params(self) -> list[Any] | None:
-        """List of parameters associated with this model version."""
+        """The logged model's params, when loaded with it."""
         return self._params
 
     @property
     def metrics(self) -> list[Any] | None:
-        """List of metrics associated with this model version."""
+        """The logged model's metrics, when loaded with it."""
         return self._metrics
 
     @property
     def deployment_job_state(self) -> Any:
-        """Deployment job state for the current model version."""
+        """The state of a deployment job (not used by the SQL store)."""
         return self._deployment_job_state
 
     @property

@@ -6,14 +6,14 @@ from mlrs.entities.model_registry._key_value import _KeyValueTag
 
 
 class ModelVersionTag(_KeyValueTag):
-    """Tag object associated with a model version."""
+    """A key/value tag on one model version."""
 
     @property
     def key(self) -> str:
-        """String name of the tag."""
+        """The tag's key."""
         return self._key
 
     @property
     def value(self) -> str:
-        """String value of the tag."""
+        """The tag's value."""
         return self._value

@@ -17,7 +17,8 @@ IS_PROMPT_TAG_KEY = "mlflow.prompt.is_prompt"
 
 
 class RegisteredModel(_ModelRegistryEntity):
-    """MLflow entity for Registered Model."""
+    """A named model in the registry, with its description, tags, aliases and (as
+    returned by some calls) its latest versions. Compares by value."""
 
     def __init__(
         self,
@@ -45,7 +46,7 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def name(self) -> str:
-        """String. Registered model name."""
+        """The unique name of the model."""
         return self._name
 
     @name.setter
@@ -54,12 +55,12 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def creation_timestamp(self) -> int | None:
-        """Integer. Model version creation timestamp (milliseconds since the Unix epoch)."""
+        """When the model was created, in ms since the epoch."""
         return self._creation_time
 
     @property
     def last_updated_timestamp(self) -> int | None:
-        """Integer. Timestamp of last update (milliseconds since the Unix epoch)."""
+        """When the model or one of its versions last changed, in ms since the epoch."""
         return self._last_updated_timestamp
 
     @last_updated_timestamp.setter
@@ -68,7 +69,7 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def description(self) -> str | None:
-        """String. Description"""
+        """Free text about the model, or None."""
         return self._description
 
     @description.setter
@@ -94,12 +95,12 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def aliases(self) -> dict[str, Any]:
-        """Dictionary of aliases (string) -> version for the current registered model."""
+        """The model's aliases as ``{alias: version}``."""
         return self._aliases
 
     @property
     def workspace(self) -> str:
-        """Workspace name for the registered model."""
+        """The workspace the model lives in (``default``)."""
         return self._workspace
 
     def _add_tag(self, tag: RegisteredModelTag) -> None:
@@ -110,7 +111,7 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def deployment_job_id(self) -> str | None:
-        """Deployment job ID for the current registered model."""
+        """The ID of a deployment job (not used by the SQL store)."""
         return self._deployment_job_id
 
     @deployment_job_id.setter
@@ -119,5 +120,5 @@ class RegisteredModel(_ModelRegistryEntity):
 
     @property
     def deployment_job_state(self) -> str | None:
-        """Deployment job state for the current registered model."""
+        """The state of that deployment job (not used by the SQL store)."""
         return self._deployment_job_state

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 class RegisteredModelAlias(_ModelRegistryEntity):
-    """Alias object associated with a registered model."""
+    """A name (such as ``champion``) that points at one version of a registered model."""
 
     def __init__(self, alias: str, version: Any) -> None:
         self._alias = alias
@@ -25,7 +25,7 @@ class RegisteredModelAlias(_ModelRegistryEntity):
 
     @property
     def alias(self) -> str:
-        """String name of the alias."""
+        """The alias itself."""
         return self._alias
 
     @property
