@@ -202,6 +202,16 @@ const VERSION_COLUMNS: &str = "name, version, creation_time, last_updated_time, 
      user_id, current_stage, source, run_id, status, status_message, run_link, \
      storage_location, workspace";
 
+/// `columns` (a comma-separated list) with each name prefixed by `table.`, for a search whose
+/// filter may join other tables.
+fn qualified(table: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{table}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn model_from_row(row: &Row<'_>) -> rusqlite::Result<RegisteredModel> {
     Ok(RegisteredModel {
         name: row.get(0)?,
@@ -745,11 +755,7 @@ impl Store {
         self.read(|conn| {
             let sql = format!(
                 "SELECT {} FROM registered_models WHERE {} ORDER BY {} LIMIT {} OFFSET {}",
-                MODEL_COLUMNS
-                    .split(", ")
-                    .map(|c| format!("registered_models.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                qualified("registered_models", MODEL_COLUMNS),
                 query.where_sql,
                 query.order_sql,
                 limit.max(0),
@@ -1072,11 +1078,7 @@ impl Store {
         self.read(|conn| {
             let sql = format!(
                 "SELECT {} FROM model_versions WHERE {} ORDER BY {} LIMIT {} OFFSET {}",
-                VERSION_COLUMNS
-                    .split(", ")
-                    .map(|c| format!("model_versions.{}", c.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                qualified("model_versions", VERSION_COLUMNS),
                 query.where_sql,
                 query.order_sql,
                 limit.max(0),
