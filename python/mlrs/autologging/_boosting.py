@@ -224,3 +224,53 @@ def model_example_kwargs(
         except Exception as e:
             _log.logger().warning("Failed to infer model signature: %s", e)
     return kwargs
+
+
+# ---- installing a booster integration ----------------------------------------------------------
+
+
+def install(
+    flavor: str,
+    library: Any,
+    data_class: Any,
+    train: Any,
+    *,
+    log_input_examples: bool,
+    log_model_signatures: bool,
+    log_models: bool,
+    log_datasets: bool,
+    registered_model_name: str | None,
+    extra_tags: dict[str, str] | None,
+) -> None:
+    """What xgboost and lightgbm autolog both patch: the data class (to keep example rows, when
+    models get signatures or examples), `library.train` (which logs a model when `log_models`)
+    and `library.sklearn.train` (the estimators' training, whose model the scikit-learn patches
+    log), with `train(log_models_here, original, *args, **kwargs)` as the patch; then the
+    scikit-learn API through `mlrs.sklearn`'s patches."""
+    import functools
+
+    from mlrs.autologging._patch import safe_patch
+    from mlrs.sklearn import _autolog as sk
+
+    if log_models and (log_input_examples or log_model_signatures):
+        keep_first_rows(flavor, data_class)
+    for owner, log_models_here in ((library, log_models), (library.sklearn, False)):
+        safe_patch(
+            flavor,
+            owner,
+            "train",
+            functools.partial(train, log_models_here),
+            manage_run=True,
+            extra_tags=extra_tags,
+        )
+    sk.install(
+        flavor,
+        log_input_examples=log_input_examples,
+        log_model_signatures=log_model_signatures,
+        log_models=log_models,
+        log_datasets=log_datasets,
+        max_tuning_runs=None,
+        log_post_training_metrics=True,
+        registered_model_name=registered_model_name,
+        extra_tags=extra_tags,
+    )

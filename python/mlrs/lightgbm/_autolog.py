@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from mlrs import _log
 from mlrs.autologging import _boosting, _optional, integration
-from mlrs.autologging._patch import TrainingSession, safe_patch
+from mlrs.autologging._patch import TrainingSession
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ def autolog(
     extra_tags: dict[str, str] | None = None,
 ) -> None:
     """Enables (or disables) autologging of LightGBM training, as `mlflow.lightgbm.autolog`."""
-    import functools
 
     import lightgbm
 
@@ -113,32 +112,15 @@ def autolog(
                 return train_impl(log_models_here, original, *args, **kwargs)
             return original(*args, **kwargs)
 
-    if log_models and (log_input_examples or log_model_signatures):
-        _boosting.keep_first_rows(FLAVOR_NAME, lightgbm.Dataset)
-    safe_patch(
+    _boosting.install(
         FLAVOR_NAME,
         lightgbm,
-        "train",
-        functools.partial(train, log_models),
-        manage_run=True,
-        extra_tags=extra_tags,
-    )
-    safe_patch(
-        FLAVOR_NAME,
-        lightgbm.sklearn,
-        "train",
-        functools.partial(train, False),
-        manage_run=True,
-        extra_tags=extra_tags,
-    )
-    sk.install(
-        FLAVOR_NAME,
+        lightgbm.Dataset,
+        train,
         log_input_examples=log_input_examples,
         log_model_signatures=log_model_signatures,
         log_models=log_models,
         log_datasets=log_datasets,
-        max_tuning_runs=None,
-        log_post_training_metrics=True,
         registered_model_name=registered_model_name,
         extra_tags=extra_tags,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mlrs import _log
 from mlrs.autologging import _boosting, _optional, integration
-from mlrs.autologging._patch import current_training_session, safe_patch
+from mlrs.autologging._patch import current_training_session
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -121,34 +121,15 @@ def autolog(
             return train_impl(log_models_here, original, *args, **kwargs)
         return original(*args, **kwargs)
 
-    import functools
-
-    if log_models and (log_input_examples or log_model_signatures):
-        _boosting.keep_first_rows(FLAVOR_NAME, xgboost.DMatrix)
-    safe_patch(
+    _boosting.install(
         FLAVOR_NAME,
         xgboost,
-        "train",
-        functools.partial(train, log_models),
-        manage_run=True,
-        extra_tags=extra_tags,
-    )
-    safe_patch(
-        FLAVOR_NAME,
-        xgboost.sklearn,
-        "train",
-        functools.partial(train, False),
-        manage_run=True,
-        extra_tags=extra_tags,
-    )
-    sk.install(
-        FLAVOR_NAME,
+        xgboost.DMatrix,
+        train,
         log_input_examples=log_input_examples,
         log_model_signatures=log_model_signatures,
         log_models=log_models,
         log_datasets=log_datasets,
-        max_tuning_runs=None,
-        log_post_training_metrics=True,
         registered_model_name=registered_model_name,
         extra_tags=extra_tags,
     )
