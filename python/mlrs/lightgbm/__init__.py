@@ -30,23 +30,18 @@ _SKOPS_TRUSTED_TYPES = {
 def get_default_pip_requirements(
     include_cloudpickle: bool = False, include_skops: bool = False
 ) -> list[str]:
-    from mlrs.models._env import pinned
+    """The requirements of a saved model, pinned to the installed versions."""
+    from mlrs.models._env import default_requirements
 
-    reqs = [pinned("lightgbm")]
-    if include_cloudpickle:
-        reqs.append(pinned("cloudpickle"))
-    if include_skops:
-        reqs.append(pinned("skops"))
-    return reqs
+    return default_requirements("lightgbm", cloudpickle=include_cloudpickle, skops=include_skops)
 
 
 def get_default_conda_env(
     include_cloudpickle: bool = False, include_skops: bool = False
 ) -> dict[str, Any]:
-    from mlrs.models._env import conda_env, process_requirements
+    from mlrs.models._env import default_conda_env
 
-    reqs = get_default_pip_requirements(include_cloudpickle, include_skops)
-    return conda_env(process_requirements(reqs, None, None)[0])
+    return default_conda_env(get_default_pip_requirements(include_cloudpickle, include_skops))
 
 
 def save_model(

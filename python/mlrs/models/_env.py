@@ -119,6 +119,22 @@ def conda_env(pip_requirements: list[str]) -> dict[str, Any]:
     return {"name": "mlflow-env", "channels": ["conda-forge"], "dependencies": deps}
 
 
+def default_requirements(dist: str, *, cloudpickle: bool = False, skops: bool = False) -> list[str]:
+    """A flavor's `get_default_pip_requirements`: its library and, when its model is saved with
+    one, the serializer, each pinned to the installed version."""
+    reqs = [pinned(dist)]
+    if cloudpickle:
+        reqs.append(pinned("cloudpickle"))
+    if skops:
+        reqs.append(pinned("skops"))
+    return reqs
+
+
+def default_conda_env(pip_requirements: list[str]) -> dict[str, Any]:
+    """A flavor's `get_default_conda_env`: the conda environment of those requirements."""
+    return conda_env(process_requirements(pip_requirements, None, None)[0])
+
+
 def _pip_of_conda(env: dict[str, Any]) -> list[str]:
     for dep in env.get("dependencies") or []:
         if isinstance(dep, dict) and "pip" in dep:

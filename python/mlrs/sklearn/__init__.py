@@ -52,26 +52,20 @@ def _unrecognized_format(serialization_format: Any) -> MlflowException:
 def get_default_pip_requirements(
     include_cloudpickle: bool = False, include_skops: bool = False
 ) -> list[str]:
-    """The requirements of a saved scikit-learn model, pinned to the installed versions."""
-    from mlrs.models._env import pinned
+    """The requirements of a saved model, pinned to the installed versions."""
+    from mlrs.models._env import default_requirements
 
-    reqs = [pinned("scikit-learn")]
-    if include_cloudpickle:
-        reqs.append(pinned("cloudpickle"))
-    if include_skops:
-        reqs.append(pinned("skops"))
-    return reqs
+    return default_requirements(
+        "scikit-learn", cloudpickle=include_cloudpickle, skops=include_skops
+    )
 
 
 def get_default_conda_env(
     include_cloudpickle: bool = False, include_skops: bool = False
 ) -> dict[str, Any]:
-    from mlrs.models._env import conda_env, process_requirements
+    from mlrs.models._env import default_conda_env
 
-    reqs, _ = process_requirements(
-        get_default_pip_requirements(include_cloudpickle, include_skops), None, None
-    )
-    return conda_env(reqs)
+    return default_conda_env(get_default_pip_requirements(include_cloudpickle, include_skops))
 
 
 def _dump(

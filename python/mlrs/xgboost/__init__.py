@@ -20,15 +20,16 @@ FLAVOR_NAME = "xgboost"
 
 
 def get_default_pip_requirements() -> list[str]:
-    from mlrs.models._env import pinned
+    """The requirements of a saved model, pinned to the installed versions."""
+    from mlrs.models._env import default_requirements
 
-    return [pinned("xgboost")]
+    return default_requirements("xgboost")
 
 
 def get_default_conda_env() -> dict[str, Any]:
-    from mlrs.models._env import conda_env, process_requirements
+    from mlrs.models._env import default_conda_env
 
-    return conda_env(process_requirements(get_default_pip_requirements(), None, None)[0])
+    return default_conda_env(get_default_pip_requirements())
 
 
 def _class_name(obj: Any) -> str:
