@@ -4,7 +4,7 @@ metrics on mlrs's fast path, early-stopping metrics and feature importances."""
 from __future__ import annotations
 
 from mlrs import _log
-from mlrs.autologging import _optional
+from mlrs.autologging import _records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -117,25 +117,24 @@ def log_early_stopping(
 def log_feature_importance(
     importance: dict[str, float], importance_type: str, json_indent: int | None
 ) -> None:
-    """feature_importance_<type>.json and .png through `mlrs.log_artifact`; skipped until mlrs
-    has it."""
-    if not _optional.has_artifacts():
-        return
+    """feature_importance_<type>.json and .png, artifacts of the active run."""
     import json
     import os
     import tempfile
+
+    from mlrs._artifacts import log_artifact
 
     with tempfile.TemporaryDirectory() as tmp:
         try:
             path = os.path.join(tmp, f"feature_importance_{importance_type}.png")
             _plot_importance(importance, importance_type, path)
-            _optional.log_artifact_file(path)
+            log_artifact(path)
         except Exception as e:
             _log.logger().warning("Failed to log feature importance plot: %s", e)
         path = os.path.join(tmp, f"feature_importance_{importance_type}.json")
         with open(path, "w") as f:
             json.dump(importance, f, indent=json_indent)
-        _optional.log_artifact_file(path)
+        log_artifact(path)
 
 
 def _plot_importance(importance: dict[str, float], importance_type: str, path: str) -> None:
@@ -157,12 +156,9 @@ def _plot_importance(importance: dict[str, float], importance_type: str, path: s
 
 
 def log_dataset(data: Any, context: str, name: str | None = None, targets: Any = None) -> None:
-    """A training or evaluation set as a run input through `mlrs.log_input`; skipped until mlrs
-    has it."""
-    if not _optional.has_datasets():
-        return
+    """A training or evaluation set as an input of the active run."""
     try:
-        _optional.log_dataset(data, targets, context=context, name=name)
+        _records.log_dataset(data, targets, context=context, name=name)
     except Exception as e:
         _log.logger().warning("Failed to log dataset information to MLflow Tracking. Reason: %s", e)
 

@@ -11,7 +11,7 @@ The scikit-learn estimators (`LGBMClassifier`, ...) get the post-training metric
 from __future__ import annotations
 
 from mlrs import _log
-from mlrs.autologging import _boosting, _optional, integration
+from mlrs.autologging import _boosting, _records, integration
 from mlrs.autologging._patch import TrainingSession
 
 TYPE_CHECKING = False
@@ -57,7 +57,7 @@ def autolog(
         sk.log_params_to(run_id, dict(booster_params))
         sk.log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
         train_set = args[1] if len(args) > 1 else kwargs.get("train_set")
-        if log_datasets and train_set is not None and _optional.has_datasets():
+        if log_datasets and train_set is not None:
             _boosting.log_dataset(train_set.data, "train", targets=train_set.label)
             names = kwargs.get("valid_names")
             for i, valid in enumerate(kwargs.get("valid_sets") or ()):
@@ -101,7 +101,7 @@ def autolog(
             if registered_model_name:
                 extra["registered_model_name"] = registered_model_name
             try:
-                _optional.log_model(FLAVOR_NAME, model, name="model", model_id=model_id, **extra)
+                _records.log_model(FLAVOR_NAME, model, name="model", model_id=model_id, **extra)
             except Exception as e:
                 _log.logger().warning("Failed to log the lightgbm model: %s", e)
         return model

@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 from mlrs import _log
-from mlrs.autologging import _optional, integration
+from mlrs.autologging import _records, integration
 from mlrs.autologging._patch import (
     MLFLOW_AUTOLOGGING,
     TrainingSession,
@@ -312,9 +312,7 @@ def log_estimator_content(
 
 def _log_classifier_plots(estimator: Any, prefix: str, x: Any, y: Any, weight: Any) -> None:
     """training_confusion_matrix.png (and ROC / precision-recall curves for two classes)
-    through `mlrs.log_figure`; skipped until mlrs has it."""
-    if not _optional.has_figures():
-        return
+    as artifacts of the active run."""
     try:
         import matplotlib
         import matplotlib.pyplot as plt
@@ -322,6 +320,8 @@ def _log_classifier_plots(estimator: Any, prefix: str, x: Any, y: Any, weight: A
     except ImportError as e:
         _warn("Failed to import matplotlib (error: %r). Skipping artifact logging.", e)
         return
+    from mlrs._artifacts import log_figure
+
     labels = getattr(estimator, "classes_", None)
     n_labels = len(labels) if labels is not None else len(set(y))
     plots: list[tuple[str, str, Callable[[], Any]]] = []
@@ -359,31 +359,29 @@ def _log_classifier_plots(estimator: Any, prefix: str, x: Any, y: Any, weight: A
             with matplotlib.rc_context(config):
                 display = draw()
                 display.ax_.set_title(title)
-                _optional.log_figure(display.figure_, f"{name}.png")
+                log_figure(display.figure_, f"{name}.png")
                 plt.close(display.figure_)
         except Exception as e:
             _warn("Failed to log %s. The artifact will not be recorded. Error: %s", name, e)
 
 
 def _log_estimator_html(estimator: Any) -> None:
-    """estimator.html through `mlrs.log_text`; skipped until mlrs has it."""
-    if not _optional.has_artifacts():
-        return
+    """estimator.html, an artifact of the active run."""
     from sklearn.utils import estimator_html_repr
+
+    from mlrs._artifacts import log_text
 
     page = (
         '\n<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n'
         f"  </head>\n  <body>\n    {estimator_html_repr(estimator)}\n  </body>\n</html>\n    "
     )
-    _optional.log_text(page, "estimator.html")
+    log_text(page, "estimator.html")
 
 
 def _log_train_dataset(x: Any, y: Any, context: str = "train") -> None:
-    """The training data as a run input through `mlrs.log_input`; skipped until mlrs has it."""
-    if not _optional.has_datasets():
-        return
+    """The training data as an input of the active run."""
     try:
-        _optional.log_dataset(x, y, context=context)
+        _records.log_dataset(x, y, context=context)
     except Exception as e:
         _warn("Failed to log training dataset information to MLflow Tracking. Reason: %s", e)
 
@@ -392,7 +390,7 @@ def _training_dataset(x: Any, y: Any) -> Any:
     """The dataset training metrics name (and search children take as input); None when
     the data is of a kind mlrs.data does not take."""
     try:
-        return _optional.make_dataset(x, y)
+        return _records.make_dataset(x, y)
     except Exception:
         return None
 
@@ -427,7 +425,7 @@ def _log_model(
     if cfg.get("registered_model_name"):
         kwargs["registered_model_name"] = cfg["registered_model_name"]
     try:
-        return _optional.log_model(flavor, estimator, name=name, **kwargs)
+        return _records.log_model(flavor, estimator, name=name, **kwargs)
     except Exception as e:
         _warn("Failed to log the %s model: %s", flavor, e)
         return None
@@ -499,7 +497,7 @@ def _child_runs(
         model_id = best[1] if best is not None and candidate <= best[0].items() else None
         log_metrics_to(child_id, metrics, model_id=model_id, dataset=dataset)
         if dataset is not None:
-            _optional.log_dataset_to(child_id, dataset, "train")
+            _records.log_dataset_to(child_id, dataset, "train")
         client.set_terminated(child_id, end_time=end_time)
 
 
@@ -512,18 +510,18 @@ def _log_child_runs_info(max_tuning_runs: int, total: int) -> None:
 
 
 def _log_cv_results(estimator: Any) -> None:
-    """cv_results.csv through `mlrs.log_artifact`; skipped until mlrs has it."""
-    if not _optional.has_artifacts():
-        return
+    """cv_results.csv, an artifact of the active run."""
     import os
     import tempfile
 
     import pandas as pd
 
+    from mlrs._artifacts import log_artifact
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "cv_results.csv")
         pd.DataFrame.from_dict(estimator.cv_results_).to_csv(path, index=False)
-        _optional.log_artifact_file(path)
+        log_artifact(path)
 
 
 # ---- post-training metrics ------------------------------------------------------------------
@@ -601,8 +599,6 @@ class _PostTraining:
         from mlrs.tracking.client import MlflowClient
 
         MlflowClient().log_metric(run_id, key, float(value), model_id=model_id)
-        if not _optional.has_artifacts():
-            return
         with self.lock:
             commands = sorted(c for calls in self.calls[run_id].values() for c in calls)
         _log_metric_info(run_id, dict(commands))
@@ -618,9 +614,9 @@ def _log_metric_info(run_id: str, commands: dict[str, str]) -> None:
 def _log_eval_dataset(run_id: str, data: Any) -> None:
     """The data a model predicted on, as an "eval" input of the run it was trained in."""
     try:
-        dataset = _optional.make_dataset(data)
+        dataset = _records.make_dataset(data)
         if dataset is not None:
-            _optional.log_dataset_to(run_id, dataset, "eval")
+            _records.log_dataset_to(run_id, dataset, "eval")
     except Exception as e:
         _warn("Failed to log evaluation dataset information to MLflow Tracking. Reason: %s", e)
 

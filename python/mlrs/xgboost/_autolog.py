@@ -10,7 +10,7 @@ estimators (`XGBClassifier`, ...) get the post-training metrics of `mlrs.sklearn
 from __future__ import annotations
 
 from mlrs import _log
-from mlrs.autologging import _boosting, _optional, integration
+from mlrs.autologging import _boosting, _records, integration
 from mlrs.autologging._patch import current_training_session
 
 TYPE_CHECKING = False
@@ -61,7 +61,7 @@ def autolog(
         log_params_to(run_id, dict(booster_params))
         log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
         dtrain = args[1] if len(args) > 1 else kwargs.get("dtrain")
-        if log_datasets and dtrain is not None and _optional.has_datasets():
+        if log_datasets and dtrain is not None:
             _boosting.log_dataset(dtrain.get_data(), "train")
             for data, name in kwargs.get("evals") or ():
                 _boosting.log_dataset(data.get_data(), "eval", name)
@@ -94,7 +94,7 @@ def autolog(
             if registered_model_name:
                 kwargs_model["registered_model_name"] = registered_model_name
             try:
-                _optional.log_model(
+                _records.log_model(
                     FLAVOR_NAME, model, name="model", model_id=model_id, **kwargs_model
                 )
             except Exception as e:
