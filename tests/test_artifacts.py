@@ -360,6 +360,17 @@ def test_other_schemes_are_refused_clearly() -> None:
         mlrs.artifacts.list_artifacts("gs://bucket/x")
 
 
+def test_a_file_uri_on_another_host_is_refused(tmp_path: Path) -> None:
+    # Its path must not be taken as a local one (it was, once, before models and artifacts
+    # shared one parser of artifact locations).
+    experiment_id = mlrs.create_experiment("remote-file", artifact_location="file://host/data")
+    run = MlflowClient().create_run(experiment_id)
+    with pytest.raises(MlflowException, match="local file system only") as info:
+        MlflowClient().log_text(run.info.run_id, "x", "x.txt")
+    assert info.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert not (Path("/data") / run.info.run_id).exists()
+
+
 def test_file_uri_artifact_location(tmp_path: Path) -> None:
     location = (tmp_path / "elsewhere").as_uri()
     experiment_id = mlrs.create_experiment("file-uri", artifact_location=location)

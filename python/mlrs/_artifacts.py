@@ -40,22 +40,33 @@ _RUNS_URI_FORM = "Runs URIs must be of the form 'runs:/<run_id>/run-relative/pat
 # ---- where artifacts live ------------------------------------------------------------------
 
 
-def local_artifact_path(uri: str) -> str:
-    """The local directory of an artifact location: a plain path or a `file:` URI. Other
-    schemes are refused: mlrs keeps artifacts on the local file system only."""
+def local_location(uri: str) -> str | None:
+    """The local path an artifact location names (a plain path, or a `file:` URI without a
+    remote host), or None when it is elsewhere (`s3://...`, `file://host/...`, `runs:/...`)."""
     if uri.startswith("file:"):
         from urllib.parse import unquote, urlparse
 
-        return unquote(urlparse(uri).path)
+        parsed = urlparse(uri)
+        return unquote(parsed.path) if parsed.netloc in ("", "localhost") else None
     scheme, sep, _ = uri.partition(":")
     if sep and len(scheme) > 1 and scheme.replace("+", "").replace("-", "").isalnum():
+        return None
+    return uri
+
+
+def local_artifact_path(uri: str) -> str:
+    """The local directory of an artifact location: a plain path or a `file:` URI. Other
+    schemes are refused: mlrs keeps artifacts on the local file system only."""
+    local = local_location(uri)
+    if local is None:
+        scheme = uri.partition(":")[0]
         raise MlflowException(
             f"mlrs stores artifacts on the local file system only, so it cannot use the "
             f"artifact location {uri!r} ({scheme}:). Give the experiment a local path or a "
             "file:// URI as its artifact_location.",
             INVALID_PARAMETER_VALUE,
         )
-    return uri
+    return local
 
 
 def run_root(store: Store, run_id: str) -> str:

@@ -193,17 +193,6 @@ def eprint(message: str) -> None:
 # ---- register_model ------------------------------------------------------------------------
 
 
-def _local_path(uri: str) -> str | None:
-    """The local directory an artifact URI names, or None for a remote store."""
-    if uri.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        return unquote(urlparse(uri).path)
-    if "://" in uri or uri.startswith(("runs:", "models:")):
-        return None
-    return uri
-
-
 def _join_uri(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
@@ -232,11 +221,13 @@ def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     step), as `models:/<model_id>`."""
     import os
 
+    from mlrs._artifacts import local_location
+
     run_id, artifact_path = parse_runs_uri(uri)
     info = store.get_run(run_id)[0]
     artifact_uri = info[8] or ""
     directory = _join_uri(artifact_uri, artifact_path) if artifact_path else artifact_uri
-    local = _local_path(directory)
+    local = local_location(directory)
     if local is not None and os.path.isfile(os.path.join(local, MLMODEL_FILE_NAME)):
         return directory, run_id, None
     experiment_id = int(info[2])

@@ -35,20 +35,17 @@ def _improper_runs_uri(uri: str) -> MlflowException:
 
 def local_path(location: str) -> str:
     """The local filesystem path of an artifact location (a path or a ``file:`` URI)."""
-    from urllib.parse import urlparse
-    from urllib.request import url2pathname
+    from mlrs._artifacts import local_location
 
-    parsed = urlparse(location)
-    if parsed.scheme == "file":
-        if parsed.netloc not in ("", "localhost"):
-            raise MlflowException(
-                f"File URI '{location}' names a remote host; mlrs reads models only from the "
-                "local filesystem.",
-                INTERNAL_ERROR,
-            )
-        return url2pathname(parsed.path)
-    if parsed.scheme == "" or (len(parsed.scheme) == 1 and os.name == "nt"):
-        return location
+    local = local_location(location)
+    if local is not None:
+        return local
+    if location.startswith("file:"):
+        raise MlflowException(
+            f"File URI '{location}' names a remote host; mlrs reads models only from the "
+            "local filesystem.",
+            INTERNAL_ERROR,
+        )
     raise MlflowException(
         f"Artifact location '{location}' is not on the local filesystem; mlrs reads and writes "
         "models only there.",
