@@ -360,7 +360,7 @@ def test_other_schemes_are_refused_clearly() -> None:
         mlrs.artifacts.list_artifacts("gs://bucket/x")
 
 
-def test_a_file_uri_on_another_host_is_refused(tmp_path: Path) -> None:
+def test_a_file_uri_on_another_host_is_refused() -> None:
     # Its path must not be taken as a local one (it was, once, before models and artifacts
     # shared one parser of artifact locations).
     experiment_id = mlrs.create_experiment("remote-file", artifact_location="file://host/data")
