@@ -67,6 +67,40 @@ bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min)
 	$(PY) -m compileall -q python/mlrs
 	$(PY) bench/run.py --json bench/results/latest.json
 
+# ---- wheels and the sdist (the release workflow runs these targets; see .github/workflows) ----
+DIST ?= dist
+ZIGLANG_VERSION := 0.15.2
+# On Linux, zig links against glibc 2.17 (manylinux2014, the oldest glibc Rust's std supports)
+# without a container, and maturin's compatibility check fails the build if the wheel needs more.
+ifeq ($(shell uname -s),Linux)
+WHEEL_ARGS := --zig --compatibility manylinux2014
+endif
+# One abi3 wheel serves every CPython >= 3.10 (BENCHMARKS.md, "abi3 or a wheel per Python");
+# `make wheel ABI3=0` builds a wheel for the venv's Python only.
+ABI3 ?= 1
+ifeq ($(ABI3),1)
+WHEEL_ARGS += --features pyo3/abi3-py310
+endif
+
+$(VENV)/.wheel-tools: $(VENV)/.base
+	$(PIP) install ziglang==$(ZIGLANG_VERSION)
+	touch $@
+
+.PHONY: wheel
+wheel: $(VENV)/.wheel-tools ## release wheel for this platform into dist/ (manylinux on Linux)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --out $(DIST) $(WHEEL_ARGS)
+
+.PHONY: bench-abi3
+bench-abi3: $(VENV)/.wheel-tools ## abi3 against a per-version wheel: log_metric and history (~5 min)
+	$(MAKE) --no-print-directory wheel ABI3=0 DIST=bench/results/wheels/per-version
+	$(MAKE) --no-print-directory wheel ABI3=1 DIST=bench/results/wheels/abi3
+	$(PY) bench/abi3.py --per-version bench/results/wheels/per-version \
+		--abi3 bench/results/wheels/abi3 --json bench/results/abi3.json
+
+.PHONY: sdist
+sdist: $(VENV)/.base ## source distribution into dist/
+	$(VENV)/bin/maturin sdist --out $(DIST)
+
 .PHONY: clean
 clean: ## remove build outputs and the venv
 	rm -rf target $(VENV) python/mlrs/*.so
