@@ -66,6 +66,7 @@ bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min)
 	@# compiling mlrs's sources: PYTHONDONTWRITEBYTECODE would otherwise make every import do so.
 	$(PY) -m compileall -q python/mlrs
 	$(PY) bench/run.py --json bench/results/latest.json
+	$(MAKE) --no-print-directory bench-abi3
 
 # ---- wheels and the sdist (the release workflow runs these targets; see .github/workflows) ----
 DIST ?= dist
@@ -92,6 +93,7 @@ wheel: $(VENV)/.wheel-tools ## release wheel for this platform into dist/ (manyl
 
 .PHONY: bench-abi3
 bench-abi3: $(VENV)/.wheel-tools ## abi3 against a per-version wheel: log_metric and history (~5 min)
+	rm -rf bench/results/wheels
 	$(MAKE) --no-print-directory wheel ABI3=0 DIST=bench/results/wheels/per-version
 	$(MAKE) --no-print-directory wheel ABI3=1 DIST=bench/results/wheels/abi3
 	$(PY) bench/abi3.py --per-version bench/results/wheels/per-version \
