@@ -14,12 +14,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from _sql import rows
 
 import mlrs
 from mlrs import _convert, _core
 from mlrs.exceptions import MlflowException
-
-from _sql import rows
 
 
 def _run_script(code: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
