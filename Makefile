@@ -54,7 +54,9 @@ test-python: ## pytest, parity tests against mlflow included
 .PHONY: lint
 lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of mlrs._core
 	cargo fmt --check
+	@# The engine alone, without pyo3 (the `python` feature): it must build and lint clean.
 	cargo clippy --all-targets -q -- -D warnings
+	cargo clippy --all-targets -q --features python -- -D warnings
 	$(VENV)/bin/ruff check -q python tests examples bench
 	$(VENV)/bin/ruff format --check -q python tests examples bench
 	$(PY) -m mypy

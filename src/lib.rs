@@ -1,11 +1,14 @@
 //! mlrs: MLflow's tracking API on a Rust engine. `engine` is the pure-Rust core (it never names
-//! pyo3); `py` binds it to Python as `mlrs._core`.
+//! pyo3); `py` binds it to Python as `mlrs._core`, only with the `python` feature.
 
 pub mod engine;
+#[cfg(feature = "python")]
 mod py;
 
+#[cfg(feature = "python")]
 use pyo3::prelude::*;
 
+#[cfg(feature = "python")]
 #[pymodule]
 mod _core {
     #[pymodule_export]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _ci import import_or_unavailable
 
 import mlrs
 from mlrs import autologging
@@ -285,33 +286,26 @@ def test_threads_each_get_their_own_run(fakelib: Any) -> None:
     assert all(r.info.status == "FINISHED" for r in found)
 
 
-def test_autolog_signature_matches_mlflow() -> None:
+def _shape(function: Any) -> list[tuple[str, Any, Any, str]]:
+    """Name, kind, default and annotation text of each parameter (mlrs's annotations are
+    strings, from `from __future__ import annotations`; mlflow's are evaluated)."""
     import inspect
 
-    assert str(inspect.signature(mlrs.autolog)) == (
-        "(log_input_examples: 'bool' = False, log_model_signatures: 'bool' = True, "
-        "log_models: 'bool' = True, log_datasets: 'bool' = True, log_traces: 'bool' = True, "
-        "disable: 'bool' = False, exclusive: 'bool' = False, "
-        "disable_for_unsupported_versions: 'bool' = False, silent: 'bool' = False, "
-        "extra_tags: 'dict[str, str] | None' = None, "
-        "exclude_flavors: 'list[str] | None' = None) -> 'None'"
-    )
-    assert list(inspect.signature(mlrs.sklearn.autolog).parameters) == [
-        "log_input_examples",
-        "log_model_signatures",
-        "log_models",
-        "log_datasets",
-        "disable",
-        "exclusive",
-        "disable_for_unsupported_versions",
-        "silent",
-        "max_tuning_runs",
-        "log_post_training_metrics",
-        "serialization_format",
-        "registered_model_name",
-        "pos_label",
-        "extra_tags",
-    ]
+    def text(annotation: Any) -> str:
+        if isinstance(annotation, str):
+            return annotation
+        return inspect.formatannotation(annotation)
+
+    parameters = inspect.signature(function).parameters.values()
+    return [(p.name, p.kind, p.default, text(p.annotation)) for p in parameters]
+
+
+def test_autolog_signature_matches_mlflow() -> None:
+    mlflow = import_or_unavailable("mlflow")
+    assert _shape(mlrs.autolog) == _shape(mlflow.autolog)
+    mlflow_sklearn = import_or_unavailable("mlflow.sklearn")
+    ours = [shape[:3] for shape in _shape(mlrs.sklearn.autolog)]
+    assert ours == [shape[:3] for shape in _shape(mlflow_sklearn.autolog)]
 
 
 # ---- sklearn -----------------------------------------------------------------------------------

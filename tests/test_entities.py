@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _ci import import_or_unavailable
 
 import mlrs.entities as mlrs_entities
 from mlrs.entities import (
@@ -34,7 +35,7 @@ RUN_ID = "0123456789abcdef0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def mlflow_entities() -> Any:
-    return pytest.importorskip("mlflow.entities")
+    return import_or_unavailable("mlflow.entities")
 
 
 # Each builder makes the same object from either entities module (mlflow's or ours).
@@ -446,7 +447,7 @@ def test_paged_list() -> None:
 
 
 def test_paged_list_matches_mlflow() -> None:
-    paged_list = pytest.importorskip("mlflow.store.entities.paged_list")
+    paged_list = import_or_unavailable("mlflow.store.entities.paged_list")
     shape = [(p.name, p.default) for p in inspect.signature(PagedList).parameters.values()]
     theirs = inspect.signature(paged_list.PagedList).parameters.values()
     assert shape == [(p.name, p.default) for p in theirs]

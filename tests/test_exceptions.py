@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _ci import import_or_unavailable
 
 import mlrs.exceptions as mlrs_exceptions
 from mlrs.exceptions import (
@@ -32,12 +33,12 @@ from mlrs.protos.databricks_pb2 import (
 
 @pytest.fixture(scope="module")
 def mlflow_exceptions() -> Any:
-    return pytest.importorskip("mlflow.exceptions")
+    return import_or_unavailable("mlflow.exceptions")
 
 
 @pytest.fixture(scope="module")
 def mlflow_pb2() -> Any:
-    return pytest.importorskip("mlflow.protos.databricks_pb2")
+    return import_or_unavailable("mlflow.protos.databricks_pb2")
 
 
 def _state(exc: Any) -> dict[str, Any]:

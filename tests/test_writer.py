@@ -4,16 +4,17 @@ processes, fork, signals, a full queue and a failing disk."""
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from _sql import rows
 
 import mlrs
 from mlrs import _convert, _core
@@ -34,8 +35,13 @@ def _run_script(code: str, cwd: Path, env: dict[str, str] | None = None) -> subp
 
 
 def _count(db: Path, sql: str, *args: object) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute(sql, args).fetchone()[0])
+    (count,) = rows(db, sql, *args)[0]
+    assert isinstance(count, int)
+    return count
+
+
+def _intact(db: Path) -> bool:
+    return rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 def test_threads_logging_into_one_run_lose_nothing(fresh_store: Path) -> None:
@@ -92,8 +98,7 @@ def test_processes_creating_one_fresh_file_together_all_succeed(tmp_path: Path) 
     assert _count(db, "SELECT count(*) FROM metrics") == 8 * 20_000
     assert _count(db, "SELECT count(*) FROM latest_metrics") == 8
     assert _count(db, "SELECT count(*) FROM experiments WHERE name = 'shared'") == 1
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _intact(db)
 
 
 def test_sigkill_loses_only_uncommitted_points_and_leaves_no_gaps(tmp_path: Path) -> None:
@@ -123,11 +128,9 @@ def test_sigkill_loses_only_uncommitted_points_and_leaves_no_gaps(tmp_path: Path
     p.send_signal(signal.SIGKILL)
     p.communicate(timeout=60)
     db = tmp_path / "mlflow.db"
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        count, low, high = conn.execute(
-            "SELECT count(*), min(step), max(step) FROM metrics"
-        ).fetchone()
+    assert _intact(db)
+    [(count, low, high)] = rows(db, "SELECT count(*), min(step), max(step) FROM metrics")
+    assert isinstance(count, int)
     assert count >= committed
     assert (low, high) == (0, count - 1), "stored steps must be contiguous"
     assert _count(db, "SELECT count(*) FROM runs WHERE status = 'RUNNING'") == 1
@@ -151,13 +154,13 @@ def test_exit_commits_the_queue_and_ends_the_run(tmp_path: Path) -> None:
 
 def test_sigterm_ends_the_run_killed_with_everything_committed(tmp_path: Path) -> None:
     script = """
-        import sys, time
+        import signal
         import mlrs
         mlrs.start_run()
         for step in range(200_000):
             mlrs.log_metric("m", 0.5, step=step)
         print("logged", flush=True)
-        time.sleep(60)
+        signal.pause()
     """
     p = _run_script(script, tmp_path)
     assert p.stdout is not None
@@ -172,7 +175,7 @@ def test_sigterm_ends_the_run_killed_with_everything_committed(tmp_path: Path) -
 
 def test_a_users_sigterm_handler_still_runs(tmp_path: Path) -> None:
     script = """
-        import signal, sys, time
+        import signal, sys
         def mine(signum, frame):
             print("user handler", flush=True)
             sys.exit(3)
@@ -181,7 +184,7 @@ def test_a_users_sigterm_handler_still_runs(tmp_path: Path) -> None:
         mlrs.start_run()
         mlrs.log_metric("m", 1.0)
         print("ready", flush=True)
-        time.sleep(60)
+        signal.pause()
     """
     p = _run_script(script, tmp_path)
     assert p.stdout is not None
@@ -221,16 +224,61 @@ def test_fork_child_gets_its_own_writer_and_no_active_run(tmp_path: Path) -> Non
     assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 1000
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def _read_only_prefix(directory: Path) -> list[str] | None:
+    """An argv prefix that runs a command with `directory` bind-mounted read-only in a private
+    mount namespace (a user namespace maps the caller to root there), or None where the system
+    does not allow it. A read-only mount refuses writes to root too, unlike file modes."""
+    if shutil.which("unshare") is None:
+        return None
+    prefix = [
+        "unshare",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+        str(directory),
+    ]
+    probe = subprocess.run(
+        [*prefix, "sh", "-c", f"! touch {shlex.quote(str(directory / 'probe'))} 2>/dev/null"],
+        capture_output=True,
+        check=False,
+    )
+    return prefix if probe.returncode == 0 else None
+
+
 def test_a_read_only_database_surfaces_as_mlflow_exception(fresh_store: Path) -> None:
-    with mlrs.start_run():
+    with mlrs.start_run() as run:
         mlrs.log_metric("m", 1.0)
-        mlrs.flush()
-        os.chmod(fresh_store, 0o444)
-        mlrs.log_metric("m", 2.0, step=1)
-        with pytest.raises(MlflowException):
+    mlrs.flush()
+    prefix = _read_only_prefix(fresh_store.parent)
+    if prefix is None:
+        pytest.skip("needs `unshare` with user and mount namespaces for a read-only mount")
+    script = f"""
+        import mlrs
+        from mlrs.exceptions import MlflowException
+        try:
+            mlrs.MlflowClient().log_metric({run.info.run_id!r}, "m", 2.0, step=1)
             mlrs.flush()
-        os.chmod(fresh_store, 0o644)
+        except MlflowException as e:
+            print("raised", flush=True)
+        else:
+            print("no error", flush=True)
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{fresh_store}"
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", textwrap.dedent(script)],
+        cwd=fresh_store.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "raised"), done.stderr
+    assert _count(fresh_store, "SELECT count(*) FROM metrics") == 1
+    assert _intact(fresh_store)
 
 
 def test_a_full_disk_surfaces_as_mlflow_exception_without_a_hang(tmp_path: Path) -> None:
@@ -260,8 +308,7 @@ def test_a_full_disk_surfaces_as_mlflow_exception_without_a_hang(tmp_path: Path)
     out, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
     assert out.strip() == "raised INTERNAL_ERROR", (out, err)
-    with sqlite3.connect(tmp_path / "mlflow.db") as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _intact(tmp_path / "mlflow.db")
 
 
 def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: Path) -> None:
@@ -270,20 +317,18 @@ def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: 
     run_id = store.create_run("0", "me", 0, None, [])[0][0]
     store.flush()
     # Another connection makes the metrics table refuse every insert.
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON metrics "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    rows(
+        db,
+        "CREATE TRIGGER refuse BEFORE INSERT ON metrics "
+        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+    )
     store.log_metric(run_id, "m", 1.0, 1, 0)
-    started = time.monotonic()
+    # A hang here is caught by the per-test timeout.
     with pytest.raises(MlflowException, match="disk says no") as e:
         store.flush()
     assert e.value.error_code == "INTERNAL_ERROR"
-    assert time.monotonic() - started < 60
     store.flush()  # reported once; the writer carries on
-    with sqlite3.connect(db) as conn:
-        conn.execute("DROP TRIGGER refuse")
+    rows(db, "DROP TRIGGER refuse")
     store.log_metric(run_id, "m", 2.0, 2, 0)
     store.flush()
     assert _convert.metric_columns(store.get_metric_columns(run_id, "m"))[2] == [2.0]

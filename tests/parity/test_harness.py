@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _ci import import_or_unavailable, unavailable
 
 from _harness import MARKER, normalise
 
@@ -52,3 +53,19 @@ def test_names_out_of_shape_are_kept(name: str) -> None:
 def test_non_finite_floats_and_other_lines() -> None:
     stdout = f"noise\n{MARKER}" + json.dumps({"label": "x", "value": [float("nan"), float("inf")]})
     assert normalise(stdout, WORKDIR) == [("x", "[NaN, Infinity]")]
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), (None, pytest.skip.Exception)]
+)
+def test_a_missing_dependency_skips_locally_and_fails_in_ci(
+    ci: str | None, outcome: type[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="mlrs is not importable"):
+        unavailable("mlrs is not importable")
+    with pytest.raises(outcome, match="No module named"):
+        import_or_unavailable("mlrs_has_no_such_module")

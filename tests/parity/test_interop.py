@@ -16,13 +16,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import ScriptResult, assert_same, install_template
 from _harness import run_interop as run
 from _store import storage_problems
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -67,7 +68,7 @@ def test_mlflow_reads_what_mlrs_writes(
     tmp_path: Path, mlrs_missing: str | None, mlflow_view: ScriptResult
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = tmp_path.resolve()
     run("write_runs.py", workdir, "mlrs")
     assert storage_problems(workdir / "mlflow.db") == []
@@ -83,7 +84,7 @@ def test_mlrs_reads_and_extends_what_mlflow_writes(
     tmp_path: Path, mlrs_missing: str | None, mlflow_store: Path, mlflow_view: ScriptResult
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     # The records name the directory they were read in as <cwd>; the copy lives elsewhere.
     workdir = copy_store(mlflow_store, tmp_path / "store")
     assert_same(mlflow_view, run("read_runs.py", workdir, "mlrs"), "mlrs reading mlflow's store")
@@ -101,7 +102,7 @@ def test_append_under_mlflow_matches(
 ) -> None:
     """The same appends made by mlflow and by mlrs leave stores that read back the same."""
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     by_mlflow = copy_store(mlflow_store, tmp_path / "by-mlflow")
     by_mlrs = copy_store(mlflow_store, tmp_path / "by-mlrs")
     run("append_runs.py", by_mlflow, "mlflow")

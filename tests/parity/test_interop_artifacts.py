@@ -8,12 +8,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import assert_same, install_template
 from _harness import run_interop as run
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -30,7 +31,7 @@ def test_both_read_what_either_logged(
     writer: str, tmp_path: Path, mlrs_missing: str | None, mlflow_template: Path
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     # Each reader gets its own copy of the written directory (downloads land in the cwd).
     by_writer = fresh(tmp_path / "written", mlflow_template)
     run("write_artifacts.py", by_writer, writer)
@@ -47,7 +48,7 @@ def test_what_mlrs_logs_reads_like_what_mlflow_logs(
     tmp_path: Path, mlrs_missing: str | None, mlflow_template: Path
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     results = {}
     for writer in ("mlflow", "mlrs"):
         workdir = fresh(tmp_path / writer, mlflow_template)

@@ -8,13 +8,14 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import ScriptResult, install_template
 from _store import storage_problems
 from test_interop import assert_same, run
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -39,7 +40,7 @@ def test_mlflow_reads_the_datasets_mlrs_logs(
     tmp_path: Path, mlflow_template: Path, mlrs_missing: str | None, mlflow_view: ScriptResult
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = written_by("mlrs", tmp_path / "mlrs", mlflow_template)
     by_mlflow = run("read_datasets.py", workdir, "mlflow")
     assert_same(by_mlflow, run("read_datasets.py", workdir, "mlrs"), "mlrs reading its datasets")
@@ -50,7 +51,7 @@ def test_mlrs_reads_and_extends_the_datasets_mlflow_logs(
     tmp_path: Path, mlflow_template: Path, mlrs_missing: str | None, mlflow_view: ScriptResult
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = written_by("mlflow", tmp_path / "mixed", mlflow_template)
     assert_same(mlflow_view, run("read_datasets.py", workdir, "mlrs"), "mlrs reading mlflow's")
     # mlrs logs the same datasets again: no new dataset rows, new runs share mlflow's rows.

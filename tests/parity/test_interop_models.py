@@ -14,12 +14,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import ScriptResult, assert_same
 from _harness import run_interop as run
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -32,7 +33,7 @@ def written(
 ) -> dict[str, ScriptResult]:
     """write_models.py run by each implementation in a directory of its own."""
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     return {
         impl: run(
             "write_models.py",

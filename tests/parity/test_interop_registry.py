@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import (
     PYTHON,
@@ -26,7 +27,7 @@ from _harness import (
 )
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -44,7 +45,7 @@ def test_mlflow_reads_the_registry_mlrs_writes(
     tmp_path: Path, mlrs_missing: str | None, mlflow_registry: Path
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = tmp_path.resolve()
     run("write_registry.py", workdir, "mlrs")
     by_mlflow = run("read_registry.py", workdir, "mlflow")
@@ -60,7 +61,7 @@ def test_mlrs_reads_and_extends_the_registry_mlflow_writes(
     tmp_path: Path, mlrs_missing: str | None, mlflow_registry: Path
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     import shutil
 
     workdir = tmp_path / "copy"
@@ -153,7 +154,7 @@ def test_a_model_mlflow_logged_and_mlrs_registered_loads_in_mlflow(
     tmp_path: Path, mlrs_missing: str | None, mlflow_template: Path
 ) -> None:
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = tmp_path.resolve()
     install_template(mlflow_template, workdir)
     ids = _python(LOG_WITH_MLFLOW, workdir, "mlflow")

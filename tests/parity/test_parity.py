@@ -18,11 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import SCENARIO_DIR, ScriptResult, explain_mismatch, run_scenario
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -94,7 +95,7 @@ def test_scenario(
     failed = expected.has_uncaught() or expected.returncode != 0
     assert not failed, f"scenario {scenario} failed under mlflow:\n{expected.stderr[-3000:]}"
     if CANDIDATE == "mlrs" and mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     template = mlflow_template if CANDIDATE == "mlflow" else None
     actual = run_scenario(
         SCENARIO_DIR / f"{scenario}.py", tmp_path / CANDIDATE, CANDIDATE, template

@@ -7,12 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _ci import unavailable
 
 from _harness import PYTHON, clean_env, install_template
 from _store import ALEMBIC_HEAD, rows, schema, storage_problems
 
 if importlib.util.find_spec("mlflow") is None:
-    pytest.skip("mlflow is not installed", allow_module_level=True)
+    unavailable("mlflow is not installed")
 
 pytestmark = pytest.mark.parity
 
@@ -30,7 +31,7 @@ def mlrs_db(
 ) -> Path:
     """A database freshly created by mlrs, through the default URI or an explicit one."""
     if mlrs_missing is not None:
-        pytest.skip(mlrs_missing)
+        unavailable(mlrs_missing)
     workdir = tmp_path_factory.mktemp(f"mlrs-schema-{request.param}").resolve()
     done = subprocess.run(
         [PYTHON, "-c", OPEN_STORE[request.param]],

@@ -178,10 +178,15 @@ mod tests {
         applied: Arc<AtomicUsize>,
         fail_next: Arc<std::sync::atomic::AtomicBool>,
         gate: Arc<Mutex<()>>,
+        /// Told each time the writer starts applying a batch, when set.
+        entered: Arc<Mutex<Option<crossbeam_channel::Sender<()>>>>,
     }
 
     impl Sink for Probe {
         fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>> {
+            if let Some(entered) = self.entered.lock().as_ref() {
+                let _ = entered.send(());
+            }
             let _gate = self.gate.lock();
             if self.fail_next.swap(false, Ordering::SeqCst) {
                 return Err(Error::internal("disk I/O error"));
@@ -222,11 +227,15 @@ mod tests {
             queue_capacity: 1000,
             max_batch_ops: 64,
         };
+        let (entered, applying) = crossbeam_channel::unbounded();
+        *probe.entered.lock() = Some(entered);
         let writer = Writer::spawn(probe.clone(), config).unwrap();
         {
             let _hold = probe.gate.lock();
             writer.submit(metric(0)).unwrap();
-            std::thread::sleep(Duration::from_millis(50));
+            // The writer holds op 0 in a commit that waits for the gate: all that follows
+            // queues up behind it.
+            applying.recv().unwrap();
             for i in 1..200 {
                 writer.submit(metric(i)).unwrap();
             }
@@ -235,9 +244,10 @@ mod tests {
         let batches = probe.batches.lock().clone();
         assert_eq!(batches.iter().sum::<usize>(), 200);
         assert!(batches.iter().all(|&n| n <= 64), "{batches:?}");
-        assert!(
-            batches.len() <= 6,
-            "ops queued during a commit share a batch: {batches:?}"
+        assert_eq!(
+            batches,
+            [1, 64, 64, 64, 7],
+            "ops queued during a commit share a batch"
         );
     }
 
