@@ -49,6 +49,10 @@ pub enum Error {
     /// The background writer has stopped; the message is the reason.
     #[error("the mlrs background writer has stopped: {0}")]
     WriterStopped(String),
+    /// The database file cannot take writes any more (deleted or replaced while open,
+    /// read-only); the message names the file.
+    #[error("{0}")]
+    Unwritable(String),
 }
 
 impl Error {
@@ -91,7 +95,35 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Mlflow { code, .. } => *code,
-            Self::Sqlite(_) | Self::Schema(_) | Self::WriterStopped(_) => ErrorCode::InternalError,
+            Self::Sqlite(_) | Self::Schema(_) | Self::WriterStopped(_) | Self::Unwritable(_) => {
+                ErrorCode::InternalError
+            }
+        }
+    }
+
+    /// True when the failure is about the database or the machine (disk full, I/O error, the
+    /// file gone or read-only), not about the ops that were being written: the same ops may
+    /// succeed later, so the writer keeps them and retries instead of dropping them.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::OutOfMemory
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                        | rusqlite::ErrorCode::FileLockingProtocolFailed
+                        | rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::DatabaseCorrupt
+                        | rusqlite::ErrorCode::NotADatabase
+                )
+            ),
+            Self::Unwritable(_) => true,
+            Self::Mlflow { .. } | Self::Schema(_) | Self::WriterStopped(_) => false,
         }
     }
 

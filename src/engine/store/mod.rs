@@ -18,6 +18,7 @@ mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -32,7 +33,7 @@ use crate::engine::model::{
 use crate::engine::names::{new_run_id, random_run_name};
 use crate::engine::search;
 use crate::engine::validate;
-use crate::engine::writer::{Submitted, Wait, WriteOp, Writer, WriterConfig};
+use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, Writer, WriterConfig};
 
 pub use schema::{ALEMBIC_HEAD, append_path};
 
@@ -75,7 +76,9 @@ pub struct Store {
     default_artifact_root: String,
     writer: Writer,
     reader: Mutex<Connection>,
-    runs: Mutex<HashMap<RunId, CachedRun>>,
+    /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
+    /// forget its run, so what the op claimed (its params) is read again from the database.
+    runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
 }
 
 impl Store {
@@ -83,14 +86,21 @@ impl Store {
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
         let mut conn = pragmas::open_writer(path)?;
         schema::ensure(&mut conn, default_artifact_root)?;
-        let writer = Writer::spawn(write::SqliteSink::new(conn), config)?;
+        let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
+        let forget = Arc::clone(&runs);
+        let discard = Box::new(move |op: &WriteOp| {
+            if let Some(run_id) = op.run_id() {
+                forget.lock().remove(run_id);
+            }
+        });
+        let writer = Writer::spawn_with(write::SqliteSink::new(conn), config, discard)?;
         let reader = Mutex::new(pragmas::open_reader(path)?);
         Ok(Self {
             path: path.to_owned(),
             default_artifact_root: default_artifact_root.to_owned(),
             writer,
             reader,
-            runs: Mutex::new(HashMap::new()),
+            runs,
         })
     }
 
@@ -143,20 +153,54 @@ impl Store {
         self.writer.close()
     }
 
+    /// Refuses new writes, commits what was queued, and stops the writer within `timeout`;
+    /// says what was not stored.
+    pub fn close_within(&self, timeout: Duration) -> Unstored {
+        self.writer.close_within(timeout)
+    }
+
     /// Runs `f` on the writer's connection, in its own transaction, after everything queued
-    /// before it; returns its result.
+    /// before it; returns its result. While the writer cannot commit (disk full, ...) the
+    /// caller gets that failure instead of waiting, and `f` is withdrawn so it never runs
+    /// after its caller was told it failed.
     fn control<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
+        const WAITING: u8 = 0;
+        const STARTED: u8 = 1;
+        const WITHDRAWN: u8 = 2;
+        let state = Arc::new(AtomicU8::new(WAITING));
+        let claim = Arc::clone(&state);
         let (reply, result) = crossbeam_channel::bounded(1);
         self.writer.submit(WriteOp::Control(Box::new(move |conn| {
-            let _ = reply.send(write::in_transaction(conn, &f));
+            if claim
+                .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                let _ = reply.send(write::in_transaction(conn, &f));
+            }
         })))?;
-        result
-            .recv()
-            .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
+        loop {
+            match result.recv_timeout(Duration::from_millis(50)) {
+                Ok(value) => return value,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::WriterStopped("the writer dropped a request".into()));
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    let Some(stalled) = self.writer.blocked() else {
+                        continue;
+                    };
+                    if state
+                        .compare_exchange(WAITING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        return Err(stalled);
+                    }
+                }
+            }
+        }
     }
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
@@ -941,6 +985,50 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn rows_deleted_by_another_process_fail_only_their_own_ops() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (doomed, kept) = (new_run(&store), new_run(&store));
+        let ops: Vec<WriteOp> = (0..2000)
+            .map(|i| {
+                let run = if i % 2 == 0 { &doomed } else { &kept };
+                store.metric_op(run, "m", 1.0, Some(1), i).unwrap()
+            })
+            .collect();
+        // Another process removes the run's rows outright (not MLflow's soft delete).
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        other
+            .execute_batch(&format!(
+                "DELETE FROM tags WHERE run_uuid = '{doomed}';                  DELETE FROM runs WHERE run_uuid = '{doomed}';"
+            ))
+            .unwrap();
+        for op in ops {
+            store.enqueue(op).unwrap();
+        }
+        let err = store.flush().unwrap_err().to_string();
+        assert!(err.contains("FOREIGN KEY"), "{err}");
+        store.flush().unwrap();
+        assert_eq!(store.get_metric_series(&kept, "m", None).unwrap().len(), 1000);
+    }
+
+    #[test]
+    fn a_param_the_writer_could_not_store_is_forgotten_by_the_run_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (open(&dir), open(&dir));
+        let run_id = new_run(&first);
+        // Checked and claimed by the first store, committed first by the second.
+        let op = first.param_op(&run_id, "p", "mine").unwrap().unwrap();
+        second
+            .enqueue(second.param_op(&run_id, "p", "theirs").unwrap().unwrap())
+            .unwrap();
+        second.flush().unwrap();
+        first.enqueue(op).unwrap();
+        assert!(first.flush().is_err(), "the lost write is reported");
+        let err = first.param_op(&run_id, "p", "mine").unwrap_err().to_string();
+        assert!(err.contains("value='theirs'"), "{err}");
     }
 
     #[test]

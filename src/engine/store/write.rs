@@ -57,7 +57,7 @@ impl SqliteSink {
 }
 
 impl Sink for SqliteSink {
-    fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>> {
+    fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
         retry_busy(|| {
             let tx = self
                 .conn
@@ -87,10 +87,10 @@ impl Sink for SqliteSink {
 
 /// Applies data ops inside `tx`; returns the ops that were refused one by one (a param that
 /// another process logged with a different value first).
-fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
+fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
     let mut metrics = MetricInserter::new(tx);
     let mut failures = Vec::new();
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
         match op {
             WriteOp::Metric { run_id, point } => metrics.push(run_id, point)?,
             WriteOp::Batch {
@@ -101,7 +101,7 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
             } => {
                 for (key, value) in params {
                     if let Some(failure) = insert_param(tx, run_id, key, value)? {
-                        failures.push(failure);
+                        failures.push((i, failure));
                     }
                 }
                 for point in points {
