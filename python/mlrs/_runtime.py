@@ -184,13 +184,48 @@ def flush_all() -> None:
         store.flush()
 
 
+# How long exit spends committing what was queued, over all stores together; what is left
+# then is reported on stderr as not stored (a disk that stays full must not hang exit).
+EXIT_WAIT_S = 5.0
+
+
+def _exit_wait_s() -> float:
+    try:
+        return float(os.environ.get("MLRS_EXIT_TIMEOUT", EXIT_WAIT_S))
+    except ValueError:
+        return EXIT_WAIT_S
+
+
 def _close_all() -> None:
+    """At exit: end runs, then close every store: new writes are refused from then on, what
+    was queued is committed within the exit budget, and whatever was not stored is said on
+    stderr. Safe to run twice (a multiprocessing finalizer and atexit both call it)."""
+    import time
+
     for callback in _exit_callbacks:
         with contextlib.suppress(Exception):
             callback()
-    for store in list(_stores.values()):
-        with contextlib.suppress(Exception):
-            store.close()
+    deadline = time.monotonic() + _exit_wait_s()
+    for path, store in list(_stores.items()):
+        try:
+            left, failure = store.close(max(0.0, deadline - time.monotonic()))
+        except Exception as e:  # noqa: BLE001 - exit reports, it never raises
+            left, failure = 0, str(e)
+        _report_unstored(path, left, failure)
+
+
+def _report_unstored(path: str, left: int, failure: str | None) -> None:
+    import sys
+
+    with contextlib.suppress(Exception):
+        if failure is not None:
+            print(f"mlrs: a write to {path} failed and was not stored: {failure}", file=sys.stderr)
+        if left:
+            print(
+                f"mlrs: {left} queued write(s) to {path} were not stored before exit "
+                f"(waited up to {_exit_wait_s():g} s; MLRS_EXIT_TIMEOUT sets the limit)",
+                file=sys.stderr,
+            )
 
 
 def _before_fork() -> None:

@@ -186,7 +186,7 @@ impl Writer {
     /// Drains the queue, commits, stops the thread and joins it. Later submissions are refused.
     /// Fails when something was not stored.
     pub fn close(&self) -> Result<()> {
-        let unstored = self.close_within(Duration::from_secs(24 * 3600));
+        let unstored = self.close_within(Duration::from_hours(24));
         match unstored.failure {
             Some(e) => Err(e),
             None if unstored.ops > 0 => Err(Error::WriterStopped(format!(
@@ -435,7 +435,7 @@ mod tests {
         while probe.applied.load(Ordering::SeqCst) < 1000 {
             std::thread::yield_now();
         }
-        let unstored = writer.close_within(Duration::from_secs(600));
+        let unstored = writer.close_within(Duration::from_mins(10));
         let accepted = logger.join().unwrap();
         assert!(unstored.failure.is_none());
         assert_eq!(

@@ -17,6 +17,8 @@ struct State {
     /// Set while the worker cannot commit (disk full, I/O error, file gone) and keeps what it
     /// holds for a retry; waiters get this instead of waiting for a commit that may never come.
     stalled: Option<(ErrorCode, String)>,
+    /// Failed commit attempts so far; a waiter gives up only on an attempt made while it waits.
+    failed_attempts: u64,
     /// Set once `close` has begun: the deadline of the drain. New ops are refused from then on.
     closing: Option<Instant>,
     /// Set once the worker has exited; the reason, for callers that still wait or submit.
@@ -82,6 +84,7 @@ impl Status {
         let mut state = self.state.lock();
         let first = state.stalled.is_none();
         state.stalled = Some((error.code(), error.to_string()));
+        state.failed_attempts += 1;
         if first && state.error.is_none() {
             state.error = Some((error.code(), error.to_string()));
             self.attention.store(true, Ordering::Release);
@@ -191,10 +194,12 @@ impl Status {
             .map(|(code, message)| Error::with_code(code, message))
     }
 
-    /// Blocks until `ticket` ops are done, the writer stops or stalls, or `slice` passes.
+    /// Blocks until `ticket` ops are done, the writer stops, a commit attempt fails while it
+    /// waits (the writer keeps the ops and retries, but the caller is told), or `slice` passes.
     pub fn wait(&self, ticket: u64, slice: Duration) -> Result<Wait, Error> {
         let deadline = Instant::now() + slice;
         let mut state = self.state.lock();
+        let attempts = state.failed_attempts;
         loop {
             if state.processed >= ticket {
                 return Ok(Wait::Reached);
@@ -202,7 +207,11 @@ impl Status {
             if let Some(reason) = &state.stopped {
                 return Err(Error::WriterStopped(reason.clone()));
             }
-            if let Some((code, message)) = state.stalled.clone() {
+            if let Some((code, message)) = state
+                .stalled
+                .clone()
+                .filter(|_| state.failed_attempts > attempts)
+            {
                 // Taking the pending copy of this failure keeps it from being raised twice.
                 if state.error.as_ref().is_some_and(|(_, m)| *m == message) {
                     state.error = None;

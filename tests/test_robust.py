@@ -1,0 +1,126 @@
+"""Failure modes that must neither lose accepted data silently nor hang: exit while threads log,
+a disk that fills up, failing commits, fork, multiprocessing children, files that change under
+mlrs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def _run(code: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLRS_CAPTURE_ENV"] = "0"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the process hung; stdout={out[-2000:]!r} stderr={err[-2000:]!r}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _count(db: Path, sql: str, *args: object) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql, args).fetchone()[0])
+
+
+def test_exit_does_not_wait_for_a_daemon_thread_that_keeps_logging(tmp_path: Path) -> None:
+    done = _run(
+        """
+        import threading
+        import mlrs
+        run = mlrs.start_run()
+        client = mlrs.MlflowClient()
+        def spin():
+            step = 0
+            while True:
+                client.log_metric(run.info.run_id, "m", 1.0, step=step)
+                step += 1
+        threading.Thread(target=spin, daemon=True).start()
+        for _ in range(20):
+            mlrs.flush()
+        print(run.info.run_id)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics WHERE run_uuid = ?", run_id) > 0
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 1
+
+
+# RLIMIT_FSIZE stands in for a full disk (it binds root too): writes past the limit fail with
+# EFBIG, which SQLite reports as a full disk or an I/O error.
+_FILL_DISK = """
+    import resource, signal
+    import mlrs
+    from mlrs.exceptions import MlflowException
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    client = mlrs.MlflowClient()
+    run = mlrs.start_run()
+    mlrs.log_param("p", "kept")
+    mlrs.flush()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    limit = 2 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    accepted = 0
+    for step in range(300_000):
+        try:
+            mlrs.log_metric("m", float(step), step=step)
+            accepted += 1
+        except MlflowException as e:
+            raised = e
+            break
+    else:
+        raise SystemExit("the disk never filled up")
+"""
+
+
+def test_points_accepted_before_a_full_disk_are_kept_and_committed_when_it_frees(
+    tmp_path: Path,
+) -> None:
+    done = _run(
+        _FILL_DISK
+        + """
+    assert raised.error_code == "INTERNAL_ERROR", raised
+    # Logging the same param again must not be taken as stored while it is not.
+    mlrs.log_param("q", "v")
+    try:
+        mlrs.flush()
+    except MlflowException:
+        pass
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+    mlrs.flush()
+    mlrs.end_run()
+    print(run.info.run_id, accepted)
+    """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id, accepted = done.stdout.split()
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics WHERE run_uuid = ?", run_id) == int(accepted)
+    assert _count(db, "SELECT count(*) FROM params WHERE run_uuid = ?", run_id) == 2
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 1
+
+
+def test_what_a_full_disk_keeps_from_being_stored_at_exit_is_reported(tmp_path: Path) -> None:
+    done = _run(_FILL_DISK + "\n    print(accepted)\n", tmp_path)
+    assert "were not stored before exit" in done.stderr, done.stderr
+    assert "mlflow.db" in done.stderr
