@@ -124,3 +124,105 @@ def test_what_a_full_disk_keeps_from_being_stored_at_exit_is_reported(tmp_path: 
     done = _run(_FILL_DISK + "\n    print(accepted)\n", tmp_path)
     assert "were not stored before exit" in done.stderr, done.stderr
     assert "mlflow.db" in done.stderr
+
+
+_MULTIPROCESSING = """
+import multiprocessing, sys
+import mlrs
+
+def work(run_id, n, end):
+    client = mlrs.MlflowClient()
+    for step in range(1000):
+        client.log_metric(run_id, f"w{n}", float(step), step=step)
+    run = mlrs.start_run()
+    for step in range(100):
+        mlrs.log_metric("own", float(step), step=step)
+    if end:
+        mlrs.end_run()
+    return n
+
+def pool_task(args):
+    return work(*args)
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(sys.argv[1])
+    run = mlrs.start_run()
+    with ctx.Pool(2) as pool:  # leaving the block terminates the workers (SIGTERM)
+        assert pool.map(pool_task, [(run.info.run_id, n, True) for n in range(2)]) == [0, 1]
+    pool = ctx.Pool(2)
+    pool.map(pool_task, [(run.info.run_id, n, True) for n in range(2, 4)])
+    pool.close()
+    pool.join()
+    children = [
+        ctx.Process(target=work, args=(run.info.run_id, n, False)) for n in range(4, 6)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+        assert child.exitcode == 0, child.exitcode
+    mlrs.end_run()
+    print(run.info.run_id)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_children_store_every_point(tmp_path: Path, method: str) -> None:
+    (tmp_path / "job.py").write_text(_MULTIPROCESSING)
+    done = _run(f"import runpy, sys; sys.argv = ['job.py', {method!r}]; "
+                "runpy.run_path('job.py', run_name='__main__')", tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    db = tmp_path / "mlflow.db"
+    for n in range(6):
+        assert _count(
+            db, "SELECT count(*) FROM metrics WHERE run_uuid = ? AND key = ?", run_id, f"w{n}"
+        ) == 1000, n
+    assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'own'") == 600
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'RUNNING'") == 0
+
+
+def test_fork_while_other_threads_log_and_read_never_hangs_the_child(tmp_path: Path) -> None:
+    done = _run(
+        """
+        import os, signal, threading
+        import mlrs
+        client = mlrs.MlflowClient()
+        run = mlrs.start_run()
+        run_id = run.info.run_id
+        stop = threading.Event()
+        def spin(n):
+            step = 0
+            while not stop.is_set():
+                client.log_metric(run_id, f"t{n}", 1.0, step=step)
+                step += 1
+                if step % 50 == 0:
+                    client.get_run(run_id)
+                    client.get_metric_history(run_id, f"t{n}")
+        threads = [threading.Thread(target=spin, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        children = []
+        for i in range(40):
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(60)  # a hung child ends by SIGALRM, and the test sees it
+                mlrs.MlflowClient().log_metric(run_id, "child", float(i), step=i)
+                mlrs.flush()
+                os._exit(0)
+            children.append(pid)
+        statuses = [os.waitpid(pid, 0)[1] for pid in children]
+        stop.set()
+        for thread in threads:
+            thread.join()
+        mlrs.end_run()
+        print(sum(1 for s in statuses if s != 0), run_id)
+        """,
+        tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    failed, run_id = done.stdout.split()
+    assert failed == "0", "children hung or failed"
+    db = tmp_path / "mlflow.db"
+    assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 40

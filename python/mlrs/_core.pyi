@@ -17,10 +17,15 @@ __all__ = [
     "artifact_publish",
     "artifact_stage",
     "artifact_write",
+    "fork_pause",
+    "fork_resume",
     "git_worktree_dirty",
 ]
 
 ALEMBIC_HEAD: str
+
+def fork_pause() -> None: ...
+def fork_resume() -> None: ...
 
 # (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time,
 #  tags, workspace)

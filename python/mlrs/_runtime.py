@@ -175,7 +175,29 @@ def get_store(uri: str | None = None) -> _core.Store:
             store = _core.Store(path, artifact_root, queue_capacity=_queue_capacity())
             _stores[path] = store
             _install_hooks()
+            _close_at_multiprocessing_exit()
     return store
+
+
+_finalizer_registered = False
+
+
+def _close_at_multiprocessing_exit() -> None:
+    """A `multiprocessing` child ends through `os._exit` (with the fork start method): atexit
+    never runs there, but multiprocessing's own exit finalizers do, so the stores are closed
+    from one of those too. Registered when a child opens its first store, which is after
+    multiprocessing cleared the finalizers it inherited; harmless where atexit also runs."""
+    global _finalizer_registered
+    if _finalizer_registered:
+        return
+    import sys
+
+    util = sys.modules.get("multiprocessing.util")
+    process = sys.modules.get("multiprocessing.process")
+    if util is None or process is None or process.parent_process() is None:
+        return
+    util.Finalize(None, _close_all, exitpriority=0)
+    _finalizer_registered = True
 
 
 def flush_all() -> None:
@@ -233,11 +255,24 @@ def _before_fork() -> None:
     # drain them first, so the child starts from a committed database.
     with contextlib.suppress(Exception):
         flush_all()
+    # Then hold every thread out of SQLite across the fork: a lock SQLite holds at the fork
+    # instant would stay held in the child for good (its holder does not exist there).
+    _core.fork_pause()
+
+
+def _after_fork_in_parent() -> None:
+    _core.fork_resume()
 
 
 def _after_fork_in_child() -> None:
+    global _stores_lock
+    _core.fork_resume()
     _abandoned.extend(_stores.values())
     _stores.clear()
+    # A parent thread may have held the lock at the fork; it does not exist here to release it.
+    _stores_lock = threading.Lock()
+    global _finalizer_registered
+    _finalizer_registered = False
     for callback in _fork_callbacks:
         callback()
 
@@ -251,7 +286,11 @@ def _install_hooks() -> None:
         return
     _hooks_installed = True
     atexit.register(_close_all)
-    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
     _install_sigterm_handler()
 
 

@@ -339,3 +339,17 @@ impl PyStore {
         ))
     }
 }
+
+/// Before `os.fork`: waits until no thread of this process is inside SQLite and holds new calls
+/// at the door, so the child inherits no SQLite lock. Runs with the GIL held on purpose: no
+/// thread inside SQLite needs it to get out, and no other Python thread may start a call.
+#[pyfunction]
+pub fn fork_pause() {
+    crate::engine::store::gate::pause();
+}
+
+/// After `os.fork`, in the parent and in the child: lets SQLite calls in again.
+#[pyfunction]
+pub fn fork_resume() {
+    crate::engine::store::gate::resume();
+}

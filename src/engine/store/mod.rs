@@ -8,6 +8,7 @@
 //! a process always reads its own writes.
 
 mod datasets;
+pub mod gate;
 pub mod models;
 mod pragmas;
 mod read;
@@ -64,6 +65,26 @@ struct CachedRun {
     params: HashMap<String, String>,
 }
 
+/// The reader connection, locked, with this thread inside the fork gate.
+struct Reader<'a> {
+    conn: parking_lot::MutexGuard<'a, gate::GatedConnection>,
+    _inside: gate::Entered,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
 /// A param conflict as MLflow's batch message lists it.
 struct ParamChange<'a> {
     key: &'a str,
@@ -75,7 +96,7 @@ pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
     writer: Writer,
-    reader: Mutex<Connection>,
+    reader: Mutex<gate::GatedConnection>,
     /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
     /// forget its run, so what the op claimed (its params) is read again from the database.
     runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
@@ -84,8 +105,12 @@ pub struct Store {
 impl Store {
     /// Opens (or creates, atomically) the database at `path` and starts its writer.
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
-        let mut conn = pragmas::open_writer(path)?;
+        let inside = gate::enter();
+        let mut conn = gate::GatedConnection::new(pragmas::open_writer(path)?);
         schema::ensure(&mut conn, default_artifact_root)?;
+        let reader = Mutex::new(gate::GatedConnection::new(pragmas::open_reader(path)?));
+        let sink = write::SqliteSink::new(conn);
+        drop(inside);
         let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
         let forget = Arc::clone(&runs);
         let discard = Box::new(move |op: &WriteOp| {
@@ -93,8 +118,7 @@ impl Store {
                 forget.lock().remove(run_id);
             }
         });
-        let writer = Writer::spawn_with(write::SqliteSink::new(conn), config, discard)?;
-        let reader = Mutex::new(pragmas::open_reader(path)?);
+        let writer = Writer::spawn_with(sink, config, discard)?;
         Ok(Self {
             path: path.to_owned(),
             default_artifact_root: default_artifact_root.to_owned(),
@@ -203,10 +227,20 @@ impl Store {
         }
     }
 
+    /// The reader connection, inside the fork gate. Never wait for the writer while holding it:
+    /// a fork waits for the holder, and the writer waits for the fork.
+    fn reader(&self) -> Reader<'_> {
+        let inside = gate::enter();
+        Reader {
+            conn: self.reader.lock(),
+            _inside: inside,
+        }
+    }
+
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.flush()?;
-        let mut conn = self.reader.lock();
+        let mut conn = self.reader();
         let tx = conn.transaction()?;
         let value = f(&tx)?;
         tx.finish()?;
@@ -612,7 +646,7 @@ impl Store {
     pub fn refresh_run(&self, run_id: &str) -> Result<()> {
         let epoch = self.writer.external_epoch();
         let info = {
-            let conn = self.reader.lock();
+            let conn = self.reader();
             read::existing_run_info(&conn, run_id)?
         };
         let mut runs = self.runs.lock();
@@ -763,7 +797,7 @@ impl Store {
             params.iter().any(|(key, _)| !known.contains_key(key))
         };
         let committed: HashMap<String, String> = if needs_database {
-            let conn = self.reader.lock();
+            let conn = self.reader();
             read::run_params(&conn, run_id)?.into_iter().collect()
         } else {
             HashMap::new()

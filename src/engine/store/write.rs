@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{MetricPoint, RUN_NAME_TAG};
+use crate::engine::store::gate::{self, GatedConnection};
 use crate::engine::store::retry_busy;
 use crate::engine::writer::{ControlFn, Sink, WriteOp};
 
@@ -42,13 +43,13 @@ const UPSERT_TAG: &str = "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2
 
 /// The writer thread's connection.
 pub struct SqliteSink {
-    conn: Connection,
+    conn: GatedConnection,
     /// `PRAGMA data_version` as last read: it changes only when another connection commits.
     data_version: i64,
 }
 
 impl SqliteSink {
-    pub fn new(conn: Connection) -> Self {
+    pub fn new(conn: GatedConnection) -> Self {
         let data_version = conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
             .unwrap_or(0);
@@ -58,6 +59,7 @@ impl SqliteSink {
 
 impl Sink for SqliteSink {
     fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
+        let _inside = gate::enter();
         retry_busy(|| {
             let tx = self
                 .conn
@@ -69,10 +71,12 @@ impl Sink for SqliteSink {
     }
 
     fn control(&mut self, f: ControlFn) {
+        let _inside = gate::enter();
         f(&mut self.conn);
     }
 
     fn external_change(&mut self) -> bool {
+        let _inside = gate::enter();
         let Ok(version) = self
             .conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
