@@ -226,3 +226,81 @@ def test_fork_while_other_threads_log_and_read_never_hangs_the_child(tmp_path: P
     assert failed == "0", "children hung or failed"
     db = tmp_path / "mlflow.db"
     assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 40
+
+
+def _read_only_mounts_work() -> bool:
+    import shutil
+
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount --bind -o ro / / 2>/dev/null"],
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _read_only_mounts_work(), reason="needs mount namespaces (root)")
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_a_read_only_database_serves_reads_and_refuses_writes_naming_the_file(
+    tmp_path: Path, journal: str
+) -> None:
+    """A read-only bind mount binds root too, unlike file permissions. `delete` is the journal
+    mode of a file MLflow made; `wal` one mlrs left (no -shm beside it: opened immutable)."""
+    made = _run(
+        """
+        import mlrs
+        with mlrs.start_run() as run:
+            mlrs.log_param("p", "1")
+            for step in range(10):
+                mlrs.log_metric("m", float(step), step=step)
+        print(run.info.run_id)
+        """,
+        tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    run_id = made.stdout.strip()
+    db = tmp_path / "mlflow.db"
+    if journal == "delete":
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+    script = textwrap.dedent(
+        f"""
+        import mlrs
+        from mlrs.exceptions import MlflowException
+        client = mlrs.MlflowClient()
+        assert [r.info.run_id for r in mlrs.search_runs(output_format="list")] == [{run_id!r}]
+        assert mlrs.get_run({run_id!r}).data.params == {{"p": "1"}}
+        assert len(client.get_metric_history({run_id!r}, "m")) == 10
+        for write in (
+            lambda: client.log_metric({run_id!r}, "m", 1.0),
+            lambda: client.set_tag({run_id!r}, "t", "v"),
+            lambda: mlrs.create_experiment("new"),
+        ):
+            try:
+                write()
+            except MlflowException as e:
+                print(e.error_code, e.message)
+            else:
+                print("accepted")
+        """
+    )
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$1" -c "$2"',
+         str(tmp_path), sys.executable, script],
+        cwd=tmp_path,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+             "MLRS_CAPTURE_ENV": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3, done.stdout
+    for line in lines:
+        assert line.startswith("INTERNAL_ERROR The database "), line
+        assert str(db) in line and "read" in line, line
+    assert "not stored" not in done.stderr, done.stderr

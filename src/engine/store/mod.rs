@@ -97,6 +97,9 @@ pub struct Store {
     default_artifact_root: String,
     writer: Writer,
     reader: Mutex<gate::GatedConnection>,
+    /// Why the file can only be read (its permissions, a read-only file system), if so: every
+    /// write is then refused at the call, naming the file.
+    read_only: Option<String>,
     /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
     /// forget its run, so what the op claimed (its params) is read again from the database.
     runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
@@ -106,10 +109,10 @@ impl Store {
     /// Opens (or creates, atomically) the database at `path` and starts its writer.
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
         let inside = gate::enter();
-        let mut conn = gate::GatedConnection::new(pragmas::open_writer(path)?);
-        schema::ensure(&mut conn, default_artifact_root)?;
-        let reader = Mutex::new(gate::GatedConnection::new(pragmas::open_reader(path)?));
-        let sink = write::SqliteSink::new(conn);
+        let (conn, reader, read_only) =
+            Self::connect(path, default_artifact_root).map_err(|e| e.at(path))?;
+        let reader = Mutex::new(gate::GatedConnection::new(reader));
+        let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
         drop(inside);
         let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
         let forget = Arc::clone(&runs);
@@ -124,8 +127,51 @@ impl Store {
             default_artifact_root: default_artifact_root.to_owned(),
             writer,
             reader,
+            read_only,
             runs,
         })
+    }
+
+    /// The writer's and the reader's connections, after the schema is checked (and created in
+    /// a new file); the file is switched to WAL only then. A file this process cannot write is
+    /// opened read-only instead, with the reason.
+    fn connect(
+        path: &Path,
+        default_artifact_root: &str,
+    ) -> Result<(Connection, Connection, Option<String>)> {
+        let mut conn = pragmas::open_writer(path)?;
+        let refused = if conn.is_readonly(rusqlite::MAIN_DB)? {
+            Some("attempt to write a readonly database".to_owned())
+        } else {
+            match schema::ensure(&mut conn, default_artifact_root)
+                .and_then(|()| pragmas::enable_wal(&conn))
+            {
+                Ok(()) => None,
+                Err(e) if e.is_read_only() => Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        };
+        let Some(reason) = refused else {
+            return Ok((conn, pragmas::open_reader(path)?, None));
+        };
+        drop(conn);
+        let reader = pragmas::open_read_only(path)?;
+        schema::check(&reader)?;
+        // The writer thread never writes to such a file: every write is refused at the call.
+        Ok((pragmas::open_read_only(path)?, reader, Some(reason)))
+    }
+
+    /// Refuses a write to a file opened read-only, naming it.
+    fn writable(&self) -> Result<()> {
+        match &self.read_only {
+            None => Ok(()),
+            Some(reason) => Err(Error::Unwritable(format!(
+                "The database {} can only be read by this process ({reason}): mlrs serves \
+                 reads from it but cannot write to it. Make the file and its directory \
+                 writable, or point the tracking URI at another database.",
+                self.path.display()
+            ))),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -195,15 +241,17 @@ impl Store {
         const WAITING: u8 = 0;
         const STARTED: u8 = 1;
         const WITHDRAWN: u8 = 2;
+        self.writable()?;
         let state = Arc::new(AtomicU8::new(WAITING));
         let claim = Arc::clone(&state);
+        let path = self.path.clone();
         let (reply, result) = crossbeam_channel::bounded(1);
         self.writer.submit(WriteOp::Control(Box::new(move |conn| {
             if claim
                 .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                let _ = reply.send(write::in_transaction(conn, &f));
+                let _ = reply.send(write::in_transaction(conn, &f).map_err(|e| e.at(&path)));
             }
         })))?;
         loop {
@@ -241,10 +289,13 @@ impl Store {
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.flush()?;
         let mut conn = self.reader();
-        let tx = conn.transaction()?;
-        let value = f(&tx)?;
-        tx.finish()?;
-        Ok(value)
+        let read = |conn: &mut Connection| {
+            let tx = conn.transaction()?;
+            let value = f(&tx)?;
+            tx.finish()?;
+            Ok(value)
+        };
+        read(&mut conn).map_err(|e: Error| e.at(&self.path))
     }
 
     // ---- experiments -----------------------------------------------------------------------
@@ -666,6 +717,7 @@ impl Store {
     /// first (log calls other than metrics do this, as MLflow checks on every call); without
     /// it, only when another process has committed since the last read.
     fn active_run_id(&self, run_id: &str, verify: bool) -> Result<RunId> {
+        self.writable()?;
         if verify || !self.run_is_fresh(run_id) {
             self.refresh_run(run_id)?;
         }
@@ -1045,7 +1097,10 @@ mod tests {
         let err = store.flush().unwrap_err().to_string();
         assert!(err.contains("FOREIGN KEY"), "{err}");
         store.flush().unwrap();
-        assert_eq!(store.get_metric_series(&kept, "m", None).unwrap().len(), 1000);
+        assert_eq!(
+            store.get_metric_series(&kept, "m", None).unwrap().len(),
+            1000
+        );
     }
 
     #[test]
@@ -1061,8 +1116,65 @@ mod tests {
         second.flush().unwrap();
         first.enqueue(op).unwrap();
         assert!(first.flush().is_err(), "the lost write is reported");
-        let err = first.param_op(&run_id, "p", "mine").unwrap_err().to_string();
+        let err = first
+            .param_op(&run_id, "p", "mine")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("value='theirs'"), "{err}");
+    }
+
+    #[test]
+    fn a_refused_file_is_left_as_it_was_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("foreign.db");
+        rusqlite::Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(matches!(
+            Store::open(&foreign, "/a", WriterConfig::default()),
+            Err(Error::Schema(_))
+        ));
+        let mode: String = rusqlite::Connection::open(&foreign)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete", "not switched to WAL");
+
+        let text = dir.path().join("notes.db");
+        std::fs::write(
+            &text,
+            "not a database, just some text that is long enough\n".repeat(20),
+        )
+        .unwrap();
+        let err = Store::open(&text, "/a", WriterConfig::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("file is not a database"), "{err}");
+        assert!(err.contains(&text.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_database_deleted_while_logging_is_noticed_and_nothing_is_written_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        store
+            .enqueue(store.metric_op(&run_id, "m", 1.0, None, 0).unwrap())
+            .unwrap();
+        store.flush().unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(format!("t.db{suffix}")));
+        }
+        store
+            .enqueue(store.metric_op(&run_id, "m", 2.0, None, 1).unwrap())
+            .unwrap();
+        let err = store.flush().unwrap_err().to_string();
+        assert!(err.contains("was deleted or replaced"), "{err}");
+        assert!(err.contains("t.db"), "{err}");
+        let unstored = store.close_within(Duration::from_millis(100));
+        assert_eq!(unstored.ops, 1, "the point is reported as not stored");
     }
 
     #[test]

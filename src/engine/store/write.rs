@@ -2,6 +2,7 @@
 //! cached prepared statements and 64-row inserts into `metrics`.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -44,22 +45,50 @@ const UPSERT_TAG: &str = "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2
 /// The writer thread's connection.
 pub struct SqliteSink {
     conn: GatedConnection,
+    path: PathBuf,
+    /// The file's (device, inode) when it was opened: a file deleted or replaced since is not
+    /// the one the user reads, so writing on into it would lose everything silently.
+    identity: Option<(u64, u64)>,
     /// `PRAGMA data_version` as last read: it changes only when another connection commits.
     data_version: i64,
 }
 
 impl SqliteSink {
-    pub fn new(conn: GatedConnection) -> Self {
+    pub fn new(conn: GatedConnection, path: &Path) -> Self {
         let data_version = conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
             .unwrap_or(0);
-        Self { conn, data_version }
+        Self {
+            conn,
+            path: path.to_owned(),
+            identity: file_identity(path),
+            data_version,
+        }
     }
+
+    /// Refuses to write once the path no longer names the file this connection has open.
+    fn check_identity(&self) -> Result<()> {
+        if self.identity.is_none() || file_identity(&self.path) == self.identity {
+            return Ok(());
+        }
+        Err(Error::Unwritable(format!(
+            "The database file {} was deleted or replaced while mlrs was writing to it; mlrs \
+             keeps what was logged since and does not write it into a file nobody can open. \
+             Put the file back, or what is kept is reported as not stored at exit.",
+            self.path.display()
+        )))
+    }
+}
+
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 impl Sink for SqliteSink {
     fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
         let _inside = gate::enter();
+        self.check_identity()?;
         retry_busy(|| {
             let tx = self
                 .conn
@@ -68,6 +97,11 @@ impl Sink for SqliteSink {
             tx.commit()?;
             Ok(failures)
         })
+        .map_err(|e| e.at(&self.path))
+    }
+
+    fn ready(&mut self) -> Result<()> {
+        self.check_identity()
     }
 
     fn control(&mut self, f: ControlFn) {

@@ -124,10 +124,10 @@ impl Writer {
             match self.tx.send_timeout(msg, Duration::from_millis(50)) {
                 Ok(()) => return Ok(()),
                 Err(SendTimeoutError::Timeout(back)) => {
-                    let refusal = self.status.stalled().map_or_else(
-                        || self.status.closing().map(|_| self.stopped_error()),
-                        Some,
-                    );
+                    let refusal = self
+                        .status
+                        .stalled()
+                        .map_or_else(|| self.status.closing().map(|_| self.stopped_error()), Some);
                     if let Some(e) = refusal {
                         // Counted in `ticket` but never queued: count it as done, so
                         // waiters are not left waiting for it.
@@ -270,9 +270,10 @@ mod tests {
                 )));
             }
             let poison = *self.poison.lock();
-            if ops.iter().any(|op| {
-                matches!(op, WriteOp::Metric { point, .. } if Some(point.step) == poison)
-            }) {
+            if ops
+                .iter()
+                .any(|op| matches!(op, WriteOp::Metric { point, .. } if Some(point.step) == poison))
+            {
                 return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
                     rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
                     Some("FOREIGN KEY constraint failed".into()),
@@ -455,7 +456,9 @@ mod tests {
         }
         let unstored = writer.close_within(Duration::from_millis(200));
         assert_eq!(unstored.ops, 10);
-        let failure = unstored.failure.expect("the failure no caller saw is reported");
+        let failure = unstored
+            .failure
+            .expect("the failure no caller saw is reported");
         assert!(failure.to_string().contains("full"), "{failure}");
     }
 

@@ -129,7 +129,8 @@ impl Status {
 
     /// True once `close` has begun and its deadline has passed: the worker stops there.
     pub fn past_deadline(&self) -> bool {
-        self.closing().is_some_and(|deadline| Instant::now() >= deadline)
+        self.closing()
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Marks the worker as gone; every waiter and later caller gets `reason`.

@@ -25,6 +25,12 @@ pub trait Sink: Send + 'static {
     /// Runs a control op on the connection; it reports its own outcome to its caller.
     fn control(&mut self, f: ControlFn);
 
+    /// Fails while nothing can be written (the file gone, ...): control ops wait, data ops are
+    /// kept, as after a failed commit.
+    fn ready(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// True when another connection has committed since the last call.
     fn external_change(&mut self) -> bool {
         false
@@ -179,6 +185,7 @@ impl<S: Sink> Worker<'_, S> {
     /// halves until each failing op stands alone, so every other op commits. Finished ops leave
     /// the batch; on a failure of the database or the machine the rest stays for a retry.
     fn apply_isolating(&mut self) -> Result<()> {
+        self.sink.ready()?;
         let mut done = 0;
         // Ranges still to apply, the next one last, so they are applied in queue order.
         let mut ranges = vec![(0, self.batch.len())];
