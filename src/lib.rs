@@ -15,6 +15,9 @@ mod _core {
     use crate::py::store::PyStore;
 
     #[pymodule_export]
+    use crate::py::store::{fork_pause, fork_resume};
+
+    #[pymodule_export]
     use crate::py::context::git_worktree_dirty;
 
     #[pymodule_export]

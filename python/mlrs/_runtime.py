@@ -175,7 +175,29 @@ def get_store(uri: str | None = None) -> _core.Store:
             store = _core.Store(path, artifact_root, queue_capacity=_queue_capacity())
             _stores[path] = store
             _install_hooks()
+            _close_at_multiprocessing_exit()
     return store
+
+
+_finalizer_registered = False
+
+
+def _close_at_multiprocessing_exit() -> None:
+    """A `multiprocessing` child ends through `os._exit` (with the fork start method): atexit
+    never runs there, but multiprocessing's own exit finalizers do, so the stores are closed
+    from one of those too. Registered when a child opens its first store, which is after
+    multiprocessing cleared the finalizers it inherited; harmless where atexit also runs."""
+    global _finalizer_registered
+    if _finalizer_registered:
+        return
+    import sys
+
+    util = sys.modules.get("multiprocessing.util")
+    process = sys.modules.get("multiprocessing.process")
+    if util is None or process is None or process.parent_process() is None:
+        return
+    util.Finalize(None, _close_all, exitpriority=0)
+    _finalizer_registered = True
 
 
 def flush_all() -> None:
@@ -184,13 +206,48 @@ def flush_all() -> None:
         store.flush()
 
 
+# How long exit spends committing what was queued, over all stores together; what is left
+# then is reported on stderr as not stored (a disk that stays full must not hang exit).
+EXIT_WAIT_S = 5.0
+
+
+def _exit_wait_s() -> float:
+    try:
+        return float(os.environ.get("MLRS_EXIT_TIMEOUT", EXIT_WAIT_S))
+    except ValueError:
+        return EXIT_WAIT_S
+
+
 def _close_all() -> None:
+    """At exit: end runs, then close every store: new writes are refused from then on, what
+    was queued is committed within the exit budget, and whatever was not stored is said on
+    stderr. Safe to run twice (a multiprocessing finalizer and atexit both call it)."""
+    import time
+
     for callback in _exit_callbacks:
         with contextlib.suppress(Exception):
             callback()
-    for store in list(_stores.values()):
-        with contextlib.suppress(Exception):
-            store.close()
+    deadline = time.monotonic() + _exit_wait_s()
+    for path, store in list(_stores.items()):
+        try:
+            left, failure = store.close(max(0.0, deadline - time.monotonic()))
+        except Exception as e:  # noqa: BLE001 - exit reports, it never raises
+            left, failure = 0, str(e)
+        _report_unstored(path, left, failure)
+
+
+def _report_unstored(path: str, left: int, failure: str | None) -> None:
+    import sys
+
+    with contextlib.suppress(Exception):
+        if failure is not None:
+            print(f"mlrs: a write to {path} failed and was not stored: {failure}", file=sys.stderr)
+        if left:
+            print(
+                f"mlrs: {left} queued write(s) to {path} were not stored before exit "
+                f"(waited up to {_exit_wait_s():g} s; MLRS_EXIT_TIMEOUT sets the limit)",
+                file=sys.stderr,
+            )
 
 
 def _before_fork() -> None:
@@ -198,11 +255,24 @@ def _before_fork() -> None:
     # drain them first, so the child starts from a committed database.
     with contextlib.suppress(Exception):
         flush_all()
+    # Then hold every thread out of SQLite across the fork: a lock SQLite holds at the fork
+    # instant would stay held in the child for good (its holder does not exist there).
+    _core.fork_pause()
+
+
+def _after_fork_in_parent() -> None:
+    _core.fork_resume()
 
 
 def _after_fork_in_child() -> None:
+    global _stores_lock
+    _core.fork_resume()
     _abandoned.extend(_stores.values())
     _stores.clear()
+    # A parent thread may have held the lock at the fork; it does not exist here to release it.
+    _stores_lock = threading.Lock()
+    global _finalizer_registered
+    _finalizer_registered = False
     for callback in _fork_callbacks:
         callback()
 
@@ -216,7 +286,11 @@ def _install_hooks() -> None:
         return
     _hooks_installed = True
     atexit.register(_close_all)
-    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
     _install_sigterm_handler()
 
 

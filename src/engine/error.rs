@@ -49,6 +49,16 @@ pub enum Error {
     /// The background writer has stopped; the message is the reason.
     #[error("the mlrs background writer has stopped: {0}")]
     WriterStopped(String),
+    /// SQLite failed on a given database file; the message names it.
+    #[error("{source} (database file: {path})")]
+    SqliteFile {
+        path: String,
+        source: rusqlite::Error,
+    },
+    /// The database file cannot take writes any more (deleted or replaced while open,
+    /// read-only); the message names the file.
+    #[error("{0}")]
+    Unwritable(String),
 }
 
 impl Error {
@@ -91,13 +101,71 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Mlflow { code, .. } => *code,
-            Self::Sqlite(_) | Self::Schema(_) | Self::WriterStopped(_) => ErrorCode::InternalError,
+            Self::Sqlite(_)
+            | Self::SqliteFile { .. }
+            | Self::Schema(_)
+            | Self::WriterStopped(_)
+            | Self::Unwritable(_) => ErrorCode::InternalError,
+        }
+    }
+
+    /// True when the failure is about the database or the machine (disk full, I/O error, the
+    /// file gone or read-only), not about the ops that were being written: the same ops may
+    /// succeed later, so the writer keeps them and retries instead of dropping them.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Sqlite(e) | Self::SqliteFile { source: e, .. } => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::OutOfMemory
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                        | rusqlite::ErrorCode::FileLockingProtocolFailed
+                        | rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::DatabaseCorrupt
+                        | rusqlite::ErrorCode::NotADatabase
+                )
+            ),
+            Self::Unwritable(_) => true,
+            Self::Mlflow { .. } | Self::Schema(_) | Self::WriterStopped(_) => false,
         }
     }
 
     /// True when SQLite reported that another connection holds the lock; such work is retried.
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sqlite(e) if is_busy(e))
+        matches!(self, Self::Sqlite(e) | Self::SqliteFile { source: e, .. } if is_busy(e))
+    }
+
+    /// True when SQLite refused to write because the file, its directory or its file system
+    /// is read-only (or not permitted to this user).
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(e) | Self::SqliteFile { source: e, .. } if matches!(
+                e.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                        | rusqlite::ErrorCode::CannotOpen
+                )
+            )
+        )
+    }
+
+    /// The same error, naming the database file when it came from SQLite.
+    #[must_use]
+    pub fn at(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::Sqlite(source) => Self::SqliteFile {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        }
     }
 }
 

@@ -137,9 +137,16 @@ impl PyStore {
         detach::flush(py, &self.inner)
     }
 
-    /// Commits what is queued and stops the writer thread.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        Ok(py.detach(|| self.inner.close())?)
+    /// Refuses new writes, commits what was queued, and stops the writer thread, giving up
+    /// after `timeout` seconds (None: no limit). Returns what was not stored: the number of
+    /// queued writes left, and the message of a failure no caller was told of (or None).
+    #[pyo3(signature = (timeout = None))]
+    fn close(&self, py: Python<'_>, timeout: Option<f64>) -> (u64, Option<String>) {
+        let timeout = timeout
+            .and_then(|t| std::time::Duration::try_from_secs_f64(t.max(0.0)).ok())
+            .unwrap_or(std::time::Duration::from_hours(24));
+        let unstored = py.detach(|| self.inner.close_within(timeout));
+        (unstored.ops, unstored.failure.map(|e| e.to_string()))
     }
 
     // ---- experiments -----------------------------------------------------------------------
@@ -331,4 +338,18 @@ impl PyStore {
             PyBytes::new(py, &values),
         ))
     }
+}
+
+/// Before `os.fork`: waits until no thread of this process is inside SQLite and holds new calls
+/// at the door, so the child inherits no SQLite lock. Runs with the GIL held on purpose: no
+/// thread inside SQLite needs it to get out, and no other Python thread may start a call.
+#[pyfunction]
+pub fn fork_pause() {
+    crate::engine::store::gate::pause();
+}
+
+/// After `os.fork`, in the parent and in the child: lets SQLite calls in again.
+#[pyfunction]
+pub fn fork_resume() {
+    crate::engine::store::gate::resume();
 }

@@ -8,6 +8,7 @@
 //! a process always reads its own writes.
 
 mod datasets;
+pub mod gate;
 pub mod models;
 mod pragmas;
 mod read;
@@ -18,6 +19,7 @@ mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -32,7 +34,7 @@ use crate::engine::model::{
 use crate::engine::names::{new_run_id, random_run_name};
 use crate::engine::search;
 use crate::engine::validate;
-use crate::engine::writer::{Submitted, Wait, WriteOp, Writer, WriterConfig};
+use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, Writer, WriterConfig};
 
 pub use schema::{ALEMBIC_HEAD, append_path};
 
@@ -63,6 +65,26 @@ struct CachedRun {
     params: HashMap<String, String>,
 }
 
+/// The reader connection, locked, with this thread inside the fork gate.
+struct Reader<'a> {
+    conn: parking_lot::MutexGuard<'a, gate::GatedConnection>,
+    _inside: gate::Entered,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
 /// A param conflict as MLflow's batch message lists it.
 struct ParamChange<'a> {
     key: &'a str,
@@ -74,24 +96,82 @@ pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
     writer: Writer,
-    reader: Mutex<Connection>,
-    runs: Mutex<HashMap<RunId, CachedRun>>,
+    reader: Mutex<gate::GatedConnection>,
+    /// Why the file can only be read (its permissions, a read-only file system), if so: every
+    /// write is then refused at the call, naming the file.
+    read_only: Option<String>,
+    /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
+    /// forget its run, so what the op claimed (its params) is read again from the database.
+    runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
 }
 
 impl Store {
     /// Opens (or creates, atomically) the database at `path` and starts its writer.
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
-        let mut conn = pragmas::open_writer(path)?;
-        schema::ensure(&mut conn, default_artifact_root)?;
-        let writer = Writer::spawn(write::SqliteSink::new(conn), config)?;
-        let reader = Mutex::new(pragmas::open_reader(path)?);
+        let inside = gate::enter();
+        let (conn, reader, read_only) =
+            Self::connect(path, default_artifact_root).map_err(|e| e.at(path))?;
+        let reader = Mutex::new(gate::GatedConnection::new(reader));
+        let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
+        drop(inside);
+        let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
+        let forget = Arc::clone(&runs);
+        let discard = Box::new(move |op: &WriteOp| {
+            if let Some(run_id) = op.run_id() {
+                forget.lock().remove(run_id);
+            }
+        });
+        let writer = Writer::spawn_with(sink, config, discard)?;
         Ok(Self {
             path: path.to_owned(),
             default_artifact_root: default_artifact_root.to_owned(),
             writer,
             reader,
-            runs: Mutex::new(HashMap::new()),
+            read_only,
+            runs,
         })
+    }
+
+    /// The writer's and the reader's connections, after the schema is checked (and created in
+    /// a new file); the file is switched to WAL only then. A file this process cannot write is
+    /// opened read-only instead, with the reason.
+    fn connect(
+        path: &Path,
+        default_artifact_root: &str,
+    ) -> Result<(Connection, Connection, Option<String>)> {
+        let mut conn = pragmas::open_writer(path)?;
+        let refused = if conn.is_readonly(rusqlite::MAIN_DB)? {
+            Some("attempt to write a readonly database".to_owned())
+        } else {
+            match schema::ensure(&mut conn, default_artifact_root)
+                .and_then(|()| pragmas::enable_wal(&conn))
+            {
+                Ok(()) => None,
+                Err(e) if e.is_read_only() => Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        };
+        let Some(reason) = refused else {
+            return Ok((conn, pragmas::open_reader(path)?, None));
+        };
+        drop(conn);
+        let reader = pragmas::open_read_only(path)?;
+        schema::check(&reader)?;
+        // The writer thread never writes to such a file: every write is refused at the call.
+        Ok((pragmas::open_read_only(path)?, reader, Some(reason)))
+    }
+
+    /// Refuses a write to a file opened read-only, naming it.
+    fn writable(&self) -> Result<()> {
+        match &self.read_only {
+            None => Ok(()),
+            Some(reason) => Err(Error::Unwritable(format!(
+                "The database {} can only be read by this process ({reason}): mlrs serves \
+                 reads from it but cannot write to it. Make the file and its directory \
+                 writable, or point the tracking URI at another database.",
+                self.path.display()
+            ))),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -143,30 +223,79 @@ impl Store {
         self.writer.close()
     }
 
+    /// Refuses new writes, commits what was queued, and stops the writer within `timeout`;
+    /// says what was not stored.
+    pub fn close_within(&self, timeout: Duration) -> Unstored {
+        self.writer.close_within(timeout)
+    }
+
     /// Runs `f` on the writer's connection, in its own transaction, after everything queued
-    /// before it; returns its result.
+    /// before it; returns its result. While the writer cannot commit (disk full, ...) the
+    /// caller gets that failure instead of waiting, and `f` is withdrawn so it never runs
+    /// after its caller was told it failed.
     fn control<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
+        const WAITING: u8 = 0;
+        const STARTED: u8 = 1;
+        const WITHDRAWN: u8 = 2;
+        self.writable()?;
+        let state = Arc::new(AtomicU8::new(WAITING));
+        let claim = Arc::clone(&state);
+        let path = self.path.clone();
         let (reply, result) = crossbeam_channel::bounded(1);
         self.writer.submit(WriteOp::Control(Box::new(move |conn| {
-            let _ = reply.send(write::in_transaction(conn, &f));
+            if claim
+                .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                let _ = reply.send(write::in_transaction(conn, &f).map_err(|e| e.at(&path)));
+            }
         })))?;
-        result
-            .recv()
-            .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
+        loop {
+            match result.recv_timeout(Duration::from_millis(50)) {
+                Ok(value) => return value,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::WriterStopped("the writer dropped a request".into()));
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    let Some(stalled) = self.writer.blocked() else {
+                        continue;
+                    };
+                    if state
+                        .compare_exchange(WAITING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        return Err(stalled);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The reader connection, inside the fork gate. Never wait for the writer while holding it:
+    /// a fork waits for the holder, and the writer waits for the fork.
+    fn reader(&self) -> Reader<'_> {
+        let inside = gate::enter();
+        Reader {
+            conn: self.reader.lock(),
+            _inside: inside,
+        }
     }
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.flush()?;
-        let mut conn = self.reader.lock();
-        let tx = conn.transaction()?;
-        let value = f(&tx)?;
-        tx.finish()?;
-        Ok(value)
+        let mut conn = self.reader();
+        let read = |conn: &mut Connection| {
+            let tx = conn.transaction()?;
+            let value = f(&tx)?;
+            tx.finish()?;
+            Ok(value)
+        };
+        read(&mut conn).map_err(|e: Error| e.at(&self.path))
     }
 
     // ---- experiments -----------------------------------------------------------------------
@@ -568,7 +697,7 @@ impl Store {
     pub fn refresh_run(&self, run_id: &str) -> Result<()> {
         let epoch = self.writer.external_epoch();
         let info = {
-            let conn = self.reader.lock();
+            let conn = self.reader();
             read::existing_run_info(&conn, run_id)?
         };
         let mut runs = self.runs.lock();
@@ -588,6 +717,7 @@ impl Store {
     /// first (log calls other than metrics do this, as MLflow checks on every call); without
     /// it, only when another process has committed since the last read.
     fn active_run_id(&self, run_id: &str, verify: bool) -> Result<RunId> {
+        self.writable()?;
         if verify || !self.run_is_fresh(run_id) {
             self.refresh_run(run_id)?;
         }
@@ -719,7 +849,7 @@ impl Store {
             params.iter().any(|(key, _)| !known.contains_key(key))
         };
         let committed: HashMap<String, String> = if needs_database {
-            let conn = self.reader.lock();
+            let conn = self.reader();
             read::run_params(&conn, run_id)?.into_iter().collect()
         } else {
             HashMap::new()
@@ -937,6 +1067,110 @@ mod tests {
         first.control(|_| Ok(())).unwrap();
         let err = first.metric_op(&run_id, "m", 2.0, None, 1).unwrap_err();
         assert!(err.to_string().ends_with("Current state is deleted."));
+    }
+
+    #[test]
+    fn rows_deleted_by_another_process_fail_only_their_own_ops() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (doomed, kept) = (new_run(&store), new_run(&store));
+        let ops: Vec<WriteOp> = (0..2000)
+            .map(|i| {
+                let run = if i % 2 == 0 { &doomed } else { &kept };
+                store.metric_op(run, "m", 1.0, Some(1), i).unwrap()
+            })
+            .collect();
+        // Another process removes the run's rows outright (not MLflow's soft delete).
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        other
+            .execute_batch(&format!(
+                "DELETE FROM tags WHERE run_uuid = '{doomed}';                  DELETE FROM runs WHERE run_uuid = '{doomed}';"
+            ))
+            .unwrap();
+        for op in ops {
+            store.enqueue(op).unwrap();
+        }
+        let err = store.flush().unwrap_err().to_string();
+        assert!(err.contains("FOREIGN KEY"), "{err}");
+        store.flush().unwrap();
+        assert_eq!(
+            store.get_metric_series(&kept, "m", None).unwrap().len(),
+            1000
+        );
+    }
+
+    #[test]
+    fn a_param_the_writer_could_not_store_is_forgotten_by_the_run_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (open(&dir), open(&dir));
+        let run_id = new_run(&first);
+        // Checked and claimed by the first store, committed first by the second.
+        let op = first.param_op(&run_id, "p", "mine").unwrap().unwrap();
+        second
+            .enqueue(second.param_op(&run_id, "p", "theirs").unwrap().unwrap())
+            .unwrap();
+        second.flush().unwrap();
+        first.enqueue(op).unwrap();
+        assert!(first.flush().is_err(), "the lost write is reported");
+        let err = first
+            .param_op(&run_id, "p", "mine")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("value='theirs'"), "{err}");
+    }
+
+    #[test]
+    fn a_refused_file_is_left_as_it_was_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("foreign.db");
+        rusqlite::Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(matches!(
+            Store::open(&foreign, "/a", WriterConfig::default()),
+            Err(Error::Schema(_))
+        ));
+        let mode: String = rusqlite::Connection::open(&foreign)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete", "not switched to WAL");
+
+        let text = dir.path().join("notes.db");
+        std::fs::write(
+            &text,
+            "not a database, just some text that is long enough\n".repeat(20),
+        )
+        .unwrap();
+        let err = Store::open(&text, "/a", WriterConfig::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("file is not a database"), "{err}");
+        assert!(err.contains(&text.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn a_database_deleted_while_logging_is_noticed_and_nothing_is_written_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        store
+            .enqueue(store.metric_op(&run_id, "m", 1.0, None, 0).unwrap())
+            .unwrap();
+        store.flush().unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(format!("t.db{suffix}")));
+        }
+        store
+            .enqueue(store.metric_op(&run_id, "m", 2.0, None, 1).unwrap())
+            .unwrap();
+        let err = store.flush().unwrap_err().to_string();
+        assert!(err.contains("was deleted or replaced"), "{err}");
+        assert!(err.contains("t.db"), "{err}");
+        let unstored = store.close_within(Duration::from_millis(100));
+        assert_eq!(unstored.ops, 1, "the point is reported as not stored");
     }
 
     #[test]

@@ -12,9 +12,9 @@ use crate::engine::store::retry_busy;
 /// retries; MLflow uses the same 20 s.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Opens a read-write connection in WAL mode with the settings MLflow's sessions use
-/// (`foreign_keys`, `case_sensitive_like`) plus `synchronous=NORMAL`, which in WAL mode keeps the
-/// file consistent on a crash and loses at most the last commits on power loss.
+/// Opens a read-write connection with the settings MLflow's sessions use (`foreign_keys`,
+/// `case_sensitive_like`). The file is switched to WAL by [`enable_wal`], once its schema has
+/// been checked: a file mlrs refuses is left as it was.
 pub fn open_writer(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -24,17 +24,65 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Switches the file to WAL with `synchronous=NORMAL`, which in WAL mode keeps the file
+/// consistent on a crash and loses at most the last commits on power loss.
+pub fn enable_wal(conn: &Connection) -> Result<()> {
     // Switching to WAL takes an exclusive lock for a moment; another process creating the same
     // file may hold it, so this is retried like any other busy statement.
     retry_busy(|| {
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         Ok(mode)
     })?;
-    conn.execute_batch(
-        "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
-    )?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
+    conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+    Ok(())
+}
+
+/// Opens a file this process cannot write (its permissions, a read-only file system): read-only,
+/// and, when SQLite cannot even set up a read-only WAL session there (no `-shm` file and no
+/// right to create one), as an immutable file.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    let uri = file_uri(path);
+    let open = |params: &str| -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            format!("{uri}?{params}"),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.execute_batch("PRAGMA case_sensitive_like=ON;")?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    };
+    open("mode=ro").or_else(|e| {
+        if e.is_read_only() {
+            open("immutable=1")
+        } else {
+            Err(e)
+        }
+    })
+}
+
+/// `file:` URI of a path, with the characters a URI gives a meaning to escaped.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri
 }
 
 /// Opens a connection for reads. WAL lets it read while the writer commits.

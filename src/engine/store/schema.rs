@@ -114,6 +114,11 @@ pub fn ensure(conn: &mut Connection, default_artifact_root: &str) -> Result<()> 
     })
 }
 
+/// Checks an existing file without writing to it (a file opened read-only).
+pub fn check(conn: &Connection) -> Result<()> {
+    verify(conn)
+}
+
 /// Refuses a database that lacks a table or column mlrs uses, naming the fix.
 fn verify(conn: &Connection) -> Result<()> {
     let revision: Option<String> = if table_exists(conn, "alembic_version")? {

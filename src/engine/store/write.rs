@@ -2,12 +2,14 @@
 //! cached prepared statements and 64-row inserts into `metrics`.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{MetricPoint, RUN_NAME_TAG};
+use crate::engine::store::gate::{self, GatedConnection};
 use crate::engine::store::retry_busy;
 use crate::engine::writer::{ControlFn, Sink, WriteOp};
 
@@ -42,22 +44,51 @@ const UPSERT_TAG: &str = "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2
 
 /// The writer thread's connection.
 pub struct SqliteSink {
-    conn: Connection,
+    conn: GatedConnection,
+    path: PathBuf,
+    /// The file's (device, inode) when it was opened: a file deleted or replaced since is not
+    /// the one the user reads, so writing on into it would lose everything silently.
+    identity: Option<(u64, u64)>,
     /// `PRAGMA data_version` as last read: it changes only when another connection commits.
     data_version: i64,
 }
 
 impl SqliteSink {
-    pub fn new(conn: Connection) -> Self {
+    pub fn new(conn: GatedConnection, path: &Path) -> Self {
         let data_version = conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
             .unwrap_or(0);
-        Self { conn, data_version }
+        Self {
+            conn,
+            path: path.to_owned(),
+            identity: file_identity(path),
+            data_version,
+        }
+    }
+
+    /// Refuses to write once the path no longer names the file this connection has open.
+    fn check_identity(&self) -> Result<()> {
+        if self.identity.is_none() || file_identity(&self.path) == self.identity {
+            return Ok(());
+        }
+        Err(Error::Unwritable(format!(
+            "The database file {} was deleted or replaced while mlrs was writing to it; mlrs \
+             keeps what was logged since and does not write it into a file nobody can open. \
+             Put the file back, or what is kept is reported as not stored at exit.",
+            self.path.display()
+        )))
     }
 }
 
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
 impl Sink for SqliteSink {
-    fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>> {
+    fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
+        let _inside = gate::enter();
+        self.check_identity()?;
         retry_busy(|| {
             let tx = self
                 .conn
@@ -66,13 +97,20 @@ impl Sink for SqliteSink {
             tx.commit()?;
             Ok(failures)
         })
+        .map_err(|e| e.at(&self.path))
+    }
+
+    fn ready(&mut self) -> Result<()> {
+        self.check_identity()
     }
 
     fn control(&mut self, f: ControlFn) {
+        let _inside = gate::enter();
         f(&mut self.conn);
     }
 
     fn external_change(&mut self) -> bool {
+        let _inside = gate::enter();
         let Ok(version) = self
             .conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
@@ -87,10 +125,10 @@ impl Sink for SqliteSink {
 
 /// Applies data ops inside `tx`; returns the ops that were refused one by one (a param that
 /// another process logged with a different value first).
-fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
+fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
     let mut metrics = MetricInserter::new(tx);
     let mut failures = Vec::new();
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
         match op {
             WriteOp::Metric { run_id, point } => metrics.push(run_id, point)?,
             WriteOp::Batch {
@@ -101,7 +139,7 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
             } => {
                 for (key, value) in params {
                     if let Some(failure) = insert_param(tx, run_id, key, value)? {
-                        failures.push(failure);
+                        failures.push((i, failure));
                     }
                 }
                 for point in points {

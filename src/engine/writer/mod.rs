@@ -5,8 +5,15 @@
 //! - Ops are applied in the order they entered the channel.
 //! - `ticket()` counts ops handed to `try_submit` before they are sent, so once the writer has
 //!   processed `ticket()` ops, every op the calling thread submitted earlier is processed.
-//! - A failure is kept and handed to the next caller of `try_submit`/`flush`/`close`; the writer
-//!   itself carries on. A writer that stopped (closed or panicked) refuses new ops and wakes
+//! - A batch is never dropped whole: an op that fails because of what it holds is isolated (the
+//!   batch is split until it stands alone), reported, and handed to the discard hook; the other
+//!   ops commit. A failure of the database or the machine keeps the ops and retries them; while
+//!   it lasts, waiters (`flush`, reads) get the failure instead of waiting, and a caller that
+//!   finds the queue full gets it instead of blocking.
+//! - A failure is reported once, to the next caller of `try_submit`/`flush`/`wait`.
+//! - `close_within` refuses new ops from the moment it begins, commits what was queued before,
+//!   and gives up at its deadline, returning how many ops were not stored and any failure no
+//!   caller was told of. A writer that stopped (closed or panicked) refuses new ops and wakes
 //!   every waiter; nobody hangs on it.
 
 mod op;
@@ -16,14 +23,14 @@ mod worker;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
 
 pub use op::{ControlFn, WriteOp};
 pub use status::Wait;
-pub use worker::Sink;
+pub use worker::{Discard, Sink};
 
 use crate::engine::error::{Error, Result};
 use status::Status;
@@ -55,6 +62,15 @@ pub enum Submitted {
     Full(WriteOp),
 }
 
+/// What `close_within` could not store.
+#[derive(Debug)]
+pub struct Unstored {
+    /// Ops submitted but never committed (kept after a failure, or queued past the deadline).
+    pub ops: u64,
+    /// A failure that no caller has been told of (a commit that failed during the drain).
+    pub failure: Option<Error>,
+}
+
 pub struct Writer {
     tx: Sender<Msg>,
     submitted: AtomicU64,
@@ -65,13 +81,19 @@ pub struct Writer {
 impl Writer {
     /// Starts the `mlrs-writer` thread over `sink`.
     pub fn spawn<S: Sink>(sink: S, config: WriterConfig) -> Result<Self> {
+        Self::spawn_with(sink, config, Box::new(|_| {}))
+    }
+
+    /// Starts the writer; `discard` is called with every op it gives up on (after reporting
+    /// the failure), so what callers learned from the op when it was queued can be undone.
+    pub fn spawn_with<S: Sink>(sink: S, config: WriterConfig, discard: Discard) -> Result<Self> {
         let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity.max(1));
         let status = Arc::new(Status::default());
         let worker_status = Arc::clone(&status);
         let max_batch_ops = config.max_batch_ops.max(1);
         let handle = std::thread::Builder::new()
             .name("mlrs-writer".to_owned())
-            .spawn(move || worker::run(sink, &rx, &worker_status, max_batch_ops))
+            .spawn(move || worker::run(sink, &rx, &worker_status, max_batch_ops, discard))
             .map_err(|e| Error::internal(format!("cannot start the mlrs writer thread: {e}")))?;
         Ok(Self {
             tx,
@@ -94,9 +116,29 @@ impl Writer {
         }
     }
 
-    /// Finishes a submission that found the queue full: waits for room.
+    /// Finishes a submission that found the queue full: waits for room, unless the writer
+    /// cannot commit (then the op is refused with the reason instead of waiting for good).
     pub fn submit_blocking(&self, op: WriteOp) -> Result<()> {
-        self.tx.send(Msg::Op(op)).map_err(|_| self.stopped_error())
+        let mut msg = Msg::Op(op);
+        loop {
+            match self.tx.send_timeout(msg, Duration::from_millis(50)) {
+                Ok(()) => return Ok(()),
+                Err(SendTimeoutError::Timeout(back)) => {
+                    let refusal = self
+                        .status
+                        .stalled()
+                        .map_or_else(|| self.status.closing().map(|_| self.stopped_error()), Some);
+                    if let Some(e) = refusal {
+                        // Counted in `ticket` but never queued: count it as done, so
+                        // waiters are not left waiting for it.
+                        self.status.advance(1);
+                        return Err(e);
+                    }
+                    msg = back;
+                }
+                Err(SendTimeoutError::Disconnected(_)) => return Err(self.stopped_error()),
+            }
+        }
     }
 
     /// Enqueues, waiting for room when the queue is full.
@@ -128,6 +170,12 @@ impl Writer {
         self.status.check()
     }
 
+    /// Why a queued op may not be applied soon: the failure that keeps the writer from
+    /// committing, while it lasts, or the reason the writer stopped.
+    pub fn blocked(&self) -> Option<Error> {
+        self.status.stalled().or_else(|| self.status.stopped())
+    }
+
     /// Waits until everything submitted so far is committed, then reports any failure.
     pub fn flush(&self) -> Result<()> {
         let ticket = self.ticket();
@@ -136,16 +184,37 @@ impl Writer {
     }
 
     /// Drains the queue, commits, stops the thread and joins it. Later submissions are refused.
+    /// Fails when something was not stored.
     pub fn close(&self) -> Result<()> {
+        let unstored = self.close_within(Duration::from_hours(24));
+        match unstored.failure {
+            Some(e) => Err(e),
+            None if unstored.ops > 0 => Err(Error::WriterStopped(format!(
+                "{} queued writes were not stored",
+                unstored.ops
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses new ops from now on, commits what was queued before, and stops the thread, all
+    /// within `timeout` (a writer that cannot commit gives up then). Says what was not stored.
+    pub fn close_within(&self, timeout: Duration) -> Unstored {
+        let deadline = Instant::now() + timeout;
+        self.status.begin_close(deadline);
         let handle = self.worker.lock().take();
         if let Some(handle) = handle {
-            // The worker applies everything queued before `Close`, then exits.
-            let _ = self.tx.send(Msg::Close);
-            let _ = handle.join();
+            // The worker applies everything queued before `Close`, then exits; a full queue
+            // that does not move is left to the deadline, which the worker watches too.
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let _ = self.tx.send_timeout(Msg::Close, wait);
+            if self.status.wait_stopped(deadline) {
+                let _ = handle.join();
+            }
         }
-        match self.status.check() {
-            Err(Error::WriterStopped(_)) | Ok(()) => Ok(()),
-            Err(e) => Err(e),
+        Unstored {
+            ops: self.ticket().saturating_sub(self.status.processed()),
+            failure: self.status.take_failure(),
         }
     }
 
@@ -177,19 +246,43 @@ mod tests {
         batches: Arc<Mutex<Vec<usize>>>,
         applied: Arc<AtomicUsize>,
         fail_next: Arc<std::sync::atomic::AtomicBool>,
+        /// Attempts that fail as a full disk does, before commits succeed again.
+        disk_full: Arc<AtomicUsize>,
+        /// A metric step whose op is refused whenever it is in a batch.
+        poison: Arc<Mutex<Option<i64>>>,
         gate: Arc<Mutex<()>>,
         /// Told each time the writer starts applying a batch, when set.
         entered: Arc<Mutex<Option<crossbeam_channel::Sender<()>>>>,
     }
 
     impl Sink for Probe {
-        fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>> {
+        fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>> {
             if let Some(entered) = self.entered.lock().as_ref() {
                 let _ = entered.send(());
             }
             let _gate = self.gate.lock();
             if self.fail_next.swap(false, Ordering::SeqCst) {
                 return Err(Error::internal("disk I/O error"));
+            }
+            if self
+                .disk_full
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                    None,
+                )));
+            }
+            let poison = *self.poison.lock();
+            if ops
+                .iter()
+                .any(|op| matches!(op, WriteOp::Metric { point, .. } if Some(point.step) == poison))
+            {
+                return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                    Some("FOREIGN KEY constraint failed".into()),
+                )));
             }
             self.batches.lock().push(ops.len());
             self.applied.fetch_add(ops.len(), Ordering::SeqCst);
@@ -285,6 +378,122 @@ mod tests {
         writer.submit(metric(1)).unwrap();
         writer.flush().unwrap();
         assert_eq!(probe.applied.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn one_failing_op_is_isolated_and_the_rest_of_its_batch_commits() {
+        let probe = Probe::default();
+        *probe.poison.lock() = Some(500);
+        let discarded = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&discarded);
+        let writer = Writer::spawn_with(
+            probe.clone(),
+            WriterConfig::default(),
+            Box::new(move |op| {
+                if let WriteOp::Metric { point, .. } = op {
+                    seen.lock().push(point.step);
+                }
+            }),
+        )
+        .unwrap();
+        {
+            // Everything queues while the sink is held, so it all lands in one batch.
+            let _hold = probe.gate.lock();
+            for i in 0..1000 {
+                writer.submit(metric(i)).unwrap();
+            }
+        }
+        let err = writer.flush().unwrap_err();
+        assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+        assert_eq!(probe.applied.load(Ordering::SeqCst), 999);
+        assert_eq!(*discarded.lock(), [500]);
+        writer.flush().unwrap();
+    }
+
+    #[test]
+    fn ops_that_fail_on_a_full_disk_are_kept_and_committed_later() {
+        let probe = Probe::default();
+        probe.disk_full.store(5, Ordering::SeqCst);
+        let writer = Writer::spawn(probe.clone(), WriterConfig::default()).unwrap();
+        for i in 0..100 {
+            writer.submit(metric(i)).unwrap();
+        }
+        let err = writer.flush().unwrap_err();
+        assert!(err.to_string().contains("full"), "{err}");
+        // The failure is reported once; the kept ops commit once the disk has room.
+        while let Err(e) = writer.flush() {
+            assert!(e.to_string().contains("full"), "{e}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(probe.applied.load(Ordering::SeqCst), 100);
+        writer.close().unwrap();
+    }
+
+    #[test]
+    fn close_refuses_new_ops_and_finishes_while_another_thread_keeps_logging() {
+        let probe = Probe::default();
+        let writer = Arc::new(Writer::spawn(probe.clone(), WriterConfig::default()).unwrap());
+        let logger = {
+            let writer = Arc::clone(&writer);
+            std::thread::spawn(move || {
+                let mut i: u64 = 0;
+                while writer.submit(metric(i as i64)).is_ok() {
+                    i += 1;
+                }
+                i
+            })
+        };
+        while probe.applied.load(Ordering::SeqCst) < 1000 {
+            std::thread::yield_now();
+        }
+        let unstored = writer.close_within(Duration::from_mins(10));
+        let accepted = logger.join().unwrap();
+        assert!(unstored.failure.is_none());
+        assert_eq!(
+            probe.applied.load(Ordering::SeqCst) as u64 + unstored.ops,
+            accepted,
+            "every accepted op is stored or counted as not stored"
+        );
+    }
+
+    #[test]
+    fn close_gives_up_at_its_deadline_and_says_what_it_did_not_store() {
+        let probe = Probe::default();
+        probe.disk_full.store(usize::MAX, Ordering::SeqCst);
+        let writer = Writer::spawn(probe.clone(), WriterConfig::default()).unwrap();
+        for i in 0..10 {
+            writer.submit(metric(i)).unwrap();
+        }
+        let unstored = writer.close_within(Duration::from_millis(200));
+        assert_eq!(unstored.ops, 10);
+        let failure = unstored
+            .failure
+            .expect("the failure no caller saw is reported");
+        assert!(failure.to_string().contains("full"), "{failure}");
+    }
+
+    #[test]
+    fn a_full_queue_does_not_block_a_caller_while_the_writer_cannot_commit() {
+        let probe = Probe::default();
+        probe.disk_full.store(usize::MAX, Ordering::SeqCst);
+        let config = WriterConfig {
+            queue_capacity: 4,
+            max_batch_ops: 2,
+        };
+        let writer = Writer::spawn(probe.clone(), config).unwrap();
+        let mut refused = None;
+        for i in 0..100 {
+            if let Err(e) = writer.submit(metric(i)) {
+                refused = Some(e);
+                if writer.blocked().is_some() && i > 8 {
+                    break;
+                }
+            }
+        }
+        let err = refused.expect("a caller is told the writer cannot commit");
+        assert!(err.to_string().contains("full"), "{err}");
+        probe.disk_full.store(0, Ordering::SeqCst);
+        writer.close().unwrap();
     }
 
     #[test]

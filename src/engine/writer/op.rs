@@ -28,6 +28,16 @@ pub enum WriteOp {
     Control(ControlFn),
 }
 
+impl WriteOp {
+    /// The run a data op writes to (control ops carry no run).
+    pub fn run_id(&self) -> Option<&RunId> {
+        match self {
+            Self::Metric { run_id, .. } | Self::Batch { run_id, .. } => Some(run_id),
+            Self::Control(_) => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for WriteOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
