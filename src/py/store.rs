@@ -4,6 +4,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -14,9 +15,30 @@ use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
 
-#[pyclass(frozen, name = "Store", module = "mlrs._core")]
+#[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
-    pub(crate) inner: Store,
+    /// Shared with the background threads that log into the store (system metrics).
+    pub(crate) inner: Arc<Store>,
+    /// The process that opened the store: a forked child never closes or waits on it (the
+    /// writer thread did not survive the fork).
+    pid: u32,
+}
+
+impl Drop for PyStore {
+    /// The last reference is gone: commit what is queued and end the writer thread and the
+    /// connections now, rather than at exit. A failure found here has nobody left to raise it
+    /// to, so it goes to stderr with what was not stored.
+    fn drop(&mut self) {
+        if self.pid != std::process::id() || self.inner.is_closed() {
+            return;
+        }
+        if let Err(e) = self.inner.close() {
+            eprintln!(
+                "mlrs: closing the tracking store {}: {e}",
+                self.inner.path().display()
+            );
+        }
+    }
 }
 
 impl PyStore {
@@ -70,7 +92,10 @@ impl PyStore {
             max_batch_ops,
         };
         let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Arc::new(inner),
+            pid: std::process::id(),
+        })
     }
 
     #[getter]
@@ -137,9 +162,20 @@ impl PyStore {
         detach::flush(py, &self.inner)
     }
 
-    /// Commits what is queued and stops the writer thread.
+    /// Commits what is queued, stops the writer thread and closes the connections; raises a
+    /// write failure found on the way. Closing a closed store does nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.pid != std::process::id() {
+            return Ok(());
+        }
         Ok(py.detach(|| self.inner.close())?)
+    }
+
+    /// True once the store is closed, and in a process forked after it was opened (where it is
+    /// unusable): open a new one.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.pid != std::process::id() || self.inner.is_closed()
     }
 
     // ---- experiments -----------------------------------------------------------------------

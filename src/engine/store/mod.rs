@@ -18,9 +18,10 @@ mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, Transaction};
 
 use crate::engine::clock::now_ms;
@@ -74,7 +75,9 @@ pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
     writer: Writer,
-    reader: Mutex<Connection>,
+    /// None once the store is closed.
+    reader: Mutex<Option<Connection>>,
+    closed: AtomicBool,
     runs: Mutex<HashMap<RunId, CachedRun>>,
 }
 
@@ -84,12 +87,13 @@ impl Store {
         let mut conn = pragmas::open_writer(path)?;
         schema::ensure(&mut conn, default_artifact_root)?;
         let writer = Writer::spawn(write::SqliteSink::new(conn), config)?;
-        let reader = Mutex::new(pragmas::open_reader(path)?);
+        let reader = Mutex::new(Some(pragmas::open_reader(path)?));
         Ok(Self {
             path: path.to_owned(),
             default_artifact_root: default_artifact_root.to_owned(),
             writer,
             reader,
+            closed: AtomicBool::new(false),
             runs: Mutex::new(HashMap::new()),
         })
     }
@@ -138,9 +142,24 @@ impl Store {
         self.writer.flush()
     }
 
-    /// Commits what is queued and stops the writer.
+    /// Commits what is queued, stops the writer (its thread and connection end) and closes the
+    /// reader connection. Later calls are refused; a pending write failure is returned.
     pub fn close(&self) -> Result<()> {
-        self.writer.close()
+        self.closed.store(true, Ordering::Release);
+        let closed = self.writer.close();
+        self.reader.lock().take();
+        closed
+    }
+
+    /// True once `close` has started.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// The reader connection, or the refusal of a closed store.
+    fn reader(&self) -> Result<MappedMutexGuard<'_, Connection>> {
+        MutexGuard::try_map(self.reader.lock(), Option::as_mut)
+            .map_err(|_| Error::WriterStopped("closed".to_owned()))
     }
 
     /// Runs `f` on the writer's connection, in its own transaction, after everything queued
@@ -162,7 +181,7 @@ impl Store {
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.flush()?;
-        let mut conn = self.reader.lock();
+        let mut conn = self.reader()?;
         let tx = conn.transaction()?;
         let value = f(&tx)?;
         tx.finish()?;
@@ -568,7 +587,7 @@ impl Store {
     pub fn refresh_run(&self, run_id: &str) -> Result<()> {
         let epoch = self.writer.external_epoch();
         let info = {
-            let conn = self.reader.lock();
+            let conn = self.reader()?;
             read::existing_run_info(&conn, run_id)?
         };
         let mut runs = self.runs.lock();
@@ -719,7 +738,7 @@ impl Store {
             params.iter().any(|(key, _)| !known.contains_key(key))
         };
         let committed: HashMap<String, String> = if needs_database {
-            let conn = self.reader.lock();
+            let conn = self.reader()?;
             read::run_params(&conn, run_id)?.into_iter().collect()
         } else {
             HashMap::new()

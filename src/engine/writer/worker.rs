@@ -4,7 +4,7 @@
 use crossbeam_channel::Receiver;
 
 use crate::engine::error::{Error, Result};
-use crate::engine::writer::op::{ControlFn, WriteOp};
+use crate::engine::writer::op::{self, ControlFn, WriteOp};
 use crate::engine::writer::status::Status;
 
 /// Where the writer puts its work: the SQLite store, or a probe in tests.
@@ -98,7 +98,11 @@ fn commit<S: Sink>(sink: &mut S, batch: &mut Vec<WriteOp>, status: &Status) {
     }
     match sink.apply(batch) {
         Ok(failures) => failures.iter().for_each(|e| status.fail(e)),
-        Err(e) => status.fail(&e),
+        // Nothing of the batch was stored: the report says what, so the loss is never silent.
+        Err(e) => status.fail(&Error::with_code(
+            e.code(),
+            format!("{e} (not stored: {})", op::describe(batch)),
+        )),
     }
     let n = batch.len() as u64;
     batch.clear();
