@@ -10,6 +10,8 @@ import pytest
 
 import mlrs
 
+pytest_plugins = ("pytester",)
+
 
 @pytest.fixture(autouse=True)
 def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -652,6 +652,16 @@ def reset(status: str = "FINISHED") -> None:
     by `set_experiment`, the URIs given to `set_tracking_uri`/`set_registry_uri` and the
     variables they exported are forgotten; every store is closed (a failed commit is reported
     on stderr with what was not stored). An mlrs extension."""
+    try:
+        _clear_state(status)
+    finally:
+        _environment.wait()
+        _runtime.close_all()
+        _runtime.forget_uris()
+
+
+def _clear_state(status: str) -> None:
+    """Ends the calling thread's runs and forgets the chosen experiment (and its variable)."""
     global _active_experiment_id
     try:
         _end_runs(status)
@@ -661,9 +671,6 @@ def reset(status: str = "FINISHED") -> None:
             del os.environ[_EXPERIMENT_ID_ENV]
         _active_experiment_id = None
         _local.last = None
-        _environment.wait()
-        _runtime.close_all()
-        _runtime.forget_uris()
 
 
 # ---- process hooks -------------------------------------------------------------------------
