@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import mlrs
-from mlrs import _fluent, _runtime
+
+pytest_plugins = ("pytester",)
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +27,4 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     db = tmp_path / "mlflow.db"
     mlrs.set_tracking_uri(f"sqlite:///{db}")
     yield db
-    _fluent._end_runs("FINISHED")
-    _fluent._active_experiment_id = None
-    _fluent._local.last = None
-    mlrs.set_tracking_uri(None)
-    for store in list(_runtime._stores.values()):
-        store.close()
-    _runtime._stores.clear()
+    mlrs.reset()

@@ -632,6 +632,47 @@ def flush_async_logging() -> None:
     _runtime.flush_all()
 
 
+def close() -> None:
+    """Ends the calling thread's active runs (FINISHED), commits everything queued and closes
+    every tracking store: writer threads and database connections are gone afterwards (an
+    mlrs extension; the next call opens what it needs again). Stores also close on their own
+    once nothing uses them. Raises MlflowException if a commit failed, after closing them all.
+    """
+    _end_runs("FINISHED")
+    _environment.wait()
+    failures = _runtime.close_all(report=False)
+    if failures:
+        detail = "; ".join(f"{path}: {e}" for path, e in failures)
+        raise MlflowException(f"Closing the tracking stores failed: {detail}")
+
+
+def reset(status: str = "FINISHED") -> None:
+    """Returns the process to a clean fluent state, for test harnesses (the pytest plugin does
+    this by itself): the calling thread's active runs end with `status`; the experiment chosen
+    by `set_experiment`, the URIs given to `set_tracking_uri`/`set_registry_uri` and the
+    variables they exported are forgotten; every store is closed (a failed commit is reported
+    on stderr with what was not stored). An mlrs extension."""
+    try:
+        _clear_state(status)
+    finally:
+        _environment.wait()
+        _runtime.close_all()
+        _runtime.forget_uris()
+
+
+def _clear_state(status: str) -> None:
+    """Ends the calling thread's runs and forgets the chosen experiment (and its variable)."""
+    global _active_experiment_id
+    try:
+        _end_runs(status)
+    finally:
+        exported = _active_experiment_id
+        if exported is not None and os.environ.get(_EXPERIMENT_ID_ENV) == exported:
+            del os.environ[_EXPERIMENT_ID_ENV]
+        _active_experiment_id = None
+        _local.last = None
+
+
 # ---- process hooks -------------------------------------------------------------------------
 
 

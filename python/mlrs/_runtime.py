@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import threading
+import weakref
 
 from mlrs import _core
 from mlrs.exceptions import MlflowException
@@ -37,8 +38,16 @@ _ASYNC_ENV = "MLFLOW_ENABLE_ASYNC_LOGGING"
 # MLflow's async-logging switch as last read from the environment; the `log_metric` hot path
 # reads this flag, every other logging call refreshes it from the environment.
 async_flag = False
-_stores: dict[str, _core.Store] = {}
+# Every store open in this process, by database path. Weak: a store lives as long as something
+# uses it (the store of the current tracking URI, pinned below; an active run; a client), and
+# closes itself (queue committed, writer thread and connections gone) when the last user lets go.
+_stores: dict[str, weakref.ref[_core.Store]] = {}
 _stores_lock = threading.Lock()
+# The store of the tracking URI the process points at, kept open while it points there.
+_current: list[_core.Store] = []
+# Artifact roots for databases not opened yet (the pytest plugin puts them under tmp_path);
+# other stores get `./mlruns` of the working directory, as MLflow does.
+_artifact_roots: dict[str, str] = {}
 # Stores inherited through fork: their writer thread did not survive, and their locks may be
 # held by it, so the child never touches them; they are kept alive only so nothing drops them.
 _abandoned: list[_core.Store] = []
@@ -63,11 +72,15 @@ def set_tracking_uri(uri: str | Path | None) -> None:
     if uri is None:
         _tracking_uri = None
         os.environ.pop(_TRACKING_URI_ENV, None)
+        _current.clear()
         return
     if not isinstance(uri, str):
         uri = uri.absolute().as_uri()  # a pathlib.Path, as MLflow treats it
     _tracking_uri = uri
     os.environ[_TRACKING_URI_ENV] = uri
+    if _current and str(_current[0].path) != _path_or_none(uri):
+        # The process no longer points at the old store: it closes once no run uses it.
+        _current.clear()
 
 
 _registry_uri: str | None = None
@@ -162,21 +175,48 @@ def _queue_capacity() -> int:
     return int(os.environ.get("MLRS_QUEUE_CAPACITY", "32768"))
 
 
+def _path_or_none(uri: str) -> str | None:
+    try:
+        return os.path.abspath(_database_path(uri))
+    except MlflowException:
+        return None
+
+
 def get_store(uri: str | None = None) -> _core.Store:
-    """The engine store of a tracking URI (the current one by default), opened once per file."""
-    path = os.path.abspath(_database_path(uri if uri is not None else get_tracking_uri()))
-    store = _stores.get(path)
-    if store is not None:
-        return store
-    with _stores_lock:
-        store = _stores.get(path)
-        if store is None:
-            artifact_root = os.path.abspath("mlruns")
-            store = _core.Store(path, artifact_root, queue_capacity=_queue_capacity())
-            _stores[path] = store
-            _install_hooks()
-            _close_at_multiprocessing_exit()
+    """The engine store of a tracking URI (the current one by default): one open store per
+    file. The current URI's store stays open while the process points at it; any other closes
+    when its last user (a run, a client) lets go of it."""
+    current = uri is None
+    path = os.path.abspath(_database_path(get_tracking_uri() if current else uri))  # type: ignore[arg-type]
+    ref = _stores.get(path)
+    store = ref() if ref is not None else None
+    if store is None or store.closed:
+        with _stores_lock:
+            ref = _stores.get(path)
+            store = ref() if ref is not None else None
+            if store is None or store.closed:
+                root = _artifact_roots.get(path) or os.path.abspath("mlruns")
+                store = _core.Store(path, root, queue_capacity=_queue_capacity())
+                _stores[path] = weakref.ref(store, _forget(path))
+                _install_hooks()
+                _close_at_multiprocessing_exit()
+    if current and (not _current or _current[0] is not store):
+        _current[:] = [store]
     return store
+
+
+def _forget(path: str) -> Callable[[weakref.ref[_core.Store]], None]:
+    def callback(ref: weakref.ref[_core.Store]) -> None:
+        if _stores.get(path) is ref:
+            del _stores[path]
+
+    return callback
+
+
+def open_stores() -> list[_core.Store]:
+    """The stores open in this process."""
+    found = (ref() for ref in list(_stores.values()))
+    return [s for s in found if s is not None and not s.closed]
 
 
 _finalizer_registered = False
@@ -202,7 +242,7 @@ def _close_at_multiprocessing_exit() -> None:
 
 def flush_all() -> None:
     """Waits until everything every store has queued is committed."""
-    for store in list(_stores.values()):
+    for store in open_stores():
         store.flush()
 
 
@@ -218,6 +258,43 @@ def _exit_wait_s() -> float:
         return EXIT_WAIT_S
 
 
+def close_store(store: _core.Store) -> bool:
+    """Commits what the store has queued and closes it. A failure is reported on stderr with
+    what was not stored (never raised: the caller is tearing down); returns False then."""
+    left, failure = store.close(_exit_wait_s())
+    _report_unstored(str(store.path), left, failure, "when it closed")
+    return not left and failure is None
+
+
+def close_all(report: bool = True) -> list[tuple[str, Exception]]:
+    """Closes every open store (they reopen on next use) and returns the failures; each store
+    closes all the same. With `report`, failures also go to stderr with what was not stored."""
+    failures: list[tuple[str, Exception]] = []
+    for store in open_stores():
+        path = str(store.path)
+        left, failure = store.close(_exit_wait_s())
+        if report:
+            _report_unstored(path, left, failure, "when it closed")
+        if failure is not None:
+            failures.append((path, MlflowException(failure)))
+        if left:
+            failures.append((path, MlflowException(f"{left} queued write(s) were not stored")))
+    _current.clear()
+    return failures
+
+
+def forget_uris() -> None:
+    """Undoes `set_tracking_uri` and `set_registry_uri`, their exported variables included
+    (a variable the user set to another value is left alone)."""
+    global _tracking_uri, _registry_uri
+    for value, name in ((_tracking_uri, _TRACKING_URI_ENV), (_registry_uri, "MLFLOW_REGISTRY_URI")):
+        if value is not None and os.environ.get(name) == value:
+            del os.environ[name]
+    _tracking_uri = None
+    _registry_uri = None
+    _current.clear()
+
+
 def _close_all() -> None:
     """At exit: end runs, then close every store: new writes are refused from then on, what
     was queued is committed within the exit budget, and whatever was not stored is said on
@@ -225,18 +302,24 @@ def _close_all() -> None:
     import time
 
     for callback in _exit_callbacks:
-        with contextlib.suppress(Exception):
+        try:
             callback()
+        except Exception as e:
+            # Ending the run at exit waits for the queue, so a failed commit surfaces here.
+            import sys
+
+            print(f"mlrs: at exit: {e}", file=sys.stderr, flush=True)
     deadline = time.monotonic() + _exit_wait_s()
-    for path, store in list(_stores.items()):
+    for store in open_stores():
+        path = str(store.path)
         try:
             left, failure = store.close(max(0.0, deadline - time.monotonic()))
         except Exception as e:  # noqa: BLE001 - exit reports, it never raises
             left, failure = 0, str(e)
-        _report_unstored(path, left, failure)
+        _report_unstored(path, left, failure, "before exit")
 
 
-def _report_unstored(path: str, left: int, failure: str | None) -> None:
+def _report_unstored(path: str, left: int, failure: str | None, when: str) -> None:
     import sys
 
     with contextlib.suppress(Exception):
@@ -244,7 +327,7 @@ def _report_unstored(path: str, left: int, failure: str | None) -> None:
             print(f"mlrs: a write to {path} failed and was not stored: {failure}", file=sys.stderr)
         if left:
             print(
-                f"mlrs: {left} queued write(s) to {path} were not stored before exit "
+                f"mlrs: {left} queued write(s) to {path} were not stored {when} "
                 f"(waited up to {_exit_wait_s():g} s; MLRS_EXIT_TIMEOUT sets the limit)",
                 file=sys.stderr,
             )
@@ -267,8 +350,9 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     global _stores_lock
     _core.fork_resume()
-    _abandoned.extend(_stores.values())
+    _abandoned.extend(s for s in (ref() for ref in _stores.values()) if s is not None)
     _stores.clear()
+    _current.clear()
     # A parent thread may have held the lock at the fork; it does not exist here to release it.
     _stores_lock = threading.Lock()
     global _finalizer_registered

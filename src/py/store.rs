@@ -4,6 +4,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -14,10 +15,40 @@ use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
 
-#[pyclass(frozen, name = "Store", module = "mlrs._core")]
+#[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
-    pub(crate) inner: Store,
+    /// Shared with the background threads that log into the store (system metrics).
+    pub(crate) inner: Arc<Store>,
+    /// The process that opened the store: a forked child never closes or waits on it (the
+    /// writer thread did not survive the fork).
+    pid: u32,
 }
+
+impl Drop for PyStore {
+    /// The last reference is gone: commit what is queued and end the writer thread and the
+    /// connections now, rather than at exit. A failure found here has nobody left to raise it
+    /// to, so it goes to stderr with what was not stored. A writer that cannot commit (a full
+    /// disk) is given up after `DROP_CLOSE_TIMEOUT`, as exit gives it up.
+    fn drop(&mut self) {
+        if self.pid != std::process::id() || self.inner.is_closed() {
+            return;
+        }
+        let unstored = self.inner.close_within(DROP_CLOSE_TIMEOUT);
+        let path = self.inner.path().display();
+        if let Some(e) = unstored.failure {
+            eprintln!("mlrs: closing the tracking store {path}: {e}");
+        }
+        if unstored.ops > 0 {
+            eprintln!(
+                "mlrs: closing the tracking store {path}: {} queued write(s) were not stored",
+                unstored.ops
+            );
+        }
+    }
+}
+
+/// How long dropping the last reference to a store waits for its queue to commit.
+const DROP_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl PyStore {
     /// Queues an op; only a full queue releases the GIL and waits.
@@ -70,7 +101,10 @@ impl PyStore {
             max_batch_ops,
         };
         let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Arc::new(inner),
+            pid: std::process::id(),
+        })
     }
 
     #[getter]
@@ -137,16 +171,27 @@ impl PyStore {
         detach::flush(py, &self.inner)
     }
 
-    /// Refuses new writes, commits what was queued, and stops the writer thread, giving up
-    /// after `timeout` seconds (None: no limit). Returns what was not stored: the number of
-    /// queued writes left, and the message of a failure no caller was told of (or None).
+    /// Refuses new writes, commits what was queued, and stops the writer thread and the
+    /// connections, giving up after `timeout` seconds (None: no limit). Returns what was not
+    /// stored: the number of queued writes left, and the message of a failure no caller was
+    /// told of (or None). Closing a closed store, or one inherited through fork, does nothing.
     #[pyo3(signature = (timeout = None))]
     fn close(&self, py: Python<'_>, timeout: Option<f64>) -> (u64, Option<String>) {
+        if self.pid != std::process::id() {
+            return (0, None);
+        }
         let timeout = timeout
             .and_then(|t| std::time::Duration::try_from_secs_f64(t.max(0.0)).ok())
             .unwrap_or(std::time::Duration::from_hours(24));
         let unstored = py.detach(|| self.inner.close_within(timeout));
         (unstored.ops, unstored.failure.map(|e| e.to_string()))
+    }
+
+    /// True once the store is closed, and in a process forked after it was opened (where it is
+    /// unusable): open a new one.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.pid != std::process::id() || self.inner.is_closed()
     }
 
     // ---- experiments -----------------------------------------------------------------------

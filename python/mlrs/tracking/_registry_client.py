@@ -48,8 +48,13 @@ class RegistryClientMixin:
     @property
     def _registry_store(self) -> Store:
         # `MlflowClient.__init__` resolved the URI (argument, `set_registry_uri`,
-        # `MLFLOW_REGISTRY_URI`, tracking URI), as MLflow does.
-        return _runtime.get_store(self._registry_uri)
+        # `MLFLOW_REGISTRY_URI`, tracking URI), as MLflow does. Kept, so that a registry in a
+        # file of its own stays open as long as the client does.
+        store: Store | None = getattr(self, "_registry_store_cache", None)
+        if store is None or store.closed:
+            store = _runtime.get_store(self._registry_uri)
+            self._registry_store_cache = store
+        return store
 
     # ---- registered models -------------------------------------------------------------------
 

@@ -155,8 +155,9 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     @property
     def _store(self) -> Store:
         # Opened on first use, as MLflow opens its store lazily.
+        # A store closed since (mlrs.close(), a test harness) is replaced by a fresh one.
         store = self._store_cache
-        if store is None:
+        if store is None or store.closed:
             store = self._store_cache = _runtime.get_store(self._tracking_uri)
         return store
 

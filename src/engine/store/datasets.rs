@@ -245,7 +245,7 @@ mod tests {
     }
 
     fn count(store: &Store, table: &str) -> i64 {
-        let conn = store.reader();
+        let conn = store.reader().unwrap();
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
     }

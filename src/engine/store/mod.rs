@@ -19,10 +19,10 @@ mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, Transaction};
 
 use crate::engine::clock::now_ms;
@@ -67,7 +67,7 @@ struct CachedRun {
 
 /// The reader connection, locked, with this thread inside the fork gate.
 struct Reader<'a> {
-    conn: parking_lot::MutexGuard<'a, gate::GatedConnection>,
+    conn: MappedMutexGuard<'a, gate::GatedConnection>,
     _inside: gate::Entered,
 }
 
@@ -96,7 +96,9 @@ pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
     writer: Writer,
-    reader: Mutex<gate::GatedConnection>,
+    /// None once the store is closed.
+    reader: Mutex<Option<gate::GatedConnection>>,
+    closed: AtomicBool,
     /// Why the file can only be read (its permissions, a read-only file system), if so: every
     /// write is then refused at the call, naming the file.
     read_only: Option<String>,
@@ -111,7 +113,7 @@ impl Store {
         let inside = gate::enter();
         let (conn, reader, read_only) =
             Self::connect(path, default_artifact_root).map_err(|e| e.at(path))?;
-        let reader = Mutex::new(gate::GatedConnection::new(reader));
+        let reader = Mutex::new(Some(gate::GatedConnection::new(reader)));
         let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
         drop(inside);
         let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
@@ -129,6 +131,7 @@ impl Store {
             reader,
             read_only,
             runs,
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -218,15 +221,27 @@ impl Store {
         self.writer.flush()
     }
 
-    /// Commits what is queued and stops the writer.
+    /// Commits what is queued, stops the writer (its thread and connection end) and closes the
+    /// reader connection. Later calls are refused; a pending write failure is returned.
     pub fn close(&self) -> Result<()> {
-        self.writer.close()
+        self.closed.store(true, Ordering::Release);
+        let closed = self.writer.close();
+        self.reader.lock().take();
+        closed
     }
 
-    /// Refuses new writes, commits what was queued, and stops the writer within `timeout`;
-    /// says what was not stored.
+    /// True once `close` has started.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Refuses new writes, commits what was queued, and stops the writer within `timeout`, then
+    /// closes the reader connection; says what was not stored.
     pub fn close_within(&self, timeout: Duration) -> Unstored {
-        self.writer.close_within(timeout)
+        self.closed.store(true, Ordering::Release);
+        let unstored = self.writer.close_within(timeout);
+        self.reader.lock().take();
+        unstored
     }
 
     /// Runs `f` on the writer's connection, in its own transaction, after everything queued
@@ -277,18 +292,21 @@ impl Store {
 
     /// The reader connection, inside the fork gate. Never wait for the writer while holding it:
     /// a fork waits for the holder, and the writer waits for the fork.
-    fn reader(&self) -> Reader<'_> {
+    /// Refused once the store is closed.
+    fn reader(&self) -> Result<Reader<'_>> {
         let inside = gate::enter();
-        Reader {
-            conn: self.reader.lock(),
+        let conn = MutexGuard::try_map(self.reader.lock(), Option::as_mut)
+            .map_err(|_| Error::WriterStopped("closed".to_owned()))?;
+        Ok(Reader {
+            conn,
             _inside: inside,
-        }
+        })
     }
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.flush()?;
-        let mut conn = self.reader();
+        let mut conn = self.reader()?;
         let read = |conn: &mut Connection| {
             let tx = conn.transaction()?;
             let value = f(&tx)?;
@@ -697,7 +715,7 @@ impl Store {
     pub fn refresh_run(&self, run_id: &str) -> Result<()> {
         let epoch = self.writer.external_epoch();
         let info = {
-            let conn = self.reader();
+            let conn = self.reader()?;
             read::existing_run_info(&conn, run_id)?
         };
         let mut runs = self.runs.lock();
@@ -849,7 +867,7 @@ impl Store {
             params.iter().any(|(key, _)| !known.contains_key(key))
         };
         let committed: HashMap<String, String> = if needs_database {
-            let conn = self.reader();
+            let conn = self.reader()?;
             read::run_params(&conn, run_id)?.into_iter().collect()
         } else {
             HashMap::new()

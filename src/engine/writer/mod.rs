@@ -374,7 +374,10 @@ mod tests {
         probe.fail_next.store(true, Ordering::SeqCst);
         writer.submit(metric(0)).unwrap();
         let err = writer.flush().unwrap_err();
-        assert_eq!(err.to_string(), "disk I/O error");
+        assert_eq!(
+            err.to_string(),
+            "disk I/O error (not stored: 1 metric points, 0 params, 0 tags of run(s) r)"
+        );
         writer.submit(metric(1)).unwrap();
         writer.flush().unwrap();
         assert_eq!(probe.applied.load(Ordering::SeqCst), 1);

@@ -62,3 +62,40 @@ impl std::fmt::Debug for WriteOp {
         }
     }
 }
+
+/// What a batch of data ops holds, for the report of a commit that failed: "3 metric points,
+/// 1 param, 0 tags of run(s) a1b2..., c3d4...". Names at most five runs.
+pub fn describe(ops: &[WriteOp]) -> String {
+    let (mut metrics, mut params, mut tags) = (0usize, 0usize, 0usize);
+    let mut runs: Vec<&str> = Vec::new();
+    for op in ops {
+        let run_id = match op {
+            WriteOp::Metric { run_id, .. } => {
+                metrics += 1;
+                run_id
+            }
+            WriteOp::Batch {
+                run_id,
+                metrics: m,
+                params: p,
+                tags: t,
+            } => {
+                metrics += m.len();
+                params += p.len();
+                tags += t.len();
+                run_id
+            }
+            WriteOp::Control(_) => continue,
+        };
+        if !runs.contains(&&**run_id) {
+            runs.push(run_id);
+        }
+    }
+    let named = runs.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    let more = if runs.len() > 5 {
+        format!(" and {} more", runs.len() - 5)
+    } else {
+        String::new()
+    };
+    format!("{metrics} metric points, {params} params, {tags} tags of run(s) {named}{more}")
+}

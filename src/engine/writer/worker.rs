@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use crate::engine::error::{Error, Result};
-use crate::engine::writer::op::{ControlFn, WriteOp};
+use crate::engine::writer::op::{self, ControlFn, WriteOp};
 use crate::engine::writer::status::Status;
 
 /// Where the writer puts its work: the SQLite store, or a probe in tests.
@@ -181,6 +181,17 @@ impl<S: Sink> Worker<'_, S> {
         }
     }
 
+    /// Gives up on the batch's op `i`: its failure, naming what was not stored, goes to the next
+    /// caller, and the discard hook learns of it.
+    fn refuse(&self, i: usize, e: &Error) {
+        let op = std::slice::from_ref(&self.batch[i]);
+        self.status.fail(&Error::with_code(
+            e.code(),
+            format!("{e} (not stored: {})", op::describe(op)),
+        ));
+        (self.discard)(&self.batch[i]);
+    }
+
     /// Applies the batch in one transaction; when that fails because of some op, splits it in
     /// halves until each failing op stands alone, so every other op commits. Finished ops leave
     /// the batch; on a failure of the database or the machine the rest stays for a retry.
@@ -197,18 +208,14 @@ impl<S: Sink> Worker<'_, S> {
             match self.sink.apply(&self.batch[start..end]) {
                 Ok(refused) => {
                     for (i, e) in refused {
-                        self.status.fail(&e);
-                        (self.discard)(&self.batch[start + i]);
+                        self.refuse(start + i, &e);
                     }
                 }
                 Err(e) if e.is_transient() => {
                     result = Err(e);
                     break;
                 }
-                Err(e) if end - start == 1 => {
-                    self.status.fail(&e);
-                    (self.discard)(&self.batch[start]);
-                }
+                Err(e) if end - start == 1 => self.refuse(start, &e),
                 Err(_) => {
                     let mid = start + (end - start) / 2;
                     ranges.push((mid, end));
