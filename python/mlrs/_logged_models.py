@@ -214,6 +214,15 @@ def delete_tag(store: Store, model_id: str, key: str) -> None:
 
 def log_params(store: Store, model_id: str, params: dict[str, Any]) -> None:
     check_model_id(model_id)
+    try:
+        store.get_logged_model(model_id)
+    except MlflowException as e:
+        raise MlflowException(
+            f"Failed to get logged model with ID {model_id}. You may not have access to the "
+            "logged model, or the logged model may have been deleted. If you are attempting "
+            "to log parameters to a Registered Model Version, this is not supported.",
+            INVALID_PARAMETER_VALUE,
+        ) from e
     store.log_logged_model_params(model_id, [(str(k), str(v)) for k, v in params.items()])
 
 

@@ -33,15 +33,17 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from mlrs._alias import install_as_mlflow
 
-    if (args.module is None) == (args.script is None):
+    if args.module is None and args.script is None:
         print("mlrs run: give either a script or -m MODULE", file=sys.stderr)
         return 2
     install_as_mlflow()
     rest = list(args.args)
     if args.module is not None:
-        if args.script is not None:
+        if args.script is not None:  # `-m mod a b`: the first argument landed in `script`
             rest.insert(0, args.script)
         sys.argv = [args.module, *rest]
+        # As `python -m` does: the working directory comes first on the import path.
+        sys.path.insert(0, os.getcwd())
         return _exit_code(
             lambda: runpy.run_module(args.module, run_name="__main__", alter_sys=True)
         )

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::{Store, append_path, check_experiment_active, check_run_active, read};
 use crate::engine::clock::now_ms;
-use crate::engine::error::{Error, Result};
+use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::names::random_run_name;
 use crate::engine::search;
 pub use crate::engine::search::models::{DatasetFilter, OrderBy};
@@ -413,8 +413,9 @@ impl Store {
         })
     }
 
-    /// Adds params to a model. A key the model has already keeps its value when the value is
-    /// the same; a different value is refused, as params never change.
+    /// Adds params to a model. Params never change: a key the model has already is refused
+    /// (BAD_REQUEST, as MLflow's store refuses the duplicate row), whatever its value, and
+    /// nothing of the call is written.
     pub fn log_logged_model_params(
         &self,
         model_id: &str,
@@ -423,30 +424,21 @@ impl Store {
         let id = model_id.to_owned();
         self.control(move |tx| {
             let m = model(tx, &id, true)?;
-            let mut existing = tx.prepare_cached(
-                "SELECT param_value FROM logged_model_params WHERE model_id = ?1 \
-                 AND param_key = ?2",
-            )?;
             let mut insert = tx.prepare_cached(
-                "INSERT INTO logged_model_params (model_id, experiment_id, param_key, \
+                "INSERT OR IGNORE INTO logged_model_params (model_id, experiment_id, param_key, \
                  param_value) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (key, value) in &params {
-                let old: Option<String> = existing
-                    .query_row(rusqlite::params![id, key], |row| row.get(0))
-                    .optional()?;
-                match old {
-                    Some(old) if old == *value => {}
-                    Some(old) => {
-                        return Err(Error::invalid(format!(
-                            "Changing param values is not allowed. Param with key='{key}' was \
-                             already logged with value='{old}' for model with ID '{id}'. \
-                             Attempted logging new value '{value}'."
-                        )));
-                    }
-                    None => {
-                        insert.execute(rusqlite::params![id, m.experiment_id, key, value])?;
-                    }
+                if insert.execute(rusqlite::params![id, m.experiment_id, key, value])? == 0 {
+                    return Err(Error::Mlflow {
+                        code: ErrorCode::BadRequest,
+                        message: format!(
+                            "Param with key {} was already logged for model with ID {}: the \
+                             params of a logged model cannot change.",
+                            validate::py_repr(key),
+                            validate::py_repr(&id)
+                        ),
+                    });
                 }
             }
             Ok(())
