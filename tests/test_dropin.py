@@ -207,7 +207,8 @@ print(len(logger.handlers), logger.propagate)
         " INFO mlrs: Experiment with name 'new one' does not exist. Creating a new experiment."
     )
     date, time = line.split(" ")[:2]
-    assert len(date) == 10 and date[4] == "/" and len(time) == 8 and time[2] == ":"
+    assert (len(date), date[4], date[7]) == (10, "/", "/")
+    assert (len(time), time[2], time[5]) == (8, ":", ":")
 
 
 def test_bad_logging_switch_is_refused(tmp_path: Path) -> None:
