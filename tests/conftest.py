@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+# pytest's caplog listens at the root logger, and a configured `mlrs` logger does not propagate
+# (as MLflow's does not): in this process mlrs leaves logging alone. tests/test_logging.py checks
+# the configured logger in child processes.
+os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
+
 import mlrs
 
 pytest_plugins = ("pytester",)

@@ -5,7 +5,7 @@ SQLite schema (``sqlite:///mlflow.db`` by default), so ``mlflow ui`` shows them;
 queue their writes for a background thread that commits them in batches.
 """
 
-from mlrs import artifacts, config, entities, exceptions
+from mlrs import _log, artifacts, config, entities, exceptions
 from mlrs._artifacts import (
     get_artifact_uri,
     load_table,
@@ -73,6 +73,9 @@ from mlrs.tracking import MlflowClient
 
 __version__ = "0.1.0"
 
+# The `mlrs` logger as MLflow sets up its own (see mlrs._log).
+_log.configure_if_cheap()
+
 # Modules and functions that load on first use (`mlrs.sklearn.log_model(...)`), as MLflow loads
 # its flavors: none is needed to log runs, and `import mlrs` stays cheap.
 _LAZY_SUBMODULES = (
@@ -86,22 +89,52 @@ _LAZY_SUBMODULES = (
     "xgboost",
 )
 _LAZY_FUNCTIONS = {
+    "ActiveModel": "mlrs._logged_models",
+    "clear_active_model": "mlrs._logged_models",
+    "create_external_model": "mlrs._logged_models",
+    "delete_logged_model_tag": "mlrs._logged_models",
     "finalize_logged_model": "mlrs._logged_models",
+    "get_active_model_id": "mlrs._logged_models",
     "get_logged_model": "mlrs._logged_models",
+    "initialize_logged_model": "mlrs._logged_models",
+    "install_as_mlflow": "mlrs._alias",
     "last_logged_model": "mlrs._logged_models",
+    "log_model_params": "mlrs._logged_models",
     "search_logged_models": "mlrs._logged_models",
+    "set_active_model": "mlrs._logged_models",
+    "set_logged_model_tags": "mlrs._logged_models",
 }
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    # Type checkers see the lazy submodules as modules (`mlrs.sklearn.autolog()` is typed).
+    from mlrs import autologging as autologging
+    from mlrs import data as data
+    from mlrs import lightgbm as lightgbm
+    from mlrs import models as models
+    from mlrs import pyfunc as pyfunc
+    from mlrs import sklearn as sklearn
+    from mlrs import types as types
+    from mlrs import xgboost as xgboost
+    from mlrs._alias import install_as_mlflow
     from mlrs._logged_models import (
+        ActiveModel,
+        clear_active_model,
+        create_external_model,
+        delete_logged_model_tag,
         finalize_logged_model,
+        get_active_model_id,
         get_logged_model,
+        initialize_logged_model,
         last_logged_model,
+        log_model_params,
         search_logged_models,
+        set_active_model,
+        set_logged_model_tags,
     )
 
 
 __all__ = [
+    "ActiveModel",
     "ActiveRun",
     "MlflowClient",
     "MlflowException",
@@ -109,12 +142,15 @@ __all__ = [
     "active_run",
     "artifacts",
     "autolog",
+    "clear_active_model",
     "close",
     "config",
     "create_experiment",
+    "create_external_model",
     "data",
     "delete_experiment",
     "delete_experiment_tag",
+    "delete_logged_model_tag",
     "delete_run",
     "delete_tag",
     "end_run",
@@ -123,6 +159,7 @@ __all__ = [
     "finalize_logged_model",
     "flush",
     "flush_async_logging",
+    "get_active_model_id",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
@@ -131,6 +168,8 @@ __all__ = [
     "get_registry_uri",
     "get_run",
     "get_tracking_uri",
+    "initialize_logged_model",
+    "install_as_mlflow",
     "is_tracking_uri_set",
     "last_active_run",
     "last_logged_model",
@@ -145,6 +184,7 @@ __all__ = [
     "log_inputs",
     "log_metric",
     "log_metrics",
+    "log_model_params",
     "log_param",
     "log_params",
     "log_stream",
@@ -159,9 +199,11 @@ __all__ = [
     "search_model_versions",
     "search_registered_models",
     "search_runs",
+    "set_active_model",
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
+    "set_logged_model_tags",
     "set_model_version_tag",
     "set_registry_uri",
     "set_tag",

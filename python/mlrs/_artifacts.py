@@ -10,6 +10,7 @@ pandas, matplotlib, yaml) are imported only by the call that needs them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 
@@ -481,7 +482,40 @@ def load_table_to(
 
 
 def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInfo]:
-    return [FileInfo(*entry) for entry in _core.artifact_list(run_root(store, run_id), path)]
+    """The run's artifacts directly under `path`, and, when `path` starts with the name of a
+    model the run logged (`log_model(..., name="model")`), that model's files as
+    `<name>/<file>`, as MLflow 3.18 lists them."""
+    infos = [FileInfo(*entry) for entry in _core.artifact_list(run_root(store, run_id), path)]
+    model = _run_model(store, run_id, path)
+    if model is not None:
+        root, name, rel = model
+        infos.extend(
+            FileInfo(f"{name}/{entry_path}", is_dir, size)
+            for entry_path, is_dir, size in _core.artifact_list(root, rel or None)
+        )
+    return infos
+
+
+def _run_model(store: Store, run_id: str, path: str | None) -> tuple[str, str, str] | None:
+    """`(model artifact root, model name, path inside the model)` when the first part of `path`
+    names a model this run logged (the newest such model), else None."""
+    if not path:
+        return None
+    name, _, rel = path.strip("/").partition("/")
+    if not name or any(c in name for c in "'\"\\"):
+        return None  # no model name holds a quote (see _logged_models.validate_name)
+    experiment_id = store.get_run(run_id)[0][2]
+    page = 0
+    while True:
+        rows = store.search_logged_models(
+            [experiment_id], f"name = '{name}'", [], [], 100, page * 100
+        )
+        for info, *_ in rows:
+            if info[9] == run_id:  # the model's source run
+                return local_artifact_path(info[3]), name, rel
+        if len(rows) < 100:
+            return None
+        page += 1
 
 
 def _no_such_artifact(name: str) -> MlflowException:
@@ -509,7 +543,28 @@ def download_run(store: Store, run_id: str, path: str | None, dst_path: str | No
         import tempfile
 
         dst_path = tempfile.mkdtemp()
-    return _core.artifact_download(root, path, os.path.abspath(dst_path))
+    destination = os.path.abspath(dst_path)
+    model = _run_model(store, run_id, path)
+    if model is None:
+        return _core.artifact_download(root, path, destination)
+    # The run's own files and those of the model named by the path's first part, as MLflow
+    # 3.18 downloads them (the model's win where both have a file).
+    found = None
+    with contextlib.suppress(MlflowException, OSError):
+        found = _core.artifact_download(root, path, destination)
+    model_root, name, rel = model
+    target = os.path.join(destination, name)
+    os.makedirs(target, exist_ok=True)
+    with contextlib.suppress(MlflowException, OSError):
+        model_found = _core.artifact_download(model_root, rel, target)
+        found = found or model_found
+    if found is None:
+        raise MlflowException(
+            f"Failed to download artifacts from path {path!r}, please ensure that the path "
+            "is correct.",
+            RESOURCE_DOES_NOT_EXIST,
+        )
+    return found
 
 
 def _split_runs_uri(uri: str) -> tuple[str, str]:
@@ -557,10 +612,11 @@ def list_uri(store: Store, uri: str) -> list[FileInfo]:
         parent = posixpath.dirname(path)
         prefix = f"{posixpath.normpath(parent)}/" if parent else ""
         infos = []
-        for entry_path, is_dir, size in _core.artifact_list(run_root(store, run_id), path):
+        for info in list_run(store, run_id, path):
+            entry_path = info.path
             if prefix and entry_path.startswith(prefix):
                 entry_path = entry_path[len(prefix) :]
-            infos.append(FileInfo(entry_path, is_dir, size))
+            infos.append(FileInfo(entry_path, info.is_dir, info.file_size))
         return infos
     local = local_artifact_path(uri)
     root, name = os.path.dirname(local), os.path.basename(local)
@@ -608,6 +664,7 @@ class ArtifactsClientMixin:
 
     def log_artifact(self, run_id: str, local_path: Any, artifact_path: str | None = None) -> None:
         """Copies a local file (or directory) under the run's artifact root."""
+        _refuse_trace_id(run_id)
         log_artifact_to(self._store, run_id, local_path, artifact_path)
 
     def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None) -> None:
@@ -682,7 +739,16 @@ def log_artifact(
 ) -> None:
     """Copies a local file (or directory) under the artifact root of the active run (or
     `run_id`), in `artifact_path` when given."""
+    _refuse_trace_id(run_id)
     log_artifact_to(*_target(run_id), local_path, artifact_path)
+
+
+def _refuse_trace_id(run_id: Any) -> None:
+    """MLflow's error for a trace id (its `tr-` prefix) passed where a run id belongs."""
+    if isinstance(run_id, str) and run_id.startswith("tr-"):
+        raise MlflowException(
+            f"Invalid run id: {run_id}. `log_artifact` run id must map to a valid run."
+        )
 
 
 def log_artifacts(

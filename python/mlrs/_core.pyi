@@ -195,10 +195,15 @@ class Store:
     def search_logged_models(
         self,
         experiment_ids: list[str],
-        filters: list[tuple[str, str, str]],
+        filter: str | None,
+        datasets: list[tuple[str, str | None]],
+        order_by: list[tuple[str, bool, str | None, str | None]],
         limit: int,
         offset: int,
     ) -> list[_LoggedModelRow]: ...
+    def delete_logged_model(self, model_id: str) -> None: ...
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None: ...
+    def log_logged_model_params(self, model_id: str, params: list[tuple[str, str]]) -> None: ...
 
     # ---- model registry (src/py/registry.rs) ----
     @staticmethod

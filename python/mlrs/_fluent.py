@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 
-from mlrs import _context, _environment, _log, _runtime
+from mlrs import _active_model, _context, _environment, _log, _runtime
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.lifecycle_stage import LifecycleStage
@@ -517,6 +517,8 @@ def log_metric(
             store, run_id = _active_or_new()
     else:
         store = _runtime.get_store()
+    if model_id is None and _active_model.possible:
+        model_id = _active_model.model_id()  # metrics link to the active model, as in MLflow
     if model_id is not None or dataset is not None:
         return _log_linked_metric(
             store, run_id, key, value, step, synchronous, timestamp, model_id, dataset
@@ -576,6 +578,7 @@ def log_metrics(
     """Logs several metrics at one step and one timestamp."""
     store, run_id = _target(run_id)
     timestamp = timestamp if timestamp is not None else _runtime.now_ms()
+    model_id = model_id or _active_model.model_id()
     named = _dataset_fields(dataset)
     batch = [Metric(k, v, timestamp, step or 0, model_id, *named) for k, v in metrics.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, batch, (), ()))

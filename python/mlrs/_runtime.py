@@ -86,16 +86,19 @@ def set_tracking_uri(uri: str | Path | None) -> None:
 _registry_uri: str | None = None
 
 
-def set_registry_uri(uri: str) -> None:
-    """Sets the model registry URI (mlrs keeps the registry in the tracking database)."""
+def set_registry_uri(uri: str | None) -> None:
+    """Sets the model registry URI (mlrs keeps the registry in the tracking database) for this
+    process and, through `MLFLOW_REGISTRY_URI`, its subprocesses. None (or "") drops what this
+    process set, leaving the environment as it is, as MLflow does."""
     global _registry_uri
     _registry_uri = uri
-    os.environ["MLFLOW_REGISTRY_URI"] = uri
+    if uri:
+        os.environ["MLFLOW_REGISTRY_URI"] = uri
 
 
 def get_registry_uri() -> str:
     """`set_registry_uri`, else `MLFLOW_REGISTRY_URI`, else the tracking URI."""
-    if _registry_uri is not None:
+    if _registry_uri:
         return _registry_uri
     return os.environ.get("MLFLOW_REGISTRY_URI") or get_tracking_uri()
 
@@ -159,15 +162,47 @@ def _database_path(uri: str) -> str:
                 f"(got {uri!r}).",
                 INVALID_PARAMETER_VALUE,
             )
-        return rest[1:] if rest.startswith("/") else rest
+        if not rest.startswith("/"):
+            # `sqlite://mlflow.db`: SQLAlchemy reads `mlflow.db` as a host, not a file.
+            raise MlflowException(_invalid_sqlite_url(uri), INVALID_PARAMETER_VALUE)
+        return rest[1:]
     scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
     is_file_store = scheme in ("", "file") or len(scheme) == 1  # a path, or a drive letter
     if is_file_store and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
         raise MlflowException(_FILE_STORE_MESSAGE, INVALID_PARAMETER_VALUE)
+    if scheme.split("+", 1)[0] in _SQLALCHEMY_SCHEMES:
+        raise MlflowException(_server_database_message(uri, scheme), INVALID_PARAMETER_VALUE)
     raise MlflowException(
         f"mlrs supports only SQLite tracking URIs (sqlite:///path/to/mlflow.db) for now; got "
         f"{uri!r}.",
         INVALID_PARAMETER_VALUE,
+    )
+
+
+# Databases MLflow reaches through SQLAlchemy, which mlrs reaches through an MLflow server.
+_SQLALCHEMY_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "oracle")
+
+
+def _invalid_sqlite_url(uri: str) -> str:
+    return (
+        f"Invalid SQLite URL: {uri}\nValid SQLite URL forms are:\n sqlite:///:memory: (or, "
+        "sqlite://)\n sqlite:///relative/path/to/file.db\n sqlite:////absolute/path/to/file.db"
+    )
+
+
+def _server_database_message(uri: str, scheme: str) -> str:
+    from urllib.parse import urlsplit
+
+    # The URI without its password: messages end up in logs.
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    shown = f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    return (
+        f"mlrs does not open {scheme} databases itself (got {shown!r}). Serve that database "
+        f"with MLflow's tracking server, `mlflow server --backend-store-uri '<your {scheme} "
+        "URI>' --host 127.0.0.1 --port 5000`, and point mlrs at the server: "
+        "`mlrs.set_tracking_uri('http://127.0.0.1:5000')` (or MLFLOW_TRACKING_URI). For a "
+        "local database, use `sqlite:///path/to/mlflow.db`."
     )
 
 
@@ -195,6 +230,8 @@ def get_store(uri: str | None = None) -> _core.Store:
             ref = _stores.get(path)
             store = ref() if ref is not None else None
             if store is None or store.closed:
+                # A missing parent directory is created, as MLflow creates it for SQLite files.
+                os.makedirs(os.path.dirname(path), exist_ok=True)
                 root = _artifact_roots.get(path) or os.path.abspath("mlruns")
                 store = _core.Store(path, root, queue_capacity=_queue_capacity())
                 _stores[path] = weakref.ref(store, _forget(path))

@@ -259,9 +259,9 @@ class RestException(MlflowException):
             try:
                 known = HTTP_STATUS_TO_ERROR_CODE[int(code)]
             except (ValueError, KeyError, TypeError):
-                import logging
+                from mlrs import _log
 
-                logging.getLogger(__name__).warning(
+                _log.logger().getChild("exceptions").warning(
                     "Received error code not recognized by MLflow: %s, this may indicate your "
                     "request encountered an error before reaching MLflow server, e.g., within a "
                     "proxy server or authentication / authorization service.",

@@ -7,7 +7,7 @@
 use pyo3::prelude::*;
 
 use crate::engine::store::models::{
-    LoggedModel, ModelFilter, ModelMetric, ModelMetricPoint, NewModel,
+    DatasetFilter, LoggedModel, ModelMetric, ModelMetricPoint, NewModel, OrderBy,
 };
 use crate::py::store::PyStore;
 
@@ -207,27 +207,64 @@ impl PyStore {
         self.call(py, |s| s.model_outputs(&run_ids))
     }
 
-    /// Active models of the experiments meeting every `(attribute, op, value)` filter, newest
-    /// first.
+    /// Active models of the experiments meeting `filter` (MLflow's grammar), with metrics
+    /// of `datasets` (`(name, digest)`), ordered by `order_by` (`(field, ascending,
+    /// dataset_name, dataset_digest)`), then newest first.
+    #[pyo3(signature = (experiment_ids, filter, datasets, order_by, limit, offset))]
+    #[allow(clippy::too_many_arguments)] // the search's parts, as MLflow's store takes them
     fn search_logged_models(
         &self,
         py: Python<'_>,
         experiment_ids: Vec<String>,
-        filters: Vec<(String, String, String)>,
+        filter: Option<String>,
+        datasets: Vec<(String, Option<String>)>,
+        order_by: Vec<(String, bool, Option<String>, Option<String>)>,
         limit: i64,
         offset: i64,
     ) -> PyResult<Vec<LoggedModelTuple>> {
-        let filters: Vec<ModelFilter> = filters
+        let datasets: Vec<DatasetFilter> = datasets
             .into_iter()
-            .map(|(attribute, op, value)| ModelFilter {
-                attribute,
-                op,
-                value,
+            .map(|(name, digest)| DatasetFilter { name, digest })
+            .collect();
+        let order_by: Vec<OrderBy> = order_by
+            .into_iter()
+            .map(|(field, ascending, dataset_name, dataset_digest)| OrderBy {
+                field,
+                ascending,
+                dataset_name,
+                dataset_digest,
             })
             .collect();
         let models = self.call(py, |s| {
-            s.search_logged_models(&experiment_ids, &filters, limit, offset)
+            s.search_logged_models(
+                &experiment_ids,
+                filter.as_deref(),
+                &datasets,
+                &order_by,
+                limit,
+                offset,
+            )
         })?;
         Ok(models.into_iter().map(model_tuple).collect())
+    }
+
+    /// Marks a model deleted.
+    fn delete_logged_model(&self, py: Python<'_>, model_id: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_logged_model(model_id))
+    }
+
+    /// Removes one tag of a model.
+    fn delete_logged_model_tag(&self, py: Python<'_>, model_id: &str, key: &str) -> PyResult<()> {
+        self.call(py, |s| s.delete_logged_model_tag(model_id, key))
+    }
+
+    /// Adds params to a model.
+    fn log_logged_model_params(
+        &self,
+        py: Python<'_>,
+        model_id: &str,
+        params: Vec<(String, String)>,
+    ) -> PyResult<()> {
+        self.call(py, |s| s.log_logged_model_params(model_id, params))
     }
 }

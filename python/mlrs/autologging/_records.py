@@ -55,5 +55,13 @@ def log_dataset(
 
 
 def log_model(flavor: str, model: Any, name: str = "model", **kwargs: Any) -> Any:
-    """`mlrs.<flavor>.log_model(model, name=name, **kwargs)`."""
-    return importlib.import_module(f"mlrs.{flavor}").log_model(model, name=name, **kwargs)
+    """`mlrs.<flavor>.log_model(model, name=name, **kwargs)`; None, after one warning naming
+    the pip command, when the flavor needs a package that is not installed (the run is logged
+    all the same)."""
+    from mlrs._extras import MissingExtraError, warn_once
+
+    try:
+        return importlib.import_module(f"mlrs.{flavor}").log_model(model, name=name, **kwargs)
+    except MissingExtraError as e:
+        warn_once(e)
+        return None

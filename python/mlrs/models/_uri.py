@@ -146,13 +146,12 @@ def _run_dir(uri: str) -> str:
         return os.path.abspath(candidate)
     if rel:
         # No such run artifact: MLflow 3 then looks for the run's logged model of that name.
-        name, _, rest = rel.partition("/")
-        rows = _logged._store().search_logged_models(
-            [run.info.experiment_id], [("name", "=", name), ("source_run_id", "=", run_id)], 1, 0
-        )
-        if rows:
-            model = _logged._model(rows[0])
-            target = os.path.join(local_path(model.artifact_location), rest)
+        from mlrs._artifacts import _run_model
+
+        found = _run_model(_logged._store(), run_id, rel)
+        if found is not None:
+            model_root, _, rest = found
+            target = os.path.join(model_root, rest)
             if os.path.exists(target):
                 return os.path.abspath(target)
     raise MlflowException(

@@ -68,6 +68,15 @@ def get_default_conda_env(
     return default_conda_env(get_default_pip_requirements(include_cloudpickle, include_skops))
 
 
+def _serializer(serialization_format: str) -> Any:
+    """The module that reads and writes a format (skops.io, cloudpickle; pickle is built in),
+    or MissingExtraError naming the pip command when it is not installed."""
+    from mlrs._extras import require
+
+    module = "skops.io" if serialization_format == SERIALIZATION_FORMAT_SKOPS else "cloudpickle"
+    return require(module, f"A scikit-learn model in the {serialization_format!r} format")
+
+
 def _dump(
     sk_model: Any,
     output_path: str,
@@ -76,12 +85,12 @@ def _dump(
 ) -> None:
     """Writes the estimator in the format, checking a skops file loads with the trusted types."""
     if serialization_format == SERIALIZATION_FORMAT_SKOPS:
-        import skops.io
+        skops_io = _serializer(serialization_format)
         from skops.io.exceptions import UntrustedTypesFoundException
 
         try:
-            skops.io.dump(sk_model, output_path)
-            skops.io.load(output_path, trusted=skops_trusted_types)
+            skops_io.dump(sk_model, output_path)
+            skops_io.load(output_path, trusted=skops_trusted_types)
         except UntrustedTypesFoundException as e:
             if os.path.exists(output_path):
                 os.remove(output_path)
@@ -104,9 +113,7 @@ def _dump(
     import pickle
 
     if serialization_format == SERIALIZATION_FORMAT_CLOUDPICKLE:
-        import cloudpickle
-
-        dump = cloudpickle.dump
+        dump = _serializer(serialization_format).dump
     else:
         dump = pickle.dump
     with open(output_path, "wb") as out:
@@ -230,6 +237,9 @@ def log_model(
     ModelInfo (``model_uri='models:/m-<id>'``)."""
     from mlrs.models import _flavor
 
+    if serialization_format in (None, SERIALIZATION_FORMAT_SKOPS, SERIALIZATION_FORMAT_CLOUDPICKLE):
+        # Before the LoggedModel exists: a missing serializer leaves no FAILED model behind.
+        _serializer(serialization_format or SERIALIZATION_FORMAT_SKOPS)
     return _flavor.log_model(
         save_model,
         name=name,
@@ -281,14 +291,10 @@ def _load_from_file(
         raise _unrecognized_format(serialization_format)
     check_loading_allowed()
     if serialization_format == SERIALIZATION_FORMAT_SKOPS:
-        import skops.io
-
-        return skops.io.load(path, trusted=skops_trusted_types)
+        return _serializer(serialization_format).load(path, trusted=skops_trusted_types)
     with open(path, "rb") as f:
         if serialization_format == SERIALIZATION_FORMAT_CLOUDPICKLE:
-            import cloudpickle
-
-            return cloudpickle.load(f)
+            return _serializer(serialization_format).load(f)
         import pickle
 
         return pickle.load(f)

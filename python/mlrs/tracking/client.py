@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mlrs._core import Store
     from mlrs.entities.dataset_input import DatasetInput
     from mlrs.entities.experiment import Experiment
+    from mlrs.entities.file_info import FileInfo
     from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_input import LoggedModelInput
     from mlrs.entities.logged_model_output import LoggedModelOutput
@@ -279,7 +280,43 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return _logged.finalize(self._store, model_id, status)
 
     def set_logged_model_tags(self, model_id: str, tags: dict[str, Any]) -> None:
-        self._store.set_logged_model_tags(model_id, [(str(k), str(v)) for k, v in tags.items()])
+        from mlrs import _logged_models as _logged
+
+        _logged.set_tags(self._store, model_id, tags)
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        from mlrs import _logged_models as _logged
+
+        _logged.delete_tag(self._store, model_id, key)
+
+    def delete_logged_model(self, model_id: str) -> None:
+        from mlrs import _logged_models as _logged
+
+        _logged.delete(self._store, model_id)
+
+    def log_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        from mlrs import _logged_models as _logged
+
+        _logged.log_params(self._store, model_id, params)
+
+    def log_model_artifact(
+        self, model_id: str, local_path: str, artifact_path: str | None = None
+    ) -> None:
+        from mlrs import _logged_models as _logged
+
+        _logged.log_artifact(self._store, model_id, local_path, artifact_path)
+
+    def log_model_artifacts(
+        self, model_id: str, local_dir: str, artifact_path: str | None = None
+    ) -> None:
+        from mlrs import _logged_models as _logged
+
+        _logged.log_artifacts(self._store, model_id, local_dir, artifact_path)
+
+    def list_logged_model_artifacts(self, model_id: str, path: str | None = None) -> list[FileInfo]:
+        from mlrs import _logged_models as _logged
+
+        return _logged.list_artifacts(self._store, model_id, path)
 
     def log_outputs(self, run_id: str, models: list[LoggedModelOutput]) -> None:
         self._store.log_outputs(run_id, [(m.model_id, m.step) for m in models])
@@ -296,14 +333,11 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         """One page (100 by default) of the experiments' logged models, newest first."""
         from mlrs import _logged_models as _logged
 
-        if datasets or order_by:
-            raise MlflowException(
-                "mlrs's search_logged_models does not support `datasets` or `order_by` yet.",
-                INVALID_PARAMETER_VALUE,
-            )
         offset = parse_page_token(page_token)
         limit = 100 if max_results is None else validate_max_results(max_results)
-        found = _logged.search(self._store, experiment_ids, filter_string, limit + 1, offset)
+        found = _logged.search(
+            self._store, experiment_ids, filter_string, limit + 1, offset, datasets, order_by
+        )
         token = create_page_token(offset + limit) if len(found) > limit else None
         return PagedList(found[:limit], token)
 

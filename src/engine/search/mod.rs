@@ -3,6 +3,7 @@
 
 pub mod experiments;
 pub(crate) mod lexer;
+pub mod models;
 pub mod registry;
 pub mod runs;
 
@@ -184,7 +185,7 @@ fn describe(token: &Token) -> String {
     }
 }
 
-fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
+pub(crate) fn parse_comparison(tokens: &[Token], i: usize) -> Result<(Comparison, usize)> {
     let ident = match tokens.get(i) {
         Some(Token::Ident(parts)) => parts.clone(),
         Some(other) => {

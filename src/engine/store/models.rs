@@ -2,14 +2,14 @@
 //! metrics, and the `inputs` rows that link a run to the models it produced (`RUN_OUTPUT` →
 //! `MODEL_OUTPUT`, with a step), as MLflow 3.18's SQLAlchemy store writes them.
 
-use std::fmt::Write as _;
-
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::{Store, append_path, check_experiment_active, check_run_active, read};
 use crate::engine::clock::now_ms;
-use crate::engine::error::{Error, Result};
+use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::names::random_run_name;
+use crate::engine::search;
+pub use crate::engine::search::models::{DatasetFilter, OrderBy};
 use crate::engine::validate;
 
 /// `LoggedModelStatus` as MLflow stores it (`status INTEGER`).
@@ -69,14 +69,6 @@ pub struct NewModel {
     pub model_type: Option<String>,
     pub params: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
-}
-
-/// A condition of `search_logged_models` on one attribute; the column comes from a fixed list.
-#[derive(Debug, Clone)]
-pub struct ModelFilter {
-    pub attribute: String,
-    pub op: String,
-    pub value: String,
 }
 
 const MODEL_COLUMNS: &str = "model_id, experiment_id, name, artifact_location, \
@@ -153,40 +145,6 @@ fn with_children(conn: &Connection, mut m: LoggedModel) -> Result<LoggedModel> {
 /// A new model id in MLflow's shape: `m-` and a uuid4 in hex.
 fn new_model_id() -> String {
     format!("m-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// The column a filter attribute names, from a fixed list (never user text in SQL).
-fn filter_column(attribute: &str) -> Result<&'static str> {
-    Ok(match attribute {
-        "name" => "name",
-        "model_id" => "model_id",
-        "source_run_id" => "source_run_id",
-        "model_type" => "model_type",
-        "status" => "status",
-        "creation_timestamp" | "creation_time" => "creation_timestamp_ms",
-        "last_updated_timestamp" => "last_updated_timestamp_ms",
-        other => {
-            return Err(Error::invalid(format!(
-                "Invalid attribute key '{other}' specified."
-            )));
-        }
-    })
-}
-
-fn filter_op(op: &str) -> Result<&'static str> {
-    Ok(match op.to_ascii_uppercase().as_str() {
-        "=" => "=",
-        "!=" => "!=",
-        "<" => "<",
-        "<=" => "<=",
-        ">" => ">",
-        ">=" => ">=",
-        "LIKE" => "LIKE",
-        "ILIKE" => "ILIKE",
-        other => {
-            return Err(Error::invalid(format!("Invalid comparator '{other}'")));
-        }
-    })
 }
 
 impl Store {
@@ -382,12 +340,16 @@ impl Store {
         })
     }
 
-    /// Active models of some experiments that meet every filter, newest first (then by id),
-    /// `limit` of them from `offset`.
+    /// Active models of some experiments that meet a filter string (MLflow's grammar over
+    /// attributes, latest metric values, params and tags), restricted to metrics of `datasets`
+    /// when given, in `order_by` order (then newest first, then by id), `limit` of them from
+    /// `offset`.
     pub fn search_logged_models(
         &self,
         experiment_ids: &[String],
-        filters: &[ModelFilter],
+        filter: Option<&str>,
+        datasets: &[DatasetFilter],
+        order_by: &[OrderBy],
         limit: i64,
         offset: i64,
     ) -> Result<Vec<LoggedModel>> {
@@ -395,48 +357,91 @@ impl Store {
             .iter()
             .map(|id| validate::parse_experiment_id(id))
             .collect::<Result<_>>()?;
+        let query = search::models::compile(filter, datasets, order_by)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = format!(
-            "SELECT {MODEL_COLUMNS} FROM logged_models WHERE lifecycle_stage != 'deleted' \
-             AND experiment_id IN ({})",
-            vec!["?"; ids.len()].join(", ")
+        let sql = format!(
+            "SELECT {MODEL_COLUMNS} FROM logged_models lm WHERE lm.lifecycle_stage != 'deleted' \
+             AND lm.experiment_id IN ({}) AND ({}) ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            vec!["?"; ids.len()].join(", "),
+            query.where_sql,
+            query.order_sql
         );
         let mut params: Vec<rusqlite::types::Value> = ids.iter().map(|&i| i.into()).collect();
-        for f in filters {
-            let column = filter_column(&f.attribute)?;
-            let op = filter_op(&f.op)?;
-            let value: rusqlite::types::Value = if column.ends_with("_ms") || column == "status" {
-                f.value
-                    .parse::<i64>()
-                    .map_err(|_| {
-                        Error::invalid(format!(
-                            "Invalid value '{}' for attribute '{}'",
-                            f.value, f.attribute
-                        ))
-                    })?
-                    .into()
-            } else {
-                f.value.clone().into()
-            };
-            if op == "ILIKE" {
-                let _ = write!(sql, " AND lower({column}) LIKE lower(?)");
-            } else {
-                let _ = write!(sql, " AND {column} {op} ?");
-            }
-            params.push(value);
-        }
-        let _ = write!(
-            sql,
-            " ORDER BY creation_timestamp_ms DESC, model_id ASC LIMIT {limit} OFFSET {offset}"
-        );
+        params.extend(query.params);
         self.read(|conn| {
             let rows: Vec<LoggedModel> = conn
                 .prepare(&sql)?
                 .query_map(rusqlite::params_from_iter(&params), model_from_row)?
                 .collect::<rusqlite::Result<_>>()?;
             rows.into_iter().map(|m| with_children(conn, m)).collect()
+        })
+    }
+
+    /// Marks a model deleted (MLflow keeps the row, with `lifecycle_stage = 'deleted'`).
+    pub fn delete_logged_model(&self, model_id: &str) -> Result<()> {
+        let id = model_id.to_owned();
+        self.control(move |tx| {
+            model(tx, &id, true)?;
+            tx.execute(
+                "UPDATE logged_models SET lifecycle_stage = 'deleted', \
+                 last_updated_timestamp_ms = ?1 WHERE model_id = ?2",
+                rusqlite::params![now_ms(), id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes a tag from a model; MLflow's error when the model has no such tag.
+    pub fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()> {
+        let (id, key) = (model_id.to_owned(), key.to_owned());
+        self.control(move |tx| {
+            model(tx, &id, true)?;
+            let count = tx.execute(
+                "DELETE FROM logged_model_tags WHERE model_id = ?1 AND tag_key = ?2",
+                rusqlite::params![id, key],
+            )?;
+            if count == 0 {
+                return Err(Error::not_found(format!(
+                    "No tag with key {} found for model with ID {}.",
+                    validate::py_repr(&key),
+                    validate::py_repr(&id)
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds params to a model. Params never change: a key the model has already is refused
+    /// (BAD_REQUEST, as MLflow's store refuses the duplicate row), whatever its value, and
+    /// nothing of the call is written.
+    pub fn log_logged_model_params(
+        &self,
+        model_id: &str,
+        params: Vec<(String, String)>,
+    ) -> Result<()> {
+        let id = model_id.to_owned();
+        self.control(move |tx| {
+            let m = model(tx, &id, true)?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO logged_model_params (model_id, experiment_id, param_key, \
+                 param_value) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (key, value) in &params {
+                if insert.execute(rusqlite::params![id, m.experiment_id, key, value])? == 0 {
+                    return Err(Error::Mlflow {
+                        code: ErrorCode::BadRequest,
+                        message: format!(
+                            "Param with key {} was already logged for model with ID {}: the \
+                             params of a logged model cannot change.",
+                            validate::py_repr(key),
+                            validate::py_repr(&id)
+                        ),
+                    });
+                }
+            }
+            Ok(())
         })
     }
 }
@@ -497,18 +502,29 @@ mod tests {
             vec![vec![(m.model_id.clone(), 0)]]
         );
         let found = store
-            .search_logged_models(
-                &["0".into()],
-                &[ModelFilter {
-                    attribute: "name".into(),
-                    op: "=".into(),
-                    value: "model".into(),
-                }],
-                10,
-                0,
-            )
+            .search_logged_models(&["0".into()], Some("name = 'model'"), &[], &[], 10, 0)
             .unwrap();
         assert_eq!(found.len(), 1);
+        let by_metric = store
+            .search_logged_models(&["0".into()], Some("metrics.acc >= 0.5"), &[], &[], 10, 0)
+            .unwrap();
+        assert_eq!(by_metric.len(), 1);
+        store
+            .log_logged_model_params(&m.model_id, vec![("q".into(), "2".into())])
+            .unwrap();
+        assert!(
+            store
+                .log_logged_model_params(&m.model_id, vec![("q".into(), "3".into())])
+                .is_err()
+        );
+        store.delete_logged_model_tag(&m.model_id, "t").unwrap();
+        assert!(store.delete_logged_model_tag(&m.model_id, "t").is_err());
+        store.delete_logged_model(&m.model_id).unwrap();
+        assert!(store.get_logged_model(&m.model_id, false).is_err());
+        let none = store
+            .search_logged_models(&["0".into()], None, &[], &[], 10, 0)
+            .unwrap();
+        assert!(none.is_empty());
         let err = store.get_logged_model("m-nope", false).unwrap_err();
         assert_eq!(err.to_string(), "Logged model with ID 'm-nope' not found.");
         assert!(store.finalize_logged_model(&m.model_id, 7).is_err());
