@@ -392,13 +392,24 @@ def test_the_sdist_carries_what_a_source_build_needs(
 @needs_cargo
 def test_a_wheel_builds_from_the_sdist(built_sdist: tuple[Path, list[str]], tmp_path: Path) -> None:
     sdist, ui_files = built_sdist
-    # pip's own route from an sdist to a wheel, offline. A debug build sharing this checkout's
-    # target directory (its dependencies are compiled already): the release build is
-    # `make wheel`'s test; this one shows the sdist holds everything the build reads.
-    env = clean_env(MATURIN_PEP517_ARGS="--profile dev", CARGO_TARGET_DIR=str(ROOT / "target"))
+    # pip's route from source to a wheel, offline, on the sdist's files alone. A debug build in
+    # this checkout's target directory, whose compiled dependencies it reuses (the release build
+    # is `make wheel`'s test). Cargo finds the crate's own build by paths relative to the
+    # package, so the unpacked files get a fresh mtime: mlrs itself is compiled from them.
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (source,) = (tmp_path / "unpacked").iterdir()
+    for path in source.rglob("*"):
+        os.utime(path)
+    # maturin's backend runs the `maturin` of the build environment, found on PATH.
+    env = clean_env(
+        MATURIN_PEP517_ARGS="--profile dev",
+        CARGO_TARGET_DIR=str(ROOT / "target"),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    )
     command = [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check"]
     command += ["--no-build-isolation", "--no-index", "--no-deps", "-w", str(tmp_path)]
-    subprocess.run([*command, str(sdist)], cwd=tmp_path, env=env, check=True, timeout=600)
+    subprocess.run([*command, str(source)], cwd=tmp_path, env=env, check=True, timeout=900)
     (wheel,) = tmp_path.glob("mlrs-*.whl")
     site = tmp_path / "site"
     subprocess.run(
