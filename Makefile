@@ -72,7 +72,6 @@ bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min)
 
 # ---- wheels and the sdist (the release workflow runs these targets; see .github/workflows) ----
 DIST ?= dist
-ZIGLANG_VERSION := 0.15.2
 # On Linux, zig links against glibc 2.17 (manylinux2014, the oldest glibc Rust's std supports)
 # without a container, and maturin's compatibility check fails the build if the wheel needs more.
 ifeq ($(shell uname -s),Linux)
@@ -85,16 +84,12 @@ ifeq ($(ABI3),1)
 WHEEL_ARGS += --features pyo3/abi3-py310
 endif
 
-$(VENV)/.wheel-tools: $(VENV)/.base
-	$(PIP) install ziglang==$(ZIGLANG_VERSION)
-	touch $@
-
 .PHONY: wheel
-wheel: $(VENV)/.wheel-tools ## release wheel for this platform into dist/ (manylinux on Linux)
+wheel: $(VENV)/.base ## release wheel for this platform into dist/ (manylinux on Linux)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --out $(DIST) $(WHEEL_ARGS)
 
 .PHONY: bench-abi3
-bench-abi3: $(VENV)/.wheel-tools ## abi3 against a per-version wheel: log_metric and history (~5 min)
+bench-abi3: $(VENV)/.base ## abi3 against a per-version wheel: log_metric and history (~5 min)
 	rm -rf bench/results/wheels
 	$(MAKE) --no-print-directory wheel ABI3=0 DIST=bench/results/wheels/per-version
 	$(MAKE) --no-print-directory wheel ABI3=1 DIST=bench/results/wheels/abi3

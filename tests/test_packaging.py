@@ -17,7 +17,6 @@ import sysconfig
 import tarfile
 import venv
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -239,10 +238,10 @@ def test_pip_install_from_the_checkout_without_cargo(tmp_path: Path) -> None:
 # ---- the real builds (once per session) --------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def ui_probe() -> Iterator[list[str]]:
-    """The UI's built files as the wheel must carry them. Until the UI exists here, one probe
-    file stands in for them (removed afterwards); the directory is gitignored either way."""
+def make_with_ui(target: str, out: Path) -> list[str]:
+    """Runs `make TARGET DIST=out` with the UI's built files in place, and names them as the
+    package must carry them. Until the UI is built here, one probe file stands in for them,
+    present only while make runs (the directory is gitignored either way)."""
     created = not UI_ASSETS.exists()
     if created:
         UI_ASSETS.mkdir()
@@ -253,31 +252,30 @@ def ui_probe() -> Iterator[list[str]]:
             for p in UI_ASSETS.rglob("*")
             if p.is_file()
         )
-        yield files
+        subprocess.run(
+            ["make", "--no-print-directory", target, f"DIST={out}"], cwd=ROOT, check=True
+        )
     finally:
         if created:
             shutil.rmtree(UI_ASSETS)
+    return files
 
 
 @pytest.fixture(scope="session")
-def built_wheel(
-    ui_probe: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, list[str]]:
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """`make wheel`, exactly as the workflow's Linux jobs run it, into a directory of its own."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(["make", "--no-print-directory", "wheel", f"DIST={out}"], cwd=ROOT, check=True)
+    ui_files = make_with_ui("wheel", out)
     (wheel,) = out.glob("mlrs-*.whl")
-    return wheel, ui_probe
+    return wheel, ui_files
 
 
 @pytest.fixture(scope="session")
-def built_sdist(
-    ui_probe: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, list[str]]:
+def built_sdist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     out = tmp_path_factory.mktemp("sdist")
-    subprocess.run(["make", "--no-print-directory", "sdist", f"DIST={out}"], cwd=ROOT, check=True)
+    ui_files = make_with_ui("sdist", out)
     (sdist,) = out.glob("mlrs-*.tar.gz")
-    return sdist, ui_probe
+    return sdist, ui_files
 
 
 @pytest.mark.slow
@@ -392,13 +390,24 @@ def test_the_sdist_carries_what_a_source_build_needs(
 @needs_cargo
 def test_a_wheel_builds_from_the_sdist(built_sdist: tuple[Path, list[str]], tmp_path: Path) -> None:
     sdist, ui_files = built_sdist
-    # pip's own route from an sdist to a wheel, offline. A debug build sharing this checkout's
-    # target directory (its dependencies are compiled already): the release build is
-    # `make wheel`'s test; this one shows the sdist holds everything the build reads.
-    env = clean_env(MATURIN_PEP517_ARGS="--profile dev", CARGO_TARGET_DIR=str(ROOT / "target"))
+    # pip's route from source to a wheel, offline, on the sdist's files alone. A debug build in
+    # this checkout's target directory, whose compiled dependencies it reuses (the release build
+    # is `make wheel`'s test). Cargo finds the crate's own build by paths relative to the
+    # package, so the unpacked files get a fresh mtime: mlrs itself is compiled from them.
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (source,) = (tmp_path / "unpacked").iterdir()
+    for path in source.rglob("*"):
+        os.utime(path)
+    # maturin's backend runs the `maturin` of the build environment, found on PATH.
+    env = clean_env(
+        MATURIN_PEP517_ARGS="--profile dev",
+        CARGO_TARGET_DIR=str(ROOT / "target"),
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    )
     command = [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check"]
     command += ["--no-build-isolation", "--no-index", "--no-deps", "-w", str(tmp_path)]
-    subprocess.run([*command, str(sdist)], cwd=tmp_path, env=env, check=True, timeout=600)
+    subprocess.run([*command, str(source)], cwd=tmp_path, env=env, check=True, timeout=900)
     (wheel,) = tmp_path.glob("mlrs-*.whl")
     site = tmp_path / "site"
     subprocess.run(
