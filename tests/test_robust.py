@@ -304,3 +304,25 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_naming_the_file(
         assert line.startswith("INTERNAL_ERROR The database "), line
         assert str(db) in line and "read" in line, line
     assert "not stored" not in done.stderr, done.stderr
+
+
+def test_a_fifo_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    done = _run(
+        """
+        import os
+        import mlrs
+        from mlrs.exceptions import MlflowException
+        os.makedirs("src")
+        os.mkfifo("src/pipe")
+        with mlrs.start_run():
+            for call in (lambda: mlrs.log_artifact("src/pipe"), lambda: mlrs.log_artifacts("src")):
+                try:
+                    call()
+                except MlflowException as e:
+                    print(e.error_code, "not a regular file" in e.message)
+        """,
+        tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["INVALID_PARAMETER_VALUE True"] * 2, done.stdout

@@ -87,14 +87,15 @@ class _Staged:
     """A path with the artifact's own file name to write to; moved into place on success."""
 
     def __init__(self, root: str, artifact_file: str) -> None:
-        self.path, self._dest = _core.artifact_stage(root, artifact_file)
+        self.path, _ = _core.artifact_stage(root, artifact_file)
+        self._root, self._artifact_file = root, artifact_file
 
     def __enter__(self) -> str:
         return self.path
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         if exc_type is None:
-            _core.artifact_publish(self.path, self._dest)
+            _core.artifact_publish(self.path, self._root, self._artifact_file)
         else:
             _core.artifact_discard(self.path)
 

@@ -2,7 +2,12 @@
 //!
 //! Every write lands under the root: relative paths are checked with MLflow's rule
 //! (`Invalid artifact path: ...`), and the real location of a destination (its existing ancestors
-//! with symlinks resolved) must stay inside the real root. Files are written to a hidden
+//! with symlinks resolved) must stay inside the real root. That check gives the refusal its
+//! message; the writes themselves go through directory handles that the kernel resolves beneath
+//! the root (`openat2` with `RESOLVE_BENEATH`, files created with `O_NOFOLLOW`, renamed with
+//! `renameat`), so a symlink swapped in between the check and the write cannot redirect it.
+//! Only regular files and directories are copied: a FIFO, socket or device is refused (reading
+//! a FIFO would block forever). Files are written to a hidden
 //! `.artifact.uploading.*` name in the destination directory and renamed into place, so a reader
 //! never sees half a file; MLflow's listing hides that prefix too.
 //!
@@ -13,9 +18,13 @@
 //! *downloaded* out of a run's root, a symlink in it that leads outside the root is refused.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 
 use crate::engine::error::Error;
 use crate::engine::validate::{normpath, py_repr};
@@ -193,11 +202,78 @@ fn under(root: &Path, rel: &str) -> Result<PathBuf> {
     Ok(target)
 }
 
-/// Creates the checked directory `root/rel` (and the root) when missing.
-fn make_dir(root: &Path, rel: &str) -> Result<PathBuf> {
-    let dir = under(root, rel)?;
-    fs::create_dir_all(&dir).map_err(at(&dir))?;
-    Ok(dir)
+/// A directory under a run's root, held open: writes in it are made relative to the handle.
+struct Dir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+fn errno_at(path: &Path) -> impl FnOnce(Errno) -> ArtifactError + '_ {
+    move |errno| ArtifactError::Io {
+        error: errno.into(),
+        path: path.to_owned(),
+    }
+}
+
+/// Opens the directory `rel` beneath `root` (a handle): the kernel resolves every
+/// component and refuses to leave the root, whatever symlinks appear meanwhile.
+fn open_beneath(root: &OwnedFd, rel: &Path) -> rustix::io::Result<OwnedFd> {
+    let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC;
+    match rustix::fs::openat2(
+        root,
+        rel,
+        flags,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+    ) {
+        // Kernels before 5.6: no symlink is followed at all instead.
+        Err(Errno::NOSYS) => rustix::fs::openat(root, rel, flags | OFlags::NOFOLLOW, Mode::empty()),
+        other => other,
+    }
+}
+
+/// Creates the checked directory `root/rel` (and the root) when missing, and opens it through
+/// handles that stay beneath the root.
+fn make_dir(root: &Path, rel: impl AsRef<Path>) -> Result<Dir> {
+    let rel = rel.as_ref();
+    let path = if rel.as_os_str().is_empty() {
+        root.to_owned()
+    } else {
+        root.join(rel)
+    };
+    confine(root, &path)?;
+    fs::create_dir_all(root).map_err(at(root))?;
+    let root_fd = rustix::fs::open(
+        root,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(errno_at(root))?;
+    let mut prefix = PathBuf::new();
+    let mut dir = rustix::io::dup(&root_fd).map_err(errno_at(root))?;
+    for part in rel.components() {
+        let part = match part {
+            std::path::Component::Normal(part) => part,
+            std::path::Component::CurDir => continue,
+            _ => return Err(outside()),
+        };
+        prefix.push(part);
+        let opened = match open_beneath(&root_fd, &prefix) {
+            Err(Errno::NOENT) => {
+                match rustix::fs::mkdirat(&dir, part, Mode::from_raw_mode(0o777)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(errno_at(&root.join(&prefix))(e)),
+                }
+                open_beneath(&root_fd, &prefix)
+            }
+            other => other,
+        };
+        dir = opened.map_err(|e| match e {
+            Errno::XDEV | Errno::LOOP | Errno::NOTDIR => outside(),
+            e => errno_at(&root.join(&prefix))(e),
+        })?;
+    }
+    Ok(Dir { fd: dir, path })
 }
 
 fn staging_name() -> String {
@@ -206,29 +282,68 @@ fn staging_name() -> String {
 
 /// Writes `dir/name` through a staging file in `dir` that `fill` writes and that is then renamed
 /// over the destination (atomic; a symlink already at the destination is replaced, not followed).
+/// Both are made relative to the directory's handle.
 fn write_via_staging(
-    dir: &Path,
+    dir: &Dir,
     name: &OsStr,
     fill: impl FnOnce(&mut File) -> Result<()>,
 ) -> Result<PathBuf> {
-    let staged = dir.join(staging_name());
-    let dest = dir.join(name);
-    let mut output = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&staged)
-        .map_err(at(&staged))?;
+    let staging = staging_name();
+    let staged = dir.path.join(&staging);
+    let dest = dir.path.join(name);
+    let fd = rustix::fs::openat(
+        &dir.fd,
+        staging.as_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o666),
+    )
+    .map_err(errno_at(&staged))?;
+    let mut output = File::from(fd);
     let filled = fill(&mut output);
     drop(output);
-    let result = filled.and_then(|()| fs::rename(&staged, &dest).map_err(at(&dest)));
+    let result = filled.and_then(|()| {
+        rustix::fs::renameat(&dir.fd, staging.as_str(), &dir.fd, name).map_err(errno_at(&dest))
+    });
     if result.is_err() {
-        let _ = fs::remove_file(&staged);
+        let _ = rustix::fs::unlinkat(&dir.fd, staging.as_str(), AtFlags::empty());
     }
     result.map(|()| dest)
 }
 
+/// Refuses what is neither a regular file nor a directory (a FIFO, a socket, a device).
+fn check_loggable(meta: &fs::Metadata, path: &Path) -> Result<()> {
+    if meta.is_file() || meta.is_dir() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "Cannot log {}: it is not a regular file or a directory (a FIFO, socket or device \
+         file has no contents to copy).",
+        py_repr(&path.to_string_lossy())
+    ))
+    .into())
+}
+
+/// Opens a file to copy from. Opened non-blocking and checked after opening, so a FIFO that
+/// took the file's place is refused instead of blocking forever.
+fn open_source(source: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let input = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlags::NONBLOCK.bits() as i32)
+        .open(source)
+        .map_err(at(source))?;
+    check_loggable(&input.metadata().map_err(at(source))?, source)?;
+    if input.metadata().map_err(at(source))?.is_dir() {
+        return Err(io_kind(io::ErrorKind::IsADirectory, source));
+    }
+    let fd = OwnedFd::from(input);
+    let flags = rustix::fs::fcntl_getfl(&fd).map_err(errno_at(source))?;
+    rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK).map_err(errno_at(source))?;
+    Ok(File::from(fd))
+}
+
 fn copy_contents(source: &Path, file: &mut File, keep_stat: bool) -> Result<()> {
-    let mut input = File::open(source).map_err(at(source))?;
+    let mut input = open_source(source)?;
     // File to file: the kernel copies (copy_file_range/sendfile); nothing passes through Python.
     io::copy(&mut input, file).map_err(at(source))?;
     if keep_stat {
@@ -274,6 +389,7 @@ fn join_rel(dir: &str, name: &str) -> String {
 pub fn log_file(root: &Path, local: &Path, artifact_path: Option<&str>) -> Result<PathBuf> {
     let artifact_path = artifact_path.unwrap_or("");
     let meta = fs::metadata(local).map_err(at(local))?;
+    check_loggable(&meta, local)?;
     if meta.is_dir() {
         let nested = join_rel(artifact_path, &local_base_name(local));
         log_dir(root, local, Some(&nested))?;
@@ -285,7 +401,7 @@ pub fn log_file(root: &Path, local: &Path, artifact_path: Option<&str>) -> Resul
         .ok_or_else(|| io_kind(io::ErrorKind::IsADirectory, local))?;
     check_file_name(&name.to_string_lossy(), &local.to_string_lossy())?;
     let dir = make_dir(root, artifact_path)?;
-    let dest = dir.join(name);
+    let dest = dir.path.join(name);
     confine(root, &dest)?;
     if fs::metadata(&dest).is_ok_and(|existing| same_file(&existing, &meta)) {
         return Ok(dest); // the file is already the artifact
@@ -302,31 +418,36 @@ pub fn log_dir(root: &Path, local_dir: &Path, artifact_path: Option<&str>) -> Re
         return Err(io_kind(io::ErrorKind::NotADirectory, local_dir));
     }
     check_artifact_path(artifact_path)?;
-    let dest = make_dir(root, artifact_path)?;
-    copy_tree(local_dir, root, &dest, None)
+    make_dir(root, artifact_path)?;
+    copy_tree(local_dir, root, Path::new(artifact_path), None)
 }
 
 /// `log_text`/`log_dict`: writes `data` to `root/artifact_file`.
 pub fn write_file(root: &Path, artifact_file: &str, data: &[u8]) -> Result<PathBuf> {
     let (dir, name) = split_artifact_file(artifact_file)?;
-    let dir_path = make_dir(root, &dir)?;
-    confine(root, &dir_path.join(&name))?;
-    write_via_staging(&dir_path, OsStr::new(&name), |file| {
-        io::Write::write_all(file, data).map_err(at(&dir_path.join(&name)))
+    let dir = make_dir(root, &dir)?;
+    let dest = dir.path.join(&name);
+    confine(root, &dest)?;
+    write_via_staging(&dir, OsStr::new(&name), |file| {
+        io::Write::write_all(file, data).map_err(at(&dest))
     })
 }
 
 /// Prepares `root/artifact_file` for a writer that needs a path (a figure, an image, a table):
 /// returns `(staged, dest)`, where `staged` has the destination's file name (so writers that
-/// pick a format by extension pick the right one) inside a fresh hidden staging directory next
-/// to the destination. `publish` moves it into place, `discard` drops it.
+/// pick a format by extension pick the right one) inside a fresh private staging directory
+/// (mode 0700, in the system's temporary directory: nothing under the root is written by path).
+/// `publish` moves it into place through the destination directory's handle, `discard` drops it.
 pub fn stage(root: &Path, artifact_file: &str) -> Result<(PathBuf, PathBuf)> {
+    use std::os::unix::fs::DirBuilderExt;
     let (dir, name) = split_artifact_file(artifact_file)?;
-    let dir_path = make_dir(root, &dir)?;
-    let dest = dir_path.join(&name);
+    let dest = make_dir(root, &dir)?.path.join(&name);
     confine(root, &dest)?;
-    let staging = dir_path.join(staging_name());
-    fs::create_dir(&staging).map_err(at(&staging))?;
+    let staging = std::env::temp_dir().join(staging_name());
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&staging)
+        .map_err(at(&staging))?;
     Ok((staging.join(&name), dest))
 }
 
@@ -343,21 +464,29 @@ fn staging_dir(staged: &Path) -> Result<&Path> {
     }
 }
 
-/// Moves a staged file (see `stage`) to its destination and removes its staging directory.
-pub fn publish(staged: &Path, dest: &Path) -> Result<()> {
-    let dir = staging_dir(staged)?;
-    let moved = fs::rename(staged, dest).map_err(|error| {
-        let path = if error.kind() == io::ErrorKind::NotFound {
-            staged
-        } else {
-            dest
-        };
-        ArtifactError::Io {
-            error,
-            path: path.to_owned(),
+/// Moves a staged file (see `stage`) to `root/artifact_file` and removes its staging directory.
+pub fn publish(staged: &Path, root: &Path, artifact_file: &str) -> Result<()> {
+    let staging = staging_dir(staged)?;
+    let moved = (|| {
+        let meta = fs::symlink_metadata(staged).map_err(at(staged))?;
+        if !meta.is_file() {
+            check_loggable(&meta, staged)?;
+            return Err(io_kind(io::ErrorKind::IsADirectory, staged));
         }
-    });
-    let _ = fs::remove_dir_all(dir);
+        let (dir, name) = split_artifact_file(artifact_file)?;
+        let dir = make_dir(root, &dir)?;
+        confine(root, &dir.path.join(&name))?;
+        match rustix::fs::renameat(rustix::fs::CWD, staged, &dir.fd, name.as_str()) {
+            Ok(()) => Ok(()),
+            // Another file system: copied through a staging file beside the destination.
+            Err(Errno::XDEV) => write_via_staging(&dir, OsStr::new(&name), |file| {
+                copy_contents(staged, file, true)
+            })
+            .map(drop),
+            Err(e) => Err(errno_at(&dir.path.join(&name))(e)),
+        }
+    })();
+    let _ = fs::remove_dir_all(staging);
     moved
 }
 
@@ -401,6 +530,7 @@ fn walk(
         let child_rel = rel.join(&name);
         let link = fs::symlink_metadata(&source).map_err(at(&source))?;
         let meta = fs::metadata(&source).map_err(at(&source))?; // a dangling link fails here
+        check_loggable(&meta, &source)?;
         if let (true, Some(limit)) = (link.file_type().is_symlink(), limit) {
             let target = fs::canonicalize(&source).map_err(at(&source))?;
             if !target.starts_with(limit) {
@@ -428,10 +558,11 @@ fn walk(
     Ok(())
 }
 
-/// Copies the contents of `source_dir` into `dest_dir` (which exists, inside `root`).
-fn copy_tree(source_dir: &Path, root: &Path, dest_dir: &Path, limit: Option<&Path>) -> Result<()> {
+/// Copies the contents of `source_dir` into `root/base` (which exists).
+fn copy_tree(source_dir: &Path, root: &Path, base: &Path, limit: Option<&Path>) -> Result<()> {
+    let dest_dir = root.join(base);
     let real_source = fs::canonicalize(source_dir).map_err(at(source_dir))?;
-    let real_dest = fs::canonicalize(dest_dir).map_err(at(dest_dir))?;
+    let real_dest = fs::canonicalize(&dest_dir).map_err(at(&dest_dir))?;
     let mut nodes = Vec::new();
     walk(
         source_dir,
@@ -444,16 +575,14 @@ fn copy_tree(source_dir: &Path, root: &Path, dest_dir: &Path, limit: Option<&Pat
     for node in nodes {
         match node {
             Node::Dir(rel) => {
-                let dir = dest_dir.join(rel);
-                confine(root, &dir)?;
-                fs::create_dir_all(&dir).map_err(at(&dir))?;
+                make_dir(root, base.join(rel))?;
             }
             Node::File { source, rel } => {
-                let dest = dest_dir.join(&rel);
-                confine(root, &dest)?;
-                let parent = dest.parent().unwrap_or(dest_dir);
-                let name = dest.file_name().unwrap_or_default();
-                write_via_staging(parent, name, |file| copy_contents(&source, file, false))?;
+                let rel = base.join(rel);
+                let dir = make_dir(root, rel.parent().unwrap_or(Path::new("")))?;
+                let name = rel.file_name().unwrap_or_default();
+                confine(root, &dir.path.join(name))?;
+                write_via_staging(&dir, name, |file| copy_contents(&source, file, false))?;
             }
         }
     }
@@ -533,15 +662,14 @@ pub fn download(root: &Path, path: &str, dst: &Path) -> Result<PathBuf> {
     let out = under(dst, &normpath(name)).map_err(|_| download_failed(name))?;
     let real_root = fs::canonicalize(root).map_err(at(root))?;
     let meta = fs::metadata(&source).map_err(|_| download_failed(name))?;
+    let base = out.strip_prefix(dst).unwrap_or(Path::new("")).to_owned();
     if meta.is_dir() {
-        fs::create_dir_all(&out).map_err(at(&out))?;
-        copy_tree(&source, dst, &out, Some(&real_root))?;
+        make_dir(dst, &base)?;
+        copy_tree(&source, dst, &base, Some(&real_root))?;
     } else {
-        let parent = out.parent().unwrap_or(dst).to_owned();
+        let dir = make_dir(dst, base.parent().unwrap_or(Path::new("")))?;
         let file_name = out.file_name().unwrap_or_default().to_owned();
-        write_via_staging(&parent, &file_name, |file| {
-            copy_contents(&source, file, true)
-        })?;
+        write_via_staging(&dir, &file_name, |file| copy_contents(&source, file, true))?;
     }
     Ok(out)
 }
@@ -675,13 +803,71 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_swapped_for_a_symlink_mid_write_never_redirects_a_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let outside_dir = tmp.path().join("outside");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::create_dir_all(&outside_dir).unwrap();
+        std::os::unix::fs::symlink(&outside_dir, root.join("swap")).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let swapper = {
+            let (root, stop) = (root.clone(), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let dir = rustix::fs::open(&root, OFlags::DIRECTORY, Mode::empty()).unwrap();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    rustix::fs::renameat_with(
+                        &dir,
+                        "sub",
+                        &dir,
+                        "swap",
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    )
+                    .unwrap();
+                }
+            })
+        };
+        for i in 0..100_000 {
+            // Refusals are expected (the check sees the link); only escapes are wrong.
+            let _ = write_file(&root, &format!("sub/f{i}.txt"), b"x");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        swapper.join().unwrap();
+        let escaped: Vec<_> = fs::read_dir(&outside_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(escaped.is_empty(), "written outside the root: {escaped:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_refused_instead_of_blocking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        fs::create_dir_all(&src).unwrap();
+        let fifo = src.join("pipe");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let root = tmp.path().join("root");
+        assert!(message(log_file(&root, &fifo, None)).contains("not a regular file"));
+        assert!(message(log_dir(&root, &src, None)).contains("not a regular file"));
+    }
+
+    #[test]
     fn staged_files_are_published_or_discarded() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("root");
         let (staged, dest) = stage(&root, "figs/p.png").unwrap();
         assert_eq!(staged.file_name().unwrap(), "p.png");
         fs::write(&staged, b"png").unwrap();
-        publish(&staged, &dest).unwrap();
+        publish(&staged, &root, "figs/p.png").unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"png");
         let (staged, _) = stage(&root, "figs/q.png").unwrap();
         discard(&staged).unwrap();

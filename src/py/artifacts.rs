@@ -114,8 +114,13 @@ pub fn artifact_stage(
 }
 
 #[pyfunction]
-pub fn artifact_publish(py: Python<'_>, staged: PathBuf, dest: PathBuf) -> PyResult<()> {
-    detached(py, || artifacts::publish(&staged, &dest))
+pub fn artifact_publish(
+    py: Python<'_>,
+    staged: PathBuf,
+    root: PathBuf,
+    artifact_file: String,
+) -> PyResult<()> {
+    detached(py, || artifacts::publish(&staged, &root, &artifact_file))
 }
 
 #[pyfunction]
