@@ -21,6 +21,9 @@ mod _core {
     use crate::py::context::git_worktree_dirty;
 
     #[pymodule_export]
+    use crate::py::system_metrics::{PySystemMetricsMonitor, sample_system_metrics};
+
+    #[pymodule_export]
     use crate::py::artifacts::{
         artifact_discard, artifact_download, artifact_list, artifact_local_path, artifact_log_dir,
         artifact_log_file, artifact_publish, artifact_stage, artifact_write,

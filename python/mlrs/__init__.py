@@ -67,6 +67,13 @@ from mlrs._runtime import (
     set_registry_uri,
     set_tracking_uri,
 )
+from mlrs._system_metrics import (
+    disable_system_metrics_logging,
+    enable_system_metrics_logging,
+    set_system_metrics_node_id,
+    set_system_metrics_samples_before_logging,
+    set_system_metrics_sampling_interval,
+)
 from mlrs.autologging import autolog
 from mlrs.exceptions import MlflowException
 from mlrs.tracking import MlflowClient
@@ -153,6 +160,8 @@ __all__ = [
     "delete_logged_model_tag",
     "delete_run",
     "delete_tag",
+    "disable_system_metrics_logging",
+    "enable_system_metrics_logging",
     "end_run",
     "entities",
     "exceptions",
@@ -206,6 +215,9 @@ __all__ = [
     "set_logged_model_tags",
     "set_model_version_tag",
     "set_registry_uri",
+    "set_system_metrics_node_id",
+    "set_system_metrics_samples_before_logging",
+    "set_system_metrics_sampling_interval",
     "set_tag",
     "set_tags",
     "set_tracking_uri",

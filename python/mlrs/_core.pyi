@@ -8,6 +8,7 @@ from typing import TypeAlias, final
 __all__ = [
     "ALEMBIC_HEAD",
     "Store",
+    "SystemMetricsMonitor",
     "artifact_discard",
     "artifact_download",
     "artifact_list",
@@ -20,6 +21,7 @@ __all__ = [
     "fork_pause",
     "fork_resume",
     "git_worktree_dirty",
+    "sample_system_metrics",
 ]
 
 ALEMBIC_HEAD: str
@@ -281,3 +283,20 @@ def artifact_list(
 ) -> list[tuple[str, bool, int | None]]: ...
 def artifact_local_path(root: str | Path, path: str) -> str: ...
 def artifact_download(root: str | Path, path: str, dst: str | Path) -> str: ...
+
+@final
+class SystemMetricsMonitor:
+    def __new__(
+        cls,
+        store: Store,
+        run_id: str,
+        interval_s: float,
+        samples_before_logging: int,
+        prefix: str,
+        first_step: int,
+    ) -> SystemMetricsMonitor: ...
+    def stop(self) -> None: ...
+    @property
+    def running(self) -> bool: ...
+
+def sample_system_metrics(interval_s: float) -> list[tuple[str, float]]: ...

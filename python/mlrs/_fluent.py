@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 
-from mlrs import _active_model, _context, _environment, _log, _runtime
+from mlrs import _active_model, _context, _environment, _log, _runtime, _system_metrics
 from mlrs import _validation as check
 from mlrs._run_operations import RunOperations
 from mlrs.entities.lifecycle_stage import LifecycleStage
@@ -269,10 +269,13 @@ def start_run(
         run = _new_run(client, stack, experiment_id, run_name, parent_run_id, tags, description)
         if _environment.enabled(capture_env):
             _environment.capture(client._store, run.info.run_id, run.info.artifact_uri)
+    if log_system_metrics is None:
+        log_system_metrics = _system_metrics.enabled_by_default()
     if log_system_metrics:
-        _log.logger().warning(
-            "mlrs does not log system metrics yet; `log_system_metrics` is ignored."
-        )
+        try:
+            _system_metrics.start(client._store, run.info.run_id, resumed=bool(existing_run_id))
+        except Exception as e:
+            _log.logger().error("Failed to start system metrics monitoring: %s.", e)
     active = ActiveRun(run, client._store)
     stack.append(active)
     _set_top(stack)
@@ -364,6 +367,8 @@ def end_run(status: str = "FINISHED") -> None:
     run_id = run.info.run_id
     _local.last = run_id
     status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
+    # What the monitor sampled is queued before the run ends; it samples no more.
+    _system_metrics.stop(run_id)
     run._store.update_run_info(run_id, status, _runtime.now_ms(), None)
 
 
@@ -688,6 +693,7 @@ def _forget_runs_after_fork() -> None:
     # A forked child starts with no active run, as under MLflow.
     global _local
     _local = threading.local()
+    _system_metrics.forget_after_fork()
 
 
 def _end_run_at_exit() -> None:
