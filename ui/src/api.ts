@@ -104,6 +104,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return data as T;
 }
 
+/** A list parameter: comma-joined, or a JSON array when a key itself holds a comma (ui/API.md). */
+export function listParam(items: readonly string[]): string {
+  return items.some((x) => x.includes(",") || x.startsWith("[")) ? JSON.stringify(items) : items.join(",");
+}
+
 export const get = <T>(path: string) => request<T>("GET", path);
 
 export function qs(params: Record<string, string | number | null | undefined>): string {
@@ -146,15 +151,15 @@ export async function searchRuns(p: {
   const page = await get<RunsPage>(
     "/api/runs" +
       qs({
-        experiment_ids: p.experimentIds.join(","),
+        experiment_ids: listParam(p.experimentIds),
         filter: p.filter,
         order_by: p.orderBy,
         view: p.view,
         page_token: p.pageToken,
         max_results: p.maxResults ?? 100,
-        metrics: p.metrics.join(","),
-        params: p.params.join(","),
-        tags: p.tags.join(","),
+        metrics: listParam(p.metrics),
+        params: listParam(p.params),
+        tags: listParam(p.tags),
       }),
   );
   page.runs.forEach(fixMetrics);
@@ -177,8 +182,8 @@ export async function getSeries(p: {
   const r = await get<{ series: Series[] }>(
     "/api/series" +
       qs({
-        run_ids: p.runIds.join(","),
-        keys: p.keys.join(","),
+        run_ids: listParam(p.runIds),
+        keys: listParam(p.keys),
         x: p.x,
         x_min: p.xMin,
         x_max: p.xMax,

@@ -34,7 +34,7 @@ export function sortExpr(c: Column | "name" | "status" | "start"): string {
   if (c === "name") return "attributes.run_name";
   if (c === "status") return "attributes.status";
   if (c === "start") return "attributes.start_time";
-  const q = "`" + c.key.replace(/`/g, "``") + "`";
+  const q = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.key) ? c.key : "`" + c.key.replace(/`/g, "``") + "`";
   if (c.kind === "metric") return c.red === "last" ? `metrics.${q}` : `${c.red}(metrics.${q})`;
   return `${c.kind === "param" ? "params" : "tags"}.${q}`;
 }
