@@ -284,10 +284,17 @@ export class ChartCard {
     }
   }
 
-  /** Runs changed status (running or not) without a refetch. */
+  /** Runs changed name, colour or status without a refetch; redraws when the picture changes. */
   updateRuns(runs: ChartRun[]): void {
     const m = new Map(runs.map((r) => [r.id, r]));
-    for (const l of this.lines) l.run = m.get(l.run.id) ?? l.run;
+    let redraw = false;
+    for (const l of this.lines) {
+      const n = m.get(l.run.id);
+      if (!n) continue;
+      if (n.name !== l.run.name || n.color !== l.run.color) redraw = true;
+      l.run = n;
+    }
+    if (redraw) this.draw();
   }
 
   isLive(): boolean {

@@ -151,8 +151,12 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
 
   /** Refetch the charts when the set of charted runs (or their colours) changed. */
   function chartsForRuns(force = false): void {
-    const now = JSON.stringify(charted().map((r) => [r.id, r.color]));
-    if (!force && now === chartedIds) return;
+    const runs = charted();
+    const now = JSON.stringify(runs.map((r) => [r.id, r.color]));
+    if (!force && now === chartedIds) {
+      for (const c of charts) c.updateRuns(runs);
+      return;
+    }
     chartedIds = now;
     for (const c of charts) void c.load();
   }
@@ -377,8 +381,8 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
       const now = charted();
       await Promise.all(
         charts.map(async (c) => {
-          await c.tail();
           c.updateRuns(now);
+          await c.tail();
         }),
       );
     }),
