@@ -95,7 +95,7 @@ def _make_store(base: Path) -> Fixture:
     client = mlrs.MlflowClient(tracking_uri=uri)
     exp = client.create_experiment("ui-fixture", artifact_location=str(base / "artifacts"))
     fx = Fixture(uri=uri, db=db, experiment_id=exp, long_run="", run_ids=[])
-    t0 = 1_700_000_000_000
+    t0 = int(time.time() * 1000) - 3_600_000
     for i in range(N_RUNS):
         run = client.create_run(exp, run_name=f"run-{i:03d}", start_time=t0 + i * 1000)
         rid = run.info.run_id
@@ -118,7 +118,7 @@ def _make_store(base: Path) -> Fixture:
             metrics=metrics,
             params=[Param("lr", str(0.001 * (i + 1))), Param("opt", "adam" if i % 2 else "sgd")],
         )
-        client.set_terminated(rid)
+        client.set_terminated(rid, end_time=t0 + i * 1000 + 60_000 * (1 + i % 5))
 
     long = client.create_run(exp, run_name="long-run", start_time=t0 - 10_000)
     lid = long.info.run_id
@@ -489,6 +489,8 @@ def test_url_restores_the_view_in_a_fresh_context(open_page: Any, store: Fixture
     box.press("Enter")
     page.wait_for_function("document.querySelector('.table-info')?.dataset.total === '125'")
     page.locator(".th[data-sort='max(metrics.acc)']").click()
+    page.locator(".th.sorted[data-sort='max(metrics.acc)']").wait_for()
+    page.wait_for_function("!document.querySelector('.runs-table').dataset.loading")
     page.locator(".tr[data-index='0'] input[type=checkbox]").click()
     page.locator("[data-chart=c1] [data-role=logy]").check()
     page.locator("[data-chart=c1] [data-role=x]").select_option("relative")
@@ -531,7 +533,7 @@ def test_saved_view_round_trips_through_experiment_tags(open_page: Any, store: F
 
 def test_cursor_sync_and_hover_highlight(open_page: Any, store: Fixture) -> None:
     p = open_page()
-    runs = store.run_ids[:3]
+    runs = store.run_ids[N_RUNS - 3 : N_RUNS]  # the newest: the table's first rows
     state = {"r": runs, "ch": [{"i": "a", "k": ["loss"]}, {"i": "b", "k": ["acc"]}]}
     page = p.goto(_exp_url(store, state))
     for c in ("a", "b"):
@@ -584,8 +586,8 @@ def test_run_page_and_artifact_previews(open_page: Any, store: Fixture) -> None:
     assert "0.5" in page.locator("[data-role=params]").inner_text()
     assert "team" in page.locator("[data-role=tags]").inner_text()
     metrics = page.locator("[data-role=metrics]").inner_text()
-    assert "42.5" in metrics  # max of the long loss
-    page.get_by_text("@champion").first.wait_for()
+    assert "+Inf" in metrics  # the long loss's max: +Inf is a value, not dropped
+    page.get_by_role("link", name="fixture-model").wait_for()  # its registered version
     tree = page.locator("[data-role=artifact-tree]")
     preview = page.locator("[data-role=artifact-preview]")
 
@@ -625,7 +627,7 @@ def test_models_pages(open_page: Any, store: Fixture) -> None:
     p.shot("models")
     page.get_by_role("link", name="fixture-model").click()
     page.locator("[data-role=versions] td", has_text="v1").first.wait_for()
-    assert "@champion" in page.locator("[data-role=versions]").inner_text()
+    assert "version 1" in page.locator("[data-role=aliases]", has_text="@champion").inner_text()
     p.shot("model")
 
 
@@ -645,5 +647,7 @@ def test_readme_screenshot(open_page: Any, store: Fixture) -> None:
     page.goto(p.base + _exp_url(store, state))
     for c in ("r1", "r2", "r3"):
         page.wait_for_function(f"document.querySelector('[data-chart={c}]')?.dataset.points > 0")
+    page.locator(".tr").first.wait_for()
+    page.wait_for_function("!document.querySelector('.runs-table').dataset.loading")
     out = p.shot("readme", full_page=False)
     assert out.stat().st_size > 10_000

@@ -70,7 +70,9 @@ async function fetchRange(url: string, start: number, end: number): Promise<{ te
   const m = /\/(\d+)$/.exec(r.headers.get("Content-Range") ?? "");
   const buf = new Uint8Array(await r.arrayBuffer());
   // A chunk may end inside a UTF-8 sequence; the decoder replaces the fragment, the next chunk starts clean enough.
-  return { text: new TextDecoder().decode(buf), total: m ? Number(m[1]) : null, partial: r.status === 206 };
+  const total = m ? Number(m[1]) : null;
+  // Partial only when the file goes on past this chunk (a 206 may cover the whole file).
+  return { text: new TextDecoder().decode(buf), total, partial: r.status === 206 && (total === null || total > end) };
 }
 
 async function show(f: FileInfo, box: HTMLElement, runId: string): Promise<void> {

@@ -173,12 +173,16 @@ export class ChartCard {
       check("log x", s.logx, (v) => (s.logx = v), "logx"),
       check("log y", s.logy, (v) => (s.logy = v), "logy"),
       h("label", { class: "opt" }, "smooth ", smooth, smoothVal),
+    );
+    const move = h(
+      "div",
+      { class: "card-move" },
       width,
       this.host.move ? btn("◀", "move earlier", () => this.host.move?.(s, -1)) : null,
       this.host.move ? btn("▶", "move later", () => this.host.move?.(s, 1)) : null,
       this.host.remove ? btn("✕", "remove chart", () => this.host.remove?.(s)) : null,
     );
-    return h("header", {}, title, tools);
+    return h("header", {}, h("div", { class: "card-row" }, title, move), tools);
   }
 
   private changed(refetch: boolean): void {
@@ -463,7 +467,8 @@ export class ChartCard {
       if (!this.hovering) this.tip.hidden = true;
       return;
     }
-    const x = u.posToVal(left, "x");
+    // The x of the nearest drawn point, so the tooltip names a logged step, not a pixel.
+    const x = (u.data[0][u.cursor.idx] as number | undefined) ?? u.posToVal(left, "x");
     const rows: { name: string; color: string; v: number; key: string }[] = [];
     const seen = new Set<string>();
     for (const l of this.lines) {

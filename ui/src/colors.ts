@@ -3,11 +3,12 @@
 // Runs shown together get distinct palette entries while the palette lasts; the user's choice
 // (kept in the view) overrides.
 
-// Okabe-Ito's colour-blind-safe set followed by Tableau-like hues.
+// Okabe-Ito's colour-blind-safe set (its yellow swapped for a purple that shows on white)
+// followed by Tableau-like hues.
 export const PALETTE = [
-  "#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442", "#000000",
+  "#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#7f3c8d", "#000000",
   "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
-  "#9c755f", "#bab0ac",
+  "#9c755f", "#11a579",
 ];
 
 /** FNV-1a over the id's UTF-16 units: stable across sessions and machines. */

@@ -1,6 +1,6 @@
 // The experiment page: filter box, runs table, charts. Its whole state lives in the URL (`?v=`),
 // and named views are saved through the API as experiment tags.
-import { get, qs, request, searchRuns, type Experiment } from "./api";
+import { get, qs, request, searchRuns, type Experiment, type Run } from "./api";
 import { ChartCard, type ChartHost, type ChartRun } from "./chart";
 import { assignColors } from "./colors";
 import { clear, errorBox, h, navigate } from "./dom";
@@ -99,6 +99,8 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
     loaded: () => {
       colorMap = colors();
       chartsForRuns();
+      const missing = state.selected.filter((id) => !runInfo(id));
+      if (missing.length) void lookUp(missing);
     },
     error: (e) => {
       clear(filterError);
@@ -108,14 +110,42 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
   const table = new RunsTable(tableHost);
   disposers.push(() => table.destroy());
 
-  const runName = (id: string) => table.rows.find((r) => r.run_id === id)?.run_name ?? id.slice(0, 8);
+  // Charted runs that the table has not loaded (another page, another sort) are looked up once.
+  const known = new Map<string, Run>();
+  let lookingUp = false;
+  const lookUp = async (ids: string[]) => {
+    if (lookingUp || !ids.length) return;
+    lookingUp = true;
+    try {
+      const page = await searchRuns({
+        experimentIds: ids.length ? tableHost.experimentIds : [],
+        filter: `attributes.run_id IN (${ids.slice(0, 1000).map((x) => `'${x}'`).join(",")})`,
+        orderBy: "",
+        view: "all",
+        maxResults: Math.min(ids.length, 1000),
+        metrics: [],
+        params: [],
+        tags: [],
+      });
+      for (const r of page.runs) known.set(r.run_id, r);
+      for (const id of ids) if (!known.has(id)) known.set(id, { run_id: id, run_name: id.slice(0, 8), status: "" } as Run);
+    } catch {
+      // Names stay abbreviated ids; the charts work all the same.
+    } finally {
+      lookingUp = false;
+    }
+    chartsForRuns();
+  };
+  const runInfo = (id: string): Run | undefined => table.rows.find((r) => r.run_id === id) ?? known.get(id);
   const charted = (): ChartRun[] => {
     const hidden = new Set(state.hidden);
     const base = state.selected.length ? state.selected : table.rows.slice(0, DEFAULT_CHARTED).map((r) => r.run_id);
-    const status = new Map(table.rows.map((r) => [r.run_id, r.status]));
     return base
       .filter((id) => !hidden.has(id))
-      .map((id) => ({ id, name: runName(id), color: tableHost.color(id), running: status.get(id) === "RUNNING" }));
+      .map((id) => {
+        const r = runInfo(id);
+        return { id, name: r?.run_name || id.slice(0, 8), color: tableHost.color(id), running: r?.status === "RUNNING" };
+      });
   };
 
   const chartHost: ChartHost = {
@@ -378,6 +408,7 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
         tags: [],
       });
       table.update(page.runs);
+      for (const r of page.runs) if (known.has(r.run_id)) known.set(r.run_id, r);
       const now = charted();
       await Promise.all(
         charts.map(async (c) => {

@@ -76,18 +76,15 @@ export class RunsTable {
   }
 
   private template(): string {
-    return ["34px", "28px", "minmax(160px,2fr)", "90px", "150px", "80px", ...this.host.columns().map(() => "minmax(90px,1fr)")].join(" ");
+    return ["34px", "50px", "minmax(160px,2fr)", "90px", "160px", "90px", ...this.host.columns().map(() => "minmax(90px,1fr)")].join(" ");
   }
 
   /** Reload from the first page (filter, sort, columns or lifecycle changed). */
   async reload(): Promise<void> {
+    // The rows shown stay until the new first page arrives: a filter the server refuses leaves
+    // the table as it was, with the error beside it.
     this.generation++;
-    this.rows = [];
-    this.total = 0;
-    this.next = null;
     this.fetching = null;
-    this.lastClicked = null;
-    this.scroller.scrollTop = 0;
     this.renderHead();
     await this.fetchMore(PAGE, true);
   }
@@ -98,6 +95,7 @@ export class RunsTable {
     const gen = this.generation;
     const cols = this.host.columns();
     const pick = (k: Column["kind"]) => [...new Set(cols.filter((c) => c.kind === k).map((c) => c.key))];
+    this.el.dataset.loading = "1";
     this.fetching = (async () => {
       try {
         const page = await searchRuns({
@@ -112,6 +110,13 @@ export class RunsTable {
           tags: pick("tag"),
         });
         if (gen !== this.generation) return;
+        if (first) {
+          this.rows = [];
+          this.lastClicked = null;
+          for (const el of this.rendered.values()) el.remove();
+          this.rendered.clear();
+          this.scroller.scrollTop = 0;
+        }
         this.rows.push(...page.runs);
         this.total = Math.max(page.total ?? 0, this.rows.length);
         this.next = page.next_page_token || null;
@@ -122,7 +127,10 @@ export class RunsTable {
         if (gen !== this.generation) return;
         this.host.error(e);
       } finally {
-        if (gen === this.generation) this.fetching = null;
+        if (gen === this.generation) {
+          this.fetching = null;
+          delete this.el.dataset.loading;
+        }
       }
       this.render();
     })();
@@ -154,7 +162,7 @@ export class RunsTable {
     all.addEventListener("change", () => this.host.setSelected(all.checked ? this.rows.map((r) => r.run_id) : []));
     this.head.append(
       h("div", { class: "th" }, all),
-      h("div", { class: "th", title: "shown in charts" }, "👁"),
+      h("div", { class: "th", title: "colour; shown in charts or hidden" }, "show"),
       sortable("Run", sortExpr("name")),
       sortable("Status", sortExpr("status")),
       sortable("Started", sortExpr("start")),
@@ -227,14 +235,16 @@ export class RunsTable {
     const color = this.host.color(r.run_id);
     const check = h("input", { type: "checkbox", checked: sel.has(r.run_id), title: "chart this run (shift: a range)" });
     check.addEventListener("click", (e) => this.clickSelect(i, (e as MouseEvent).shiftKey, check.checked));
-    const swatch = h("input", { type: "color", value: color, class: "swatch-input", title: "run colour" });
-    swatch.addEventListener("change", () => this.host.setColor(r.run_id, swatch.value));
-    const eye = h("button", { class: `icon eye${hidden.has(r.run_id) ? " off" : ""}`, title: "hide in charts" }, hidden.has(r.run_id) ? "◌" : "●");
-    eye.style.color = color;
+    // The run's colour dot opens a colour picker; the eye hides the run in the charts.
+    const picker = h("input", { type: "color", value: color, class: "color-input", title: "run colour" });
+    picker.addEventListener("change", () => this.host.setColor(r.run_id, picker.value));
+    const swatch = h("label", { class: "dot", style: `background:${color}`, title: "change the run's colour" }, picker);
+    const off = hidden.has(r.run_id);
+    const eye = h("button", { class: `icon eye${off ? " off" : ""}`, title: off ? "show in charts" : "hide in charts", "data-role": "eye" }, off ? "○" : "◉");
     eye.addEventListener("click", () => this.host.toggleHidden(r.run_id));
     const cells: (Node | string)[] = [
       h("div", { class: "td" }, check),
-      h("div", { class: "td" }, eye, swatch),
+      h("div", { class: "td" }, swatch, eye),
       h("div", { class: "td name", title: r.run_name }, link(`/runs/${encodeURIComponent(r.run_id)}`, r.run_name || r.run_id)),
       h("div", { class: `td status ${r.status.toLowerCase()}` }, r.status),
       h("div", { class: "td" }, fmtTime(r.start_time)),
