@@ -53,6 +53,13 @@ function byX(s: Series): Series {
   return s;
 }
 
+/** The largest value (a loop: spreading 10^5+ values into Math.max overflows the stack). */
+function maxOf(a: number[], empty: number): number {
+  let m = empty;
+  for (const v of a) if (v > m) m = v;
+  return m;
+}
+
 /** The index of the last point at or before x (binary search), or -1. */
 function atOrBefore(xs: number[], x: number): number {
   let lo = 0;
@@ -258,7 +265,7 @@ export class ChartCard {
     if (this.loading && this.el.dataset.loading) return;
     const running = this.lines.filter((l) => l.run.running);
     if (!running.length) return;
-    const after = Math.min(...running.map((l) => (l.s.step.length ? Math.max(...l.s.step) : -1)));
+    const after = Math.min(...running.map((l) => maxOf(l.s.step, -1)));
     const s = this.spec;
     const news = await getSeries({
       runIds: [...new Set(running.map((l) => l.run.id))],
@@ -271,7 +278,7 @@ export class ChartCard {
     for (const n of news) {
       const line = this.lines.find((l) => l.run.id === n.run_id && l.key === n.key);
       if (!line) continue;
-      const last = line.s.step.length ? Math.max(...line.s.step) : -Infinity;
+      const last = maxOf(line.s.step, -Infinity);
       for (let i = 0; i < n.step.length; i++) {
         if (n.step[i] <= last) continue;
         line.s.x.push(n.x[i]);
@@ -471,9 +478,9 @@ export class ChartCard {
     const x = (u.data[0][u.cursor.idx] as number | undefined) ?? u.posToVal(left, "x");
     const rows: { name: string; color: string; v: number; key: string }[] = [];
     const seen = new Set<string>();
+    const xApi = this.xFromPlot(x);
     for (const l of this.lines) {
-      const xs = l.s.x.map((v) => this.xToPlot(v));
-      const i = atOrBefore(xs, x);
+      const i = atOrBefore(l.s.x, xApi);
       if (i < 0) continue;
       const id = `${l.run.id}\u0000${l.key}`;
       if (seen.has(id)) continue;
