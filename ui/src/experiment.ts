@@ -4,7 +4,7 @@ import { get, qs, request, searchRuns, type Experiment, type Run } from "./api";
 import { ChartCard, type ChartHost, type ChartRun } from "./chart";
 import { assignColors } from "./colors";
 import { clear, errorBox, h, navigate } from "./dom";
-import { toServerFilter } from "./filter";
+import { completions, toServerFilter } from "./filter";
 import { startPolling } from "./live";
 import { RunsTable, type TableHost } from "./runstable";
 import { decodeState, encodeState, fromCompact, newChart, toCompact, type Column, type ViewState } from "./state";
@@ -39,6 +39,13 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
     spellcheck: false,
   });
   const filterError = h("div", { class: "filter-error", "data-role": "filter-error" });
+  // Autocomplete of the keys that occur in these experiments, for the clause being typed.
+  const suggest = h("datalist", { id: "filter-keys" });
+  filterInput.setAttribute("list", "filter-keys");
+  filterInput.addEventListener("input", () => {
+    clear(suggest);
+    for (const c of completions(filterInput.value, keys)) suggest.append(h("option", { value: c }));
+  });
   const lifecycle = h("select", { "data-role": "lifecycle" });
   for (const v of ["active", "deleted", "all"]) lifecycle.append(h("option", { value: v, selected: v === state.lifecycle }, v));
   const viewsSel = h("select", { "data-role": "views", title: "saved views" });
@@ -350,6 +357,7 @@ export function experimentPage(root: HTMLElement, idsText: string, params: URLSe
       "div",
       { class: "toolbar" },
       filterInput,
+      suggest,
       h("button", { onclick: applyFilter }, "Search"),
       lifecycle,
       h("button", { onclick: addColumns, "data-role": "add-columns" }, "Columns…"),

@@ -105,7 +105,7 @@ describe("URL state", () => {
   });
 });
 
-import { toServerFilter } from "../src/filter";
+import { completions, toServerFilter } from "../src/filter";
 describe("filter box", () => {
   it("passes MLflow's grammar through untouched", () => {
     const f = "metrics.loss < 0.5 and params.opt = 'adam'";
@@ -116,5 +116,18 @@ describe("filter box", () => {
     expect(toServerFilter("  brave ")).toBe("attributes.run_name ILIKE '%brave%'");
     expect(toServerFilter("bob's")).toBe(`attributes.run_name ILIKE "%bob's%"`);
     expect(toServerFilter("")).toBe("");
+  });
+});
+
+describe("filter autocomplete", () => {
+  const keys = { metrics: ["loss", "val/loss", "acc"], params: ["lr"], tags: ["team"] };
+  it("completes the clause being typed with keys that occur", () => {
+    expect(completions("params.lr = '1' and metrics.l", keys)).toEqual(["params.lr = '1' and metrics.loss "]);
+    expect(completions("metrics.", keys)).toEqual(["metrics.loss ", "metrics.`val/loss` ", "metrics.acc "]);
+    expect(completions("attributes.st", keys)).toEqual(["attributes.status ", "attributes.start_time "]);
+  });
+  it("offers nothing outside a key", () => {
+    expect(completions("metrics.loss < 0", keys)).toEqual([]);
+    expect(completions("", keys)).toEqual([]);
   });
 });
