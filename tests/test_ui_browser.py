@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -175,6 +176,15 @@ def _free_port() -> int:
 class Server:
     url: str
     proc: subprocess.Popen[str]
+    output: list[str]
+    drain: threading.Thread
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.drain.join(timeout=30)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 def _get_json(url: str) -> Any:
@@ -199,6 +209,11 @@ def _start_server(uri: str) -> Server:
     if proc.poll() is not None:
         pytest.fail(f"mlrs ui exited: {line}{proc.stdout.read()}")
     assert f":{port}" in line, line
+    # Read the rest of its output as it comes, so a chatty server never blocks on a full pipe.
+    output = [line]
+    stdout = proc.stdout
+    drain = threading.Thread(target=lambda: output.extend(stdout), daemon=True)
+    drain.start()
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -207,9 +222,9 @@ def _start_server(uri: str) -> Server:
         except (urllib.error.URLError, ConnectionError):
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"mlrs ui did not answer at {url}")
+                pytest.fail(f"mlrs ui did not answer at {url}: {''.join(output)}")
             time.sleep(0.05)
-    return Server(url=url, proc=proc)
+    return Server(url=url, proc=proc, output=output, drain=drain)
 
 
 @pytest.fixture(scope="module")
@@ -223,8 +238,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
 def server(store: Fixture) -> Iterator[Server]:
     srv = _start_server(store.uri)
     yield srv
-    srv.proc.terminate()
-    srv.proc.wait(timeout=30)
+    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -633,15 +647,15 @@ def test_models_pages(open_page: Any, store: Fixture) -> None:
 
 def test_readme_screenshot(open_page: Any, store: Fixture) -> None:
     """The picture in the README: the experiment page with a few runs charted."""
-    p = open_page(1200, 820)
+    p = open_page(1200, 900)
     page = p.page
     state = {
         "c": ["m:last:loss", "m:min:loss", "p:lr", "p:opt"],
-        "r": [store.long_run, *store.run_ids[:4]],
+        "r": store.run_ids[N_RUNS - 5 : N_RUNS],
         "ch": [
-            {"i": "r1", "k": ["loss"], "s": 0.6},
-            {"i": "r2", "k": ["acc"]},
-            {"i": "r3", "k": ["loss"], "x": "relative", "ly": 1},
+            {"i": "r1", "k": ["loss"], "s": 0.5},
+            {"i": "r2", "k": ["acc"], "ly": 1},
+            {"i": "r3", "k": ["loss", "acc"]},
         ],
     }
     page.goto(p.base + _exp_url(store, state))
