@@ -1,8 +1,10 @@
 //! mlrs: MLflow's tracking API on a Rust engine. `engine` is the pure-Rust core (it never names
-//! pyo3); `py` binds it to Python as `mlrs._core`.
+//! pyo3); `py` binds it to Python as `mlrs._core`; `server` is `mlrs ui`'s HTTP server (pure
+//! Rust as well).
 
 pub mod engine;
 mod py;
+pub mod server;
 
 use pyo3::prelude::*;
 
@@ -13,6 +15,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::context::git_worktree_dirty;
+
+    #[pymodule_export]
+    use crate::py::ui::PyUiServer;
 
     #[pymodule_export]
     use crate::py::artifacts::{

@@ -8,6 +8,7 @@ from typing import TypeAlias, final
 __all__ = [
     "ALEMBIC_HEAD",
     "Store",
+    "UiServer",
     "artifact_discard",
     "artifact_download",
     "artifact_list",
@@ -269,3 +270,27 @@ def artifact_list(
 ) -> list[tuple[str, bool, int | None]]: ...
 def artifact_local_path(root: str | Path, path: str) -> str: ...
 def artifact_download(root: str | Path, path: str, dst: str | Path) -> str: ...
+
+# ---- mlrs ui (src/py/ui.rs, src/server/) ------------------------------------------------------
+
+@final
+class UiServer:
+    def __new__(
+        cls,
+        store_uri: str,
+        db_path: str | Path,
+        default_artifact_root: str,
+        assets_dir: str | Path | None,
+        host: str,
+        port: int,
+        version: str,
+        cache_points: int = 16_000_000,
+    ) -> UiServer: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def store_error(self) -> str | None: ...
+    def serve_forever(self) -> None: ...
+    def stop(self) -> None: ...

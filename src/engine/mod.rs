@@ -9,6 +9,7 @@ pub mod model;
 pub mod names;
 pub mod search;
 pub mod store;
+pub mod ui;
 pub mod validate;
 pub mod writer;
 

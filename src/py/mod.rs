@@ -10,3 +10,4 @@ mod errors;
 mod models;
 mod registry;
 pub mod store;
+pub mod ui;
