@@ -29,8 +29,10 @@ export interface ChartHost {
   editable: boolean;
 }
 
+/** The server's most M4 columns per request (ui/API.md); a range of <= 4x that comes back raw. */
+const MAX_POINTS = 20_000;
 /** Series whose raw points are fetched whole when smoothing is on, so the EMA runs on raw data. */
-const RAW_FOR_SMOOTHING = 200_000;
+const RAW_FOR_SMOOTHING = 4 * MAX_POINTS;
 const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]];
 
 interface Line {
@@ -212,7 +214,7 @@ export class ChartCard {
       return;
     }
     const s = this.spec;
-    const width = Math.max(100, Math.round(this.plotEl.clientWidth || 600));
+    const width = Math.min(MAX_POINTS, Math.max(100, Math.round(this.plotEl.clientWidth || 600)));
     this.fetches++;
     this.el.dataset.fetches = String(this.fetches);
     this.el.dataset.loading = "1";
@@ -252,7 +254,7 @@ export class ChartCard {
     const s = this.spec;
     const raw = await Promise.all(
       want.map((w) =>
-        getSeries({ runIds: [w.run_id], keys: [w.key], x: apiX(s.x), points: Math.ceil(w.total_points / 4) + 1 }),
+        getSeries({ runIds: [w.run_id], keys: [w.key], x: apiX(s.x), points: Math.min(MAX_POINTS, Math.ceil(w.total_points / 4) + 1) }),
       ),
     );
     const got = new Map<string, Series>();
@@ -271,7 +273,7 @@ export class ChartCard {
       runIds: [...new Set(running.map((l) => l.run.id))],
       keys: s.keys,
       x: apiX(s.x),
-      points: 100_000,
+      points: MAX_POINTS,
       afterStep: after,
     });
     let added = 0;
