@@ -670,3 +670,61 @@ def test_readme_screenshot(open_page: Any, store: Fixture) -> None:
     with Image.open(out) as img:
         img.convert("RGB").quantize(colors=128).save(out, optimize=True)
     assert 10_000 < out.stat().st_size < 150_000
+
+
+# ---------------------------------------------------------------------------------------------
+# 10,000 runs (ui-anchors.md §6, requirement 2)
+
+BIG = 10_000
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str, str]]:
+    """10,000 runs with a `loss` and an `lr`; yields the server, experiment and top-loss run."""
+    base = tmp_path_factory.mktemp("ui-big")
+    uri = f"sqlite:///{base / 'big.db'}"
+    client = mlrs.MlflowClient(tracking_uri=uri)
+    exp = client.create_experiment("big")
+    t0 = int(time.time() * 1000) - 86_400_000
+    top = ("", -1.0)
+    for i in range(BIG):
+        rid = client.create_run(exp, run_name=f"r{i:05d}", start_time=t0 + i).info.run_id
+        loss = (i * 7919 % BIG) / BIG
+        if loss > top[1]:
+            top = (rid, loss)
+        client.log_batch(rid, metrics=[Metric("loss", loss, t0, 0)], params=[Param("lr", str(i))])
+    srv = _start_server(uri)
+    yield srv, exp, top[0]
+    srv.stop()
+
+
+def test_runs_table_at_10000_runs(browser: Any, big: tuple[Server, str, str]) -> None:
+    srv, exp, top = big
+    p = Page(browser, srv.url)
+    try:
+        page = p.goto(f"/experiments/{exp}?v={_view({'c': ['m:last:loss', 'p:lr']})}")
+        page.locator(".tr").first.wait_for()
+        assert page.locator(".table-info").get_attribute("data-total") == str(BIG)
+        assert page.locator(".tr").count() <= 80
+        # To the last run: pages arrive by cursor token, and the DOM keeps only what is in view.
+        page.wait_for_function(
+            """n => {
+              const el = document.querySelector('[data-role=runs-scroller]');
+              el.scrollTop = el.scrollHeight;
+              return [...document.querySelectorAll('.tr')].some(r => r.dataset.index === String(n));
+            }""",
+            arg=BIG - 1,
+            timeout=120_000,
+        )
+        assert page.locator(".tr").count() <= 80
+        assert page.locator(".tr[data-index='9999'] .name").inner_text() == "r00000"
+        # Sorting after every page was loaded: done by the server over all runs, count unchanged.
+        page.locator(".th[data-sort='metrics.loss']").click()
+        page.wait_for_function(
+            "id => document.querySelector('.tr[data-index=\"0\"]')?.dataset.runId === id", arg=top
+        )
+        assert page.locator(".table-info").get_attribute("data-total") == str(BIG)
+        assert page.locator(".tr").count() <= 80
+        p.shot("runs-10000")
+    finally:
+        p.close()
