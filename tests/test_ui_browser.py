@@ -633,6 +633,28 @@ def test_run_page_and_artifact_previews(open_page: Any, store: Fixture) -> None:
     p.shot("run")
 
 
+def test_rename_tag_delete_as_mlflows_ui_allows(open_page: Any, store: Fixture) -> None:
+    client = mlrs.MlflowClient(tracking_uri=store.uri)
+    exp = client.create_experiment("edits")
+    rid = client.create_run(exp, run_name="before").info.run_id
+    client.set_terminated(rid)
+    p = open_page()
+    page = p.goto(f"/runs/{rid}")
+    page.locator("[data-role=run-name]", has_text="before").wait_for()
+    answers = iter(["after", "stage", "prod"])
+    page.on("dialog", lambda d: d.accept(next(answers, "")) if d.type == "prompt" else d.accept())
+    page.get_by_role("button", name="Rename").click()
+    page.locator("[data-role=run-name]", has_text="after").wait_for()
+    page.get_by_role("button", name="Add tag").click()
+    page.locator("[data-role=tags]", has_text="prod").wait_for()
+    run = client.get_run(rid)
+    assert run.info.run_name == "after"
+    assert run.data.tags["stage"] == "prod"
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"**/experiments/{exp}*")
+    assert client.get_run(rid).info.lifecycle_stage == "deleted"
+
+
 def test_models_pages(open_page: Any, store: Fixture) -> None:
     p = open_page()
     page = p.goto("/models")
