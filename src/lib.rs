@@ -1,9 +1,11 @@
 //! mlrs: MLflow's tracking API on a Rust engine. `engine` is the pure-Rust core (it never names
-//! pyo3); `py` binds it to Python as `mlrs._core`, only with the `python` feature.
+//! pyo3); `py` binds it to Python as `mlrs._core`; `server` is `mlrs ui`'s HTTP server (pure
+//! Rust as well).
 
 pub mod engine;
 #[cfg(feature = "python")]
 mod py;
+pub mod server;
 
 #[cfg(feature = "python")]
 use pyo3::prelude::*;
@@ -22,6 +24,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::system_metrics::{PySystemMetricsMonitor, sample_system_metrics};
+
+    #[pymodule_export]
+    use crate::py::ui::PyUiServer;
 
     #[pymodule_export]
     use crate::py::artifacts::{

@@ -9,6 +9,7 @@ __all__ = [
     "ALEMBIC_HEAD",
     "Store",
     "SystemMetricsMonitor",
+    "UiServer",
     "artifact_discard",
     "artifact_download",
     "artifact_list",
@@ -300,3 +301,26 @@ class SystemMetricsMonitor:
     def running(self) -> bool: ...
 
 def sample_system_metrics(interval_s: float) -> list[tuple[str, float]]: ...
+# ---- mlrs ui (src/py/ui.rs, src/server/) ------------------------------------------------------
+
+@final
+class UiServer:
+    def __new__(
+        cls,
+        store_uri: str,
+        db_path: str | Path,
+        default_artifact_root: str,
+        assets_dir: str | Path | None,
+        host: str,
+        port: int,
+        version: str,
+        cache_points: int = 16_000_000,
+    ) -> UiServer: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def store_error(self) -> str | None: ...
+    def serve_forever(self) -> None: ...
+    def stop(self) -> None: ...

@@ -638,6 +638,47 @@ pub fn list(root: &Path, path: Option<&str>) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// `root/path` (normalised), refused with MLflow's `Invalid path` (INVALID_PARAMETER_VALUE)
+/// when it leaves the root: `..`, an absolute path, or a symlink leading out. It need not exist.
+pub fn confined(root: &Path, path: &str) -> Result<PathBuf> {
+    let rel = normpath(path);
+    under(root, if rel == "." { "" } else { &rel })
+}
+
+/// The local directory an artifact location names: a plain path, or a `file:` URI without a
+/// remote host (percent-decoded); `None` for anything elsewhere (`s3://...`,
+/// `mlflow-artifacts:/...`, `file://host/...`). The same rule as Python's
+/// `mlrs._artifacts.local_location`.
+pub fn local_location(uri: &str) -> Option<PathBuf> {
+    if let Some(rest) = uri.strip_prefix("file:") {
+        let path = match rest.strip_prefix("//") {
+            Some(authority_and_path) => {
+                let slash = authority_and_path
+                    .find('/')
+                    .unwrap_or(authority_and_path.len());
+                let host = &authority_and_path[..slash];
+                if !(host.is_empty() || host == "localhost") {
+                    return None;
+                }
+                &authority_and_path[slash..]
+            }
+            None => rest,
+        };
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        return Some(PathBuf::from(decoded.into_owned()));
+    }
+    if let Some((scheme, _)) = uri.split_once(':')
+        && scheme.chars().count() > 1
+        && scheme
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '+' || c == '-')
+    {
+        return None;
+    }
+    Some(PathBuf::from(uri))
+}
+
 /// The text after the last `/` (MLflow names a download by it, and reports it when missing).
 fn last_part(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or_default()

@@ -10,6 +10,7 @@ pub mod names;
 pub mod search;
 pub mod store;
 pub mod sysmetrics;
+pub mod ui;
 pub mod validate;
 pub mod writer;
 

@@ -11,3 +11,4 @@ mod models;
 mod registry;
 pub mod store;
 pub mod system_metrics;
+pub mod ui;

@@ -44,6 +44,8 @@ pub struct RunQuery {
     pub where_sql: String,
     pub order_sql: String,
     pub params: Vec<SqlValue>,
+    /// How many of `params` the joins bind (they come first).
+    pub join_param_count: usize,
 }
 
 impl RunQuery {
@@ -53,6 +55,62 @@ impl RunQuery {
             "SELECT runs.run_uuid FROM runs{} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {offset}",
             self.join_sql, self.where_sql, self.order_sql
         )
+    }
+
+    /// The statement counting every run the search selects, with `count_params`.
+    pub fn count_sql(&self) -> String {
+        format!("SELECT count(*) FROM runs WHERE {}", self.where_sql)
+    }
+
+    pub fn count_params(&self) -> &[SqlValue] {
+        &self.params[self.join_param_count..]
+    }
+}
+
+/// How a metric order_by key reduces a run's points: MLflow's latest value, or (an mlrs
+/// extension for the UI's metric columns, written `min(metrics.loss)`) the smallest, largest or
+/// first value over every point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reducer {
+    Last,
+    Min,
+    Max,
+    First,
+}
+
+/// `min(metrics.k)`-style order keys: the reducer and the text inside the parentheses.
+fn split_reducer(text: &str) -> Option<(Reducer, &str)> {
+    let text = text.trim();
+    let open = text.find('(')?;
+    let inner = text[open + 1..].strip_suffix(')')?;
+    let reducer = match text[..open].trim().to_ascii_lowercase().as_str() {
+        "min" => Reducer::Min,
+        "max" => Reducer::Max,
+        "first" => Reducer::First,
+        "last" => Reducer::Last,
+        _ => return None,
+    };
+    Some((reducer, inner))
+}
+
+/// The table (or subquery, binding the key once) that one metric order key joins, with
+/// `value` and `is_nan` per run; `None` for `latest_metrics`, which is joined on its key.
+fn reducer_source(reducer: Reducer) -> Option<&'static str> {
+    match reducer {
+        Reducer::Last => None,
+        Reducer::Min => Some(
+            "(SELECT run_uuid, MIN(CASE WHEN is_nan = 1 THEN NULL ELSE value END) AS value, \
+             MIN(is_nan) AS is_nan FROM metrics WHERE key = ? GROUP BY run_uuid)",
+        ),
+        Reducer::Max => Some(
+            "(SELECT run_uuid, MAX(CASE WHEN is_nan = 1 THEN NULL ELSE value END) AS value, \
+             MIN(is_nan) AS is_nan FROM metrics WHERE key = ? GROUP BY run_uuid)",
+        ),
+        Reducer::First => Some(
+            "(SELECT run_uuid, value, is_nan FROM (SELECT run_uuid, value, is_nan, \
+             row_number() OVER (PARTITION BY run_uuid ORDER BY step, timestamp, value) AS rn \
+             FROM metrics WHERE key = ?) WHERE rn = 1)",
+        ),
     }
 }
 
@@ -408,8 +466,25 @@ fn order_identity(text: &str) -> Result<(Kind, String)> {
     Ok((kind, key))
 }
 
+/// The reducer (when `reducers` allows them and the text names one), type and key of an
+/// order_by key text.
+fn order_key(text: &str, reducers: bool) -> Result<(Reducer, Kind, String)> {
+    if reducers && let Some((reducer, inner)) = split_reducer(text) {
+        let (kind, key) = order_identity(inner)?;
+        if kind != Kind::Metric {
+            return Err(Error::invalid(format!(
+                "Invalid order_by key '{text}': only metrics have reducers (min, max, first, last)."
+            )));
+        }
+        return Ok((reducer, kind, key));
+    }
+    let (kind, key) = order_identity(text)?;
+    Ok((Reducer::Last, kind, key))
+}
+
 fn compile_order(
     order_by: &[String],
+    reducers: bool,
     joins: &mut Vec<String>,
     join_params: &mut Vec<SqlValue>,
 ) -> Result<String> {
@@ -417,7 +492,7 @@ fn compile_order(
     let mut seen: Vec<(Kind, String)> = Vec::new();
     for (index, clause) in order_by.iter().enumerate() {
         let (key_text, ascending) = parse_order_by(clause)?;
-        let (kind, key) = order_identity(&key_text)?;
+        let (reducer, kind, key) = order_key(&key_text, reducers)?;
         let direction = if ascending { "" } else { " DESC" };
         let (missing, value) = match kind {
             Kind::Attribute => {
@@ -430,10 +505,16 @@ fn compile_order(
                     Kind::Param => ("params", format!("op{index}")),
                     _ => ("tags", format!("ot{index}")),
                 };
-                joins.push(format!(
-                    " LEFT JOIN {table} {alias} ON {alias}.run_uuid = runs.run_uuid \
-                     AND {alias}.key = ?"
-                ));
+                if let Some(source) = reducer_source(reducer) {
+                    joins.push(format!(
+                        " LEFT JOIN {source} {alias} ON {alias}.run_uuid = runs.run_uuid"
+                    ));
+                } else {
+                    joins.push(format!(
+                        " LEFT JOIN {table} {alias} ON {alias}.run_uuid = runs.run_uuid \
+                         AND {alias}.key = ?"
+                    ));
+                }
                 join_params.push(SqlValue::Text(key.clone()));
                 let value = format!("{alias}.value");
                 if kind == Kind::Metric {
@@ -453,9 +534,10 @@ fn compile_order(
                 return Err(Error::invalid("Invalid identifier type 'dataset'"));
             }
         };
-        let canonical = match kind {
-            Kind::Attribute => column(&key).to_owned(),
-            _ => key.clone(),
+        let canonical = match (kind, reducer) {
+            (Kind::Attribute, _) => column(&key).to_owned(),
+            (_, Reducer::Last) => key.clone(),
+            (_, other) => format!("{other:?}({key})"),
         };
         if seen.contains(&(kind, canonical.clone())) {
             let listed: Vec<String> = order_by.iter().map(|o| py_repr(o)).collect();
@@ -485,6 +567,27 @@ pub fn compile(
     filter: &str,
     order_by: &[String],
 ) -> Result<RunQuery> {
+    compile_with(experiment_ids, view_type, filter, order_by, false)
+}
+
+/// `compile` for the UI's runs table: order_by also takes metric reducers, `min(metrics.loss)`,
+/// `max(...)`, `first(...)` and `last(...)`, computed over every point of each run.
+pub fn compile_for_table(
+    experiment_ids: &[i64],
+    view_type: ViewType,
+    filter: &str,
+    order_by: &[String],
+) -> Result<RunQuery> {
+    compile_with(experiment_ids, view_type, filter, order_by, true)
+}
+
+fn compile_with(
+    experiment_ids: &[i64],
+    view_type: ViewType,
+    filter: &str,
+    order_by: &[String],
+    reducers: bool,
+) -> Result<RunQuery> {
     let mut params: Vec<SqlValue> = Vec::new();
     let mut clauses = Vec::new();
     if !filter.trim().is_empty() {
@@ -495,7 +598,8 @@ pub fn compile(
     }
     let mut joins = Vec::new();
     let mut join_params = Vec::new();
-    let order_sql = compile_order(order_by, &mut joins, &mut join_params)?;
+    let order_sql = compile_order(order_by, reducers, &mut joins, &mut join_params)?;
+    let join_param_count = join_params.len();
     let marks = vec!["?"; experiment_ids.len()].join(", ");
     let mut where_parts = vec![
         format!("runs.experiment_id IN ({marks})"),
@@ -510,6 +614,7 @@ pub fn compile(
         where_sql: where_parts.join(" AND "),
         order_sql,
         params: all,
+        join_param_count,
     })
 }
 

@@ -7,11 +7,11 @@
 //! cache and queued; the writer commits them in batches. Every read first waits for the queue, so
 //! a process always reads its own writes.
 
-mod datasets;
+pub(crate) mod datasets;
 pub mod gate;
 pub mod models;
 mod pragmas;
-mod read;
+pub(crate) mod read;
 pub mod registry;
 mod schema;
 mod write;
@@ -36,7 +36,7 @@ use crate::engine::search;
 use crate::engine::validate;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, Writer, WriterConfig};
 
-pub use schema::{ALEMBIC_HEAD, append_path};
+pub use schema::{ALEMBIC_HEAD, append_path, inspect};
 
 /// Runs `f` again while SQLite reports the database locked by another connection. mlrs never
 /// shows "database is locked" to a user; it waits, backing off up to 100 ms between tries.
@@ -183,6 +183,12 @@ impl Store {
 
     pub fn default_artifact_root(&self) -> &str {
         &self.default_artifact_root
+    }
+
+    /// A new read-only connection to the store's file (WAL: it reads while writers commit), for
+    /// readers that run beside the store's own, such as `mlrs ui`'s request handlers.
+    pub fn open_read_connection(&self) -> Result<Connection> {
+        pragmas::open_reader(&self.path)
     }
 
     // ---- the write queue -------------------------------------------------------------------

@@ -1043,6 +1043,27 @@ impl Store {
         })
     }
 
+    /// Every (not deleted) version of a registered model, newest first, with tags and aliases:
+    /// the registered-model page of `mlrs ui`.
+    pub fn versions_of_model(&self, name: &str) -> Result<Vec<ModelVersion>> {
+        validate_model_name(name)?;
+        self.read(|conn| {
+            let rows: Vec<ModelVersion> = conn
+                .prepare_cached(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM model_versions WHERE workspace = ?1 \
+                     AND name = ?2 AND current_stage != ?3 ORDER BY version DESC"
+                ))?
+                .query_map(
+                    params![DEFAULT_WORKSPACE, name, STAGE_DELETED],
+                    version_from_row,
+                )?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter()
+                .map(|mv| complete_version(conn, mv, true))
+                .collect()
+        })
+    }
+
     /// The latest version per requested stage (every stage when `stages` is empty).
     pub fn get_latest_versions(&self, name: &str, stages: &[String]) -> Result<Vec<ModelVersion>> {
         let wanted: Vec<&str> = if stages.is_empty() {

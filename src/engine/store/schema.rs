@@ -119,6 +119,41 @@ pub fn check(conn: &Connection) -> Result<()> {
     verify(conn)
 }
 
+/// Checks, without writing anything, that the file at `path` can become or already is an
+/// MLflow store: it is missing, empty, or has MLflow's tables. A file that is not a SQLite
+/// database, or a database of something else, is refused with `Error::Schema`.
+pub fn inspect(path: &std::path::Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let not_sqlite = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::Schema(format!(
+            "{} is not an SQLite database, so it cannot be an MLflow tracking database.",
+            path.display()
+        )),
+        _ => e.into(),
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(not_sqlite)?;
+    conn.busy_timeout(std::time::Duration::from_secs(20))
+        .map_err(not_sqlite)?;
+    let tables: i64 = retry_busy(|| {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(not_sqlite)
+    })?;
+    if tables == 0 {
+        return Ok(());
+    }
+    verify(&conn)
+}
+
 /// Refuses a database that lacks a table or column mlrs uses, naming the fix.
 fn verify(conn: &Connection) -> Result<()> {
     let revision: Option<String> = if table_exists(conn, "alembic_version")? {

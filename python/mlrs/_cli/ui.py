@@ -1,0 +1,127 @@
+"""`mlrs ui`: a web page over a tracking store, served by the Rust server in `mlrs._core`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "ui",
+        help="serve a web page to look at runs, charts and artifacts",
+        description=(
+            "Serve mlrs's web UI over a tracking store: experiments, runs (with filters in "
+            "MLflow's grammar), charts of every point (downsampled on the server so spikes "
+            "stay visible), artifacts and registered models. It reads the store while "
+            "training processes write to it. Stop it with Ctrl-C."
+        ),
+    )
+    parser.add_argument(
+        "--backend-store-uri",
+        metavar="URI",
+        default=None,
+        help="the tracking store (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in "
+        "the current directory)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1; anything else lets other "
+        "machines read the store and is warned about)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=5000,
+        help="the port to listen on (default: 5000; 0 picks a free one)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def assets_dir() -> Path:
+    """Where the built single-page app lives (inside the installed package)."""
+    return Path(__file__).resolve().parent.parent / "ui_assets"
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised where the server is waited for so it stops as cleanly as on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlrs import __version__, _core, _runtime
+    from mlrs.exceptions import MlflowException
+
+    uri = (
+        args.backend_store_uri
+        or os.environ.get("MLFLOW_TRACKING_URI")
+        or ("sqlite:///" + os.path.join(os.path.abspath(os.getcwd()), "mlflow.db"))
+    )
+    if uri.startswith(("http://", "https://")):
+        print(
+            f"mlrs ui: serving a remote tracking server ({uri}) is not supported yet; point "
+            "--backend-store-uri at an SQLite file (sqlite:///path/to/mlflow.db).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        db_path = os.path.abspath(_runtime._database_path(uri))
+    except MlflowException as e:
+        print(f"mlrs ui: {e.message}", file=sys.stderr)
+        return 2
+    if not os.path.isdir(os.path.dirname(db_path)):
+        print(f"mlrs ui: the directory of {db_path} does not exist.", file=sys.stderr)
+        return 2
+    if args.host not in _LOOPBACK:
+        print(
+            f"mlrs ui: warning: listening on {args.host}, not on loopback: anyone who can "
+            "reach this machine can read the store and rename or delete runs.",
+            file=sys.stderr,
+        )
+    assets = assets_dir()
+    try:
+        server = _core.UiServer(
+            uri,
+            db_path,
+            os.path.abspath("mlruns"),
+            assets,
+            args.host,
+            args.port,
+            __version__,
+            cache_points=int(os.environ.get("MLRS_UI_CACHE_POINTS", "16000000")),
+        )
+    except OSError as e:
+        print(f"mlrs ui: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 1
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    print(f"mlrs ui: serving {uri} at http://{host}:{server.port}/", flush=True)
+    if not (assets / "index.html").is_file():
+        print(
+            f"mlrs ui: the web app is not built ({assets} has no index.html); the API works, "
+            "and the page says how to build it: `make ui`, or `npm ci && npm run build` in ui/.",
+            file=sys.stderr,
+        )
+    if server.store_error is not None:
+        print(
+            f"mlrs ui: {db_path} is not an MLflow tracking database: {server.store_error}",
+            file=sys.stderr,
+        )
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, _Terminated):
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("mlrs ui: stopped", file=sys.stderr)
+    return 0
