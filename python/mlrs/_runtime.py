@@ -1,5 +1,6 @@
-"""Process-wide state: the tracking URI, one engine store per database file, and the hooks
-that keep data safe at exit, on fork and on SIGTERM."""
+"""Process-wide state: the tracking URI, one engine store per database file or tracking server
+(the backend is chosen by the URI's scheme), and the hooks that keep data safe at exit, on fork
+and on SIGTERM."""
 
 from __future__ import annotations
 
@@ -136,6 +137,27 @@ def is_tracking_uri_set() -> bool:
     return _tracking_uri is not None or bool(os.environ.get(_TRACKING_URI_ENV))
 
 
+def _remote_uri(uri: str) -> str | None:
+    """The normalized server URL of an `http(s)://` tracking URI, else None."""
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme not in ("http", "https"):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as e:
+        raise MlflowException(
+            f"Invalid tracking server URI {uri!r}: {e}.", INVALID_PARAMETER_VALUE
+        ) from None
+    if not parts.hostname:
+        raise MlflowException(
+            f"Invalid tracking server URI {uri!r}: it names no host.", INVALID_PARAMETER_VALUE
+        )
+    return uri.rstrip("/")
+
+
 def _database_path(uri: str) -> str:
     """The SQLite file a tracking URI names; other URIs get a clear refusal."""
     if uri.startswith("sqlite://"):
@@ -162,18 +184,36 @@ def _queue_capacity() -> int:
     return int(os.environ.get("MLRS_QUEUE_CAPACITY", "32768"))
 
 
+def _spool_dir() -> str:
+    """Where remote stores keep what is not yet on the server: `MLRS_SPOOL_DIR`, else the
+    user's cache directory."""
+    configured = os.environ.get("MLRS_SPOOL_DIR")
+    if configured:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mlrs", "spool")
+
+
 def get_store(uri: str | None = None) -> _core.Store:
-    """The engine store of a tracking URI (the current one by default), opened once per file."""
-    path = os.path.abspath(_database_path(uri if uri is not None else get_tracking_uri()))
-    store = _stores.get(path)
+    """The engine store of a tracking URI (the current one by default), opened once per file
+    or server: `sqlite:` URIs open the SQLite store, `http(s):` ones the remote store."""
+    uri = uri if uri is not None else get_tracking_uri()
+    remote = _remote_uri(uri)
+    key = remote if remote is not None else os.path.abspath(_database_path(uri))
+    store = _stores.get(key)
     if store is not None:
         return store
     with _stores_lock:
-        store = _stores.get(path)
+        store = _stores.get(key)
         if store is None:
             artifact_root = os.path.abspath("mlruns")
-            store = _core.Store(path, artifact_root, queue_capacity=_queue_capacity())
-            _stores[path] = store
+            store = _core.Store.open(
+                remote if remote is not None else "sqlite:///" + key,
+                artifact_root,
+                queue_capacity=_queue_capacity(),
+                spool_dir=_spool_dir() if remote is not None else None,
+            )
+            _stores[key] = store
             _install_hooks()
     return store
 

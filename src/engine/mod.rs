@@ -2,6 +2,7 @@
 //! schema, the batching writer and the search compilers.
 
 pub mod artifacts;
+pub mod backend;
 pub mod clock;
 pub mod error;
 pub mod git;
@@ -12,5 +13,6 @@ pub mod store;
 pub mod validate;
 pub mod writer;
 
+pub use backend::Backend;
 pub use error::{Error, ErrorCode, Result};
 pub use store::Store;

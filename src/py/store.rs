@@ -1,4 +1,5 @@
-//! `mlrs._core.Store`: one SQLite tracking store, its writer thread and its reader.
+//! `mlrs._core.Store`: one tracking store (a SQLite file or a tracking server, behind
+//! `engine::Backend`), its writer thread and its reads.
 
 // PyO3 extracts arguments into owned values; taking them by reference would copy them again.
 #![allow(clippy::needless_pass_by_value)]
@@ -8,18 +9,34 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::engine::Store;
+use crate::engine::backend::{self, OpenOptions};
+use crate::engine::error::ErrorCode;
 use crate::engine::model::{MetricPoint, RunStatus, ViewType};
 use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
+use crate::engine::{Backend, Error, Store};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
 
 #[pyclass(frozen, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
-    pub(crate) inner: Store,
+    pub(crate) inner: Box<dyn Backend>,
 }
 
 impl PyStore {
+    /// The SQLite store, for the domains only it has so far (datasets, logged models, the
+    /// registry); a remote store refuses them with a clear message.
+    fn sqlite(&self) -> crate::engine::Result<&Store> {
+        self.inner.as_sqlite().ok_or_else(|| {
+            Error::with_code(
+                ErrorCode::InternalError,
+                format!(
+                    "This call is not available over a tracking server in mlrs yet ({}).",
+                    self.inner.location()
+                ),
+            )
+        })
+    }
+
     /// Queues an op; only a full queue releases the GIL and waits.
     fn submit(&self, py: Python<'_>, op: WriteOp) -> PyResult<()> {
         match self.inner.try_enqueue(op)? {
@@ -33,22 +50,33 @@ impl PyStore {
     fn submit_checked(
         &self,
         py: Python<'_>,
-        make_op: impl FnOnce(&Store) -> crate::engine::Result<Option<WriteOp>> + Send,
+        make_op: impl FnOnce(&dyn Backend) -> crate::engine::Result<Option<WriteOp>> + Send,
     ) -> PyResult<()> {
-        Ok(py.detach(|| match make_op(&self.inner)? {
+        Ok(py.detach(|| match make_op(&*self.inner)? {
             Some(op) => self.inner.enqueue(op),
             None => Ok(()),
         })?)
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,
+    ) -> PyResult<T> {
+        detach::flush(py, &*self.inner)?;
+        Ok(py.detach(|| f(&*self.inner))?)
+    }
+
+    /// `run` for the calls that only the SQLite store has so far.
     pub(crate) fn call<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Store) -> crate::engine::Result<T> + Send,
     ) -> PyResult<T> {
-        detach::flush(py, &self.inner)?;
-        Ok(py.detach(|| f(&self.inner))?)
+        let store = self.sqlite()?;
+        detach::flush(py, store)?;
+        Ok(py.detach(|| f(store))?)
     }
 }
 
@@ -70,12 +98,43 @@ impl PyStore {
             max_batch_ops,
         };
         let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
+        Ok(Self {
+            inner: Box::new(inner),
+        })
+    }
+
+    /// Opens the store a tracking URI names (`sqlite:///path`, `http(s)://host:port`).
+    #[staticmethod]
+    #[pyo3(signature = (uri, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, spool_dir = None))]
+    fn open(
+        py: Python<'_>,
+        uri: &str,
+        default_artifact_root: &str,
+        queue_capacity: usize,
+        max_batch_ops: usize,
+        spool_dir: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let options = OpenOptions {
+            default_artifact_root: default_artifact_root.to_owned(),
+            writer: WriterConfig {
+                queue_capacity,
+                max_batch_ops,
+            },
+            spool_dir,
+        };
+        let inner = py.detach(|| backend::open(uri, &options))?;
         Ok(Self { inner })
+    }
+
+    /// The SQLite file's path, or the server's URL.
+    #[getter]
+    fn location(&self) -> String {
+        self.inner.location()
     }
 
     #[getter]
     fn path(&self) -> PathBuf {
-        self.inner.path().to_owned()
+        PathBuf::from(self.inner.location())
     }
 
     #[getter]
@@ -129,12 +188,12 @@ impl PyStore {
     }
 
     fn delete_tag(&self, py: Python<'_>, run_id: &str, key: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_tag(run_id, key))
+        self.run(py, |s| s.delete_tag(run_id, key))
     }
 
     /// Waits until everything queued so far is committed; raises a pending write failure.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        detach::flush(py, &self.inner)
+        detach::flush(py, &*self.inner)
     }
 
     /// Commits what is queued and stops the writer thread.
@@ -151,13 +210,13 @@ impl PyStore {
         artifact_location: Option<String>,
         tags: Vec<(String, String)>,
     ) -> PyResult<String> {
-        let id = self.call(py, |s| s.create_experiment(name, artifact_location, tags))?;
+        let id = self.run(py, |s| s.create_experiment(name, artifact_location, tags))?;
         Ok(id.to_string())
     }
 
     fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<ExperimentTuple> {
         Ok(convert::experiment(
-            self.call(py, |s| s.get_experiment(experiment_id))?,
+            self.run(py, |s| s.get_experiment(experiment_id))?,
         ))
     }
 
@@ -185,18 +244,18 @@ impl PyStore {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
-        let found = self.call(py, |s| {
+        let found = self.run(py, |s| {
             s.search_experiments(view_type, filter_string, &order_by, max_results, offset)
         })?;
         Ok(found.into_iter().map(convert::experiment).collect())
     }
 
     fn delete_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_experiment(experiment_id))
+        self.run(py, |s| s.delete_experiment(experiment_id))
     }
 
     fn restore_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.restore_experiment(experiment_id))
+        self.run(py, |s| s.restore_experiment(experiment_id))
     }
 
     fn rename_experiment(
@@ -205,7 +264,7 @@ impl PyStore {
         experiment_id: &str,
         new_name: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.rename_experiment(experiment_id, new_name))
+        self.run(py, |s| s.rename_experiment(experiment_id, new_name))
     }
 
     fn set_experiment_tag(
@@ -215,7 +274,7 @@ impl PyStore {
         key: &str,
         value: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_experiment_tag(experiment_id, key, value))
+        self.run(py, |s| s.set_experiment_tag(experiment_id, key, value))
     }
 
     fn delete_experiment_tag(
@@ -224,7 +283,7 @@ impl PyStore {
         experiment_id: &str,
         key: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.delete_experiment_tag(experiment_id, key))
+        self.run(py, |s| s.delete_experiment_tag(experiment_id, key))
     }
 
     // ---- runs ------------------------------------------------------------------------------
@@ -239,7 +298,7 @@ impl PyStore {
         run_name: Option<String>,
         tags: Vec<(String, Option<String>)>,
     ) -> PyResult<RunTuple> {
-        let run = self.call(py, |s| {
+        let run = self.run(py, |s| {
             s.create_run(experiment_id, user_id, start_time, run_name, tags)
         })?;
         Ok(convert::run(run))
@@ -262,7 +321,7 @@ impl PyStore {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
-        let runs = self.call(py, |s| {
+        let runs = self.run(py, |s| {
             s.search_runs(
                 &experiment_ids,
                 view_type,
@@ -276,7 +335,7 @@ impl PyStore {
     }
 
     fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<RunTuple> {
-        Ok(convert::run(self.call(py, |s| s.get_run(run_id))?))
+        Ok(convert::run(self.run(py, |s| s.get_run(run_id))?))
     }
 
     /// Sets the status (a valid `RunStatus` name), end time and/or name of an active run.
@@ -290,17 +349,17 @@ impl PyStore {
         run_name: Option<String>,
     ) -> PyResult<()> {
         let status = status.map(RunStatus::parse).transpose()?;
-        self.call(py, |s| {
+        self.run(py, |s| {
             s.update_run_info(run_id, status, end_time, run_name)
         })
     }
 
     fn delete_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_run(run_id))
+        self.run(py, |s| s.delete_run(run_id))
     }
 
     fn restore_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.restore_run(run_id))
+        self.run(py, |s| s.restore_run(run_id))
     }
 
     /// A metric's history as three buffers of native-endian numbers (steps and timestamps as
@@ -317,7 +376,7 @@ impl PyStore {
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
     )> {
-        let series = self.call(py, |s| s.get_metric_series(run_id, key, max_points))?;
+        let series = self.run(py, |s| s.get_metric_series(run_id, key, max_points))?;
         let steps: Vec<u8> = series.steps.iter().flat_map(|v| v.to_ne_bytes()).collect();
         let times: Vec<u8> = series
             .timestamps

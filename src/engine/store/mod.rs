@@ -73,7 +73,7 @@ struct ParamChange<'a> {
 pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
-    writer: Writer,
+    writer: Writer<Connection>,
     reader: Mutex<Connection>,
     runs: Mutex<HashMap<RunId, CachedRun>>,
 }
@@ -151,9 +151,9 @@ impl Store {
         F: Fn(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, result) = crossbeam_channel::bounded(1);
-        self.writer.submit(WriteOp::Control(Box::new(move |conn| {
+        self.writer.submit_control(Box::new(move |conn| {
             let _ = reply.send(write::in_transaction(conn, &f));
-        })))?;
+        }))?;
         result
             .recv()
             .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?

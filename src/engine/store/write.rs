@@ -68,7 +68,9 @@ impl Sink for SqliteSink {
         })
     }
 
-    fn control(&mut self, f: ControlFn) {
+    type Conn = Connection;
+
+    fn control(&mut self, f: ControlFn<Connection>) {
         f(&mut self.conn);
     }
 
@@ -111,7 +113,6 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<Error>> {
                     set_tag(tx, run_id, key, value.as_deref())?;
                 }
             }
-            WriteOp::Control(_) => unreachable!("control ops never reach apply"),
         }
     }
     metrics.finish()?;

@@ -55,16 +55,17 @@ pub enum Submitted {
     Full(WriteOp),
 }
 
-pub struct Writer {
-    tx: Sender<Msg>,
+/// The writer of one store; `C` is what its control ops run on ([`Sink::Conn`]).
+pub struct Writer<C> {
+    tx: Sender<Msg<C>>,
     submitted: AtomicU64,
     status: Arc<Status>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Writer {
+impl<C: Send + 'static> Writer<C> {
     /// Starts the `mlrs-writer` thread over `sink`.
-    pub fn spawn<S: Sink>(sink: S, config: WriterConfig) -> Result<Self> {
+    pub fn spawn<S: Sink<Conn = C>>(sink: S, config: WriterConfig) -> Result<Self> {
         let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity.max(1));
         let status = Arc::new(Status::default());
         let worker_status = Arc::clone(&status);
@@ -88,9 +89,9 @@ impl Writer {
         match self.tx.try_send(Msg::Op(op)) {
             Ok(()) => Ok(Submitted::Queued),
             Err(TrySendError::Full(Msg::Op(op))) => Ok(Submitted::Full(op)),
-            Err(TrySendError::Full(Msg::Close) | TrySendError::Disconnected(_)) => {
-                Err(self.stopped_error())
-            }
+            Err(
+                TrySendError::Full(Msg::Close | Msg::Control(_)) | TrySendError::Disconnected(_),
+            ) => Err(self.stopped_error()),
         }
     }
 
@@ -105,6 +106,15 @@ impl Writer {
             Submitted::Queued => Ok(()),
             Submitted::Full(op) => self.submit_blocking(op),
         }
+    }
+
+    /// Enqueues a control op, waiting for room; it runs after everything queued before it.
+    pub fn submit_control(&self, f: ControlFn<C>) -> Result<()> {
+        self.status.check()?;
+        self.submitted.fetch_add(1, Ordering::SeqCst);
+        self.tx
+            .send(Msg::Control(f))
+            .map_err(|_| self.stopped_error())
     }
 
     /// The number of ops submitted so far: wait for it to see them all done.
@@ -157,7 +167,7 @@ impl Writer {
     }
 }
 
-impl Drop for Writer {
+impl<C> Drop for Writer<C> {
     /// Signals the worker and leaves it to finish what is queued; `close` is the way to wait.
     fn drop(&mut self) {
         let _ = self.tx.try_send(Msg::Close);
@@ -191,8 +201,10 @@ mod tests {
             Ok(Vec::new())
         }
 
-        fn control(&mut self, f: ControlFn) {
-            f(&mut rusqlite::Connection::open_in_memory().unwrap());
+        type Conn = ();
+
+        fn control(&mut self, f: ControlFn<()>) {
+            f(&mut ());
         }
     }
 
@@ -303,9 +315,9 @@ mod tests {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let applied = Arc::clone(&probe.applied);
         writer
-            .submit(WriteOp::Control(Box::new(move |_| {
+            .submit_control(Box::new(move |()| {
                 tx.send(applied.load(Ordering::SeqCst)).unwrap();
-            })))
+            }))
             .unwrap();
         assert_eq!(rx.recv().unwrap(), 100);
         writer.close().unwrap();

@@ -7,14 +7,18 @@ use crate::engine::error::{Error, Result};
 use crate::engine::writer::op::{ControlFn, WriteOp};
 use crate::engine::writer::status::Status;
 
-/// Where the writer puts its work: the SQLite store, or a probe in tests.
+/// Where the writer puts its work: the SQLite store, the remote store's spool, or a probe in
+/// tests.
 pub trait Sink: Send + 'static {
-    /// Applies data ops (never `Control`) in one transaction. `Err` means nothing was applied;
-    /// `Ok` may carry failures of single ops that did not stop the rest.
+    /// What a control op runs on (the SQLite connection, the remote store's client).
+    type Conn;
+
+    /// Applies data ops in one transaction. `Err` means nothing was applied; `Ok` may carry
+    /// failures of single ops that did not stop the rest.
     fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<Error>>;
 
     /// Runs a control op on the connection; it reports its own outcome to its caller.
-    fn control(&mut self, f: ControlFn);
+    fn control(&mut self, f: ControlFn<Self::Conn>);
 
     /// True when another connection has committed since the last call.
     fn external_change(&mut self) -> bool {
@@ -25,8 +29,9 @@ pub trait Sink: Send + 'static {
 /// How often an idle writer looks for commits by other processes.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
-pub enum Msg {
+pub enum Msg<C> {
     Op(WriteOp),
+    Control(ControlFn<C>),
     Close,
 }
 
@@ -45,7 +50,12 @@ impl Drop for StopOnExit<'_> {
     }
 }
 
-pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_ops: usize) {
+pub fn run<S: Sink>(
+    mut sink: S,
+    rx: &Receiver<Msg<S::Conn>>,
+    status: &Status,
+    max_batch_ops: usize,
+) {
     let _stop = StopOnExit(status);
     let mut batch: Vec<WriteOp> = Vec::with_capacity(max_batch_ops.min(8192));
     // `recv` fails once every sender is gone and the queue is empty: a dropped store.
@@ -62,7 +72,7 @@ pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_
         let mut closing = false;
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Op(WriteOp::Control(f)) => {
+                Msg::Control(f) => {
                     commit(&mut sink, &mut batch, status);
                     sink.control(f);
                     poll_external(&mut sink, status);
