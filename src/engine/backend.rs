@@ -1,5 +1,5 @@
 //! One interface over the tracking stores: the SQLite file ([`Store`]) and an MLflow tracking
-//! server over REST, chosen by the URI's scheme in [`open`]. The binding and
+//! server over REST ([`RemoteStore`]), chosen by the URI's scheme in [`open`]. The binding and
 //! everything above it talk to a `dyn Backend` and cannot tell which one it is.
 //!
 //! The contract every backend keeps:
@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{Experiment, MetricPoint, MetricSeries, Run, RunStatus, ViewType};
+use crate::engine::remote::RemoteStore;
 use crate::engine::store::Store;
 use crate::engine::writer::{Submitted, Wait, WriteOp, WriterConfig};
 
@@ -169,9 +170,7 @@ pub fn open(uri: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
             )?;
             Ok(Box::new(store))
         }
-        "http" | "https" => Err(Error::invalid(format!(
-            "mlrs cannot log to the tracking server '{uri}' yet."
-        ))),
+        "http" | "https" => Ok(Box::new(RemoteStore::open(uri, options)?)),
         _ => Err(Error::with_code(
             ErrorCode::InvalidParameterValue,
             format!(

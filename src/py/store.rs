@@ -226,7 +226,7 @@ impl PyStore {
         name: &str,
     ) -> PyResult<Option<ExperimentTuple>> {
         Ok(self
-            .call(py, |s| s.get_experiment_by_name(name))?
+            .run(py, |s| s.get_experiment_by_name(name))?
             .map(convert::experiment))
     }
 
