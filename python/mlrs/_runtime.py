@@ -282,6 +282,11 @@ def _install_sigterm_handler() -> None:
         if callable(previous):
             previous(signum, frame)
         else:
+            # The process ends without atexit: close the stores now, so a remote store says
+            # what it leaves in its spool.
+            for store in list(_stores.values()):
+                with contextlib.suppress(Exception):
+                    store.close()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 

@@ -109,6 +109,14 @@ pub enum Error {
     /// The database exists but lacks what mlrs needs; the message says what to do.
     #[error("{0}")]
     Schema(String),
+    /// A tracking server's refusal, as MLflow's `RestException` words it.
+    #[error("{code_name}: {message}")]
+    Rest {
+        code: ErrorCode,
+        /// The code as the server named it (kept when MLflow does not know it).
+        code_name: String,
+        message: String,
+    },
     /// The background writer has stopped; the message is the reason.
     #[error("the mlrs background writer has stopped: {0}")]
     WriterStopped(String),
@@ -153,7 +161,7 @@ impl Error {
     /// The MLflow error code a user sees for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Mlflow { code, .. } => *code,
+            Self::Mlflow { code, .. } | Self::Rest { code, .. } => *code,
             Self::Sqlite(_) | Self::Schema(_) | Self::WriterStopped(_) => ErrorCode::InternalError,
         }
     }

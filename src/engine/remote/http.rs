@@ -329,11 +329,15 @@ impl Client {
                     let code = ErrorCode::from_name(&code_name)
                         .or_else(|| code_name.parse().ok().map(ErrorCode::from_http_status))
                         .unwrap_or(ErrorCode::InternalError);
-                    let mut text = format!("{code_name}: {message}");
+                    let mut message = message;
                     if matches!(status, 401 | 403) {
-                        text.push_str(&self.auth_hint(*status));
+                        message.push_str(&self.auth_hint(*status));
                     }
-                    return Error::with_code(code, text);
+                    return Error::Rest {
+                        code,
+                        code_name,
+                        message,
+                    };
                 }
                 let code = ErrorCode::from_http_status(*status);
                 let mut text = format!(

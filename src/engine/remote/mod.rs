@@ -31,6 +31,18 @@ use crate::engine::writer::{Submitted, Wait, WriteOp, Writer};
 use http::Client;
 use spool::{Shared, Shipper, SpoolFile, SpoolSink};
 
+/// A refusal found at the call, worded as the server would answer it (`CODE: message`), since
+/// MLflow's client leaves these checks to the server.
+fn as_server(error: Error) -> Error {
+    match error {
+        Error::Mlflow { code, message } => Error::Mlflow {
+            code,
+            message: format!("{code}: {message}"),
+        },
+        other => other,
+    }
+}
+
 /// The server caps a page at this many results (`SEARCH_MAX_RESULTS_THRESHOLD`).
 const MAX_PAGE: i64 = 50_000;
 
@@ -122,7 +134,7 @@ impl RemoteStore {
             if state.head > target {
                 return true;
             }
-            if state.stalled || state.stop {
+            if self.stalled(&state) || state.stop {
                 return false;
             }
             if self
@@ -134,6 +146,12 @@ impl RemoteStore {
                 return state.head > target;
             }
         }
+    }
+
+    /// The server has failed the request in flight more often than MLflow's client retries:
+    /// callers stop waiting for it (what they queued is safe in the spool).
+    fn stalled(&self, state: &spool::ShipState) -> bool {
+        state.failures > self.client.settings.max_retries
     }
 
     fn cached_active(&self, run_id: &str) -> Result<()> {
@@ -278,7 +296,7 @@ impl Backend for RemoteStore {
         let mut state = self.shared.state.lock();
         let target = state.appended;
         loop {
-            if state.head > target || state.stalled || state.stop {
+            if state.head > target || self.stalled(&state) || state.stop {
                 return Ok(Wait::Reached);
             }
             if self
@@ -379,41 +397,16 @@ impl Backend for RemoteStore {
         timestamp_ms: Option<i64>,
         step: i64,
     ) -> Result<WriteOp> {
-        validate::validate_metric_key(key, "")?;
-        self.cached_active(run_id)?;
-        let point = MetricPoint::new(
-            key.to_owned(),
-            value,
-            timestamp_ms.unwrap_or_else(now_ms),
-            step,
-        );
-        Ok(WriteOp::Metric {
-            run_id: Arc::from(run_id),
-            point,
-        })
+        self.check_metric(run_id, key, value, timestamp_ms, step)
+            .map_err(as_server)
     }
 
     fn param_op(&self, run_id: &str, key: &str, value: &str) -> Result<Option<WriteOp>> {
-        validate::validate_param(key, value, "")?;
-        self.ensure_cached(run_id)?;
-        let fresh = self.claim_params(run_id, vec![(key.to_owned(), value.to_owned())], true)?;
-        Ok((!fresh.is_empty()).then(|| WriteOp::Batch {
-            run_id: Arc::from(run_id),
-            metrics: Vec::new(),
-            params: fresh,
-            tags: Vec::new(),
-        }))
+        self.check_param(run_id, key, value).map_err(as_server)
     }
 
     fn tag_op(&self, run_id: &str, key: &str, value: &str) -> Result<WriteOp> {
-        validate::validate_tag(key, value, "")?;
-        self.ensure_cached(run_id)?;
-        Ok(WriteOp::Batch {
-            run_id: Arc::from(run_id),
-            metrics: Vec::new(),
-            params: Vec::new(),
-            tags: vec![(key.to_owned(), Some(value.to_owned()))],
-        })
+        self.check_tag(run_id, key, value).map_err(as_server)
     }
 
     fn batch_op(
@@ -423,33 +416,8 @@ impl Backend for RemoteStore {
         params: Vec<(String, String)>,
         tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
-        validate::validate_run_id(run_id)?;
-        for (i, point) in metrics.iter().enumerate() {
-            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
-        }
-        for (i, (key, value)) in params.iter().enumerate() {
-            validate::validate_param(key, value, &format!("params[{i}]"))?;
-        }
-        for (i, (key, value)) in tags.iter().enumerate() {
-            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
-        }
-        validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
-        validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
-        self.ensure_cached(run_id)?;
-        let params = if params.is_empty() {
-            params
-        } else {
-            self.claim_params(run_id, params, false)?
-        };
-        if metrics.is_empty() && params.is_empty() && tags.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(WriteOp::Batch {
-            run_id: Arc::from(run_id),
-            metrics,
-            params,
-            tags,
-        }))
+        self.check_batch(run_id, metrics, params, tags)
+            .map_err(as_server)
     }
 
     fn create_experiment(
@@ -624,7 +592,7 @@ impl Backend for RemoteStore {
         end_time: Option<i64>,
         run_name: Option<String>,
     ) -> Result<()> {
-        self.ensure_cached(run_id)?;
+        self.ensure_cached(run_id).map_err(as_server)?;
         let update = spool::RunUpdate {
             run_id: run_id.to_owned(),
             status: status.map(|s| s.as_str().to_owned()),
@@ -699,5 +667,88 @@ impl RemoteStore {
             .client
             .get("runs/get", &[("run_id", run_id.to_owned())])?;
         json::run(answer.get("run").unwrap_or(&Value::Null))
+    }
+
+    // ---- the checks of log calls, against the run cache --------------------------------------
+
+    fn check_metric(
+        &self,
+        run_id: &str,
+        key: &str,
+        value: f64,
+        timestamp_ms: Option<i64>,
+        step: i64,
+    ) -> Result<WriteOp> {
+        validate::validate_metric_key(key, "")?;
+        self.cached_active(run_id)?;
+        let point = MetricPoint::new(
+            key.to_owned(),
+            value,
+            timestamp_ms.unwrap_or_else(now_ms),
+            step,
+        );
+        Ok(WriteOp::Metric {
+            run_id: Arc::from(run_id),
+            point,
+        })
+    }
+
+    fn check_param(&self, run_id: &str, key: &str, value: &str) -> Result<Option<WriteOp>> {
+        validate::validate_param(key, value, "")?;
+        self.ensure_cached(run_id)?;
+        let fresh = self.claim_params(run_id, vec![(key.to_owned(), value.to_owned())], true)?;
+        Ok((!fresh.is_empty()).then(|| WriteOp::Batch {
+            run_id: Arc::from(run_id),
+            metrics: Vec::new(),
+            params: fresh,
+            tags: Vec::new(),
+        }))
+    }
+
+    fn check_tag(&self, run_id: &str, key: &str, value: &str) -> Result<WriteOp> {
+        validate::validate_tag(key, value, "")?;
+        self.ensure_cached(run_id)?;
+        Ok(WriteOp::Batch {
+            run_id: Arc::from(run_id),
+            metrics: Vec::new(),
+            params: Vec::new(),
+            tags: vec![(key.to_owned(), Some(value.to_owned()))],
+        })
+    }
+
+    fn check_batch(
+        &self,
+        run_id: &str,
+        metrics: Vec<MetricPoint>,
+        params: Vec<(String, String)>,
+        tags: Vec<(String, Option<String>)>,
+    ) -> Result<Option<WriteOp>> {
+        validate::validate_run_id(run_id)?;
+        for (i, point) in metrics.iter().enumerate() {
+            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+        }
+        for (i, (key, value)) in params.iter().enumerate() {
+            validate::validate_param(key, value, &format!("params[{i}]"))?;
+        }
+        for (i, (key, value)) in tags.iter().enumerate() {
+            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
+        }
+        validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
+        validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
+        self.ensure_cached(run_id)?;
+        let params = if params.is_empty() {
+            params
+        } else {
+            self.claim_params(run_id, params, false)?
+        };
+        if metrics.is_empty() && params.is_empty() && tags.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(WriteOp::Batch {
+            run_id: Arc::from(run_id),
+            metrics,
+            params,
+            tags,
+        }))
     }
 }

@@ -146,8 +146,9 @@ pub struct ShipState {
     pub appended: i64,
     /// The smallest seq not yet shipped (`appended + 1` when the spool is empty).
     pub head: i64,
-    /// The last try failed with a transient error (the server is unreachable or overloaded).
-    pub stalled: bool,
+    /// Transient failures (unreachable, 408/429/5xx) of the request in flight since the last
+    /// success; past MLflow's retry count, waiting callers stop waiting for the server.
+    pub failures: u32,
     /// A request the server refused: its rows were dropped; reported once.
     pub error: Option<Error>,
     pub stop: bool,
@@ -475,7 +476,7 @@ impl Shipper {
                 .attempt("POST", request.endpoint, &[], Some(&request.body));
             match outcome {
                 Ok(Ok(_)) => {
-                    self.set_stalled(false);
+                    self.count_failure(false);
                     return Sent::Done;
                 }
                 Ok(Err(failure)) if failure.is_transient() => {}
@@ -484,7 +485,7 @@ impl Shipper {
                 }
                 Err(e) => return Sent::Refused(e),
             }
-            self.set_stalled(true);
+            self.count_failure(true);
             attempt = attempt.saturating_add(1);
             let wait = self.client.settings.backoff(attempt).min(MAX_SHIP_BACKOFF);
             let mut state = self.shared.state.lock();
@@ -498,13 +499,15 @@ impl Shipper {
         }
     }
 
-    fn set_stalled(&self, stalled: bool) {
+    fn count_failure(&self, failed: bool) {
         let mut state = self.shared.state.lock();
-        if state.stalled != stalled {
-            state.stalled = stalled;
-            drop(state);
-            self.shared.notify();
-        }
+        state.failures = if failed {
+            state.failures.saturating_add(1)
+        } else {
+            0
+        };
+        drop(state);
+        self.shared.notify();
     }
 
     /// Ships the rows of `path` in order. With `own`, waits for more rows until stopped;
