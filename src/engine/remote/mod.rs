@@ -348,8 +348,7 @@ impl Backend for RemoteStore {
                 };
                 eprintln!(
                     "mlrs: {count} record(s) of run(s) {}{more} could not be sent to {} and are \
-                     kept in {}. The next mlrs process that logs to this server sends them, or \
-                     run: mlrs sync --ship {}",
+                     kept in {}. The next mlrs process that logs to {} sends them first.",
                     shown.join(", "),
                     self.client.base(),
                     self.spool.path.display(),

@@ -12,7 +12,7 @@
 //!   nothing; an update carries absolute values).
 //! - Connection failures, 408, 429 and 5xx are retried with backoff for as long as the process
 //!   lives; the training loop never waits for them. What is left at exit stays in the file,
-//!   which the next process that logs to the same server (or `mlrs sync --ship`) sends.
+//!   which the next process that logs to the same server sends.
 //! - One file per process (`<pid>-<uuid>.db` in the server's directory), locked with `flock`
 //!   while its process lives, so only files of ended processes are taken over.
 
