@@ -106,6 +106,16 @@ class Store:
         queue_capacity: int = 32768,
         max_batch_ops: int = 8192,
     ) -> Store: ...
+    @staticmethod
+    def open(
+        uri: str,
+        default_artifact_root: str,
+        queue_capacity: int = 32768,
+        max_batch_ops: int = 8192,
+        spool_dir: str | Path | None = None,
+    ) -> Store: ...
+    @property
+    def location(self) -> str: ...
     @property
     def path(self) -> Path: ...
     @property

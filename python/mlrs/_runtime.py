@@ -1,5 +1,6 @@
-"""Process-wide state: the tracking URI, one engine store per database file, and the hooks
-that keep data safe at exit, on fork and on SIGTERM."""
+"""Process-wide state: the tracking URI, one engine store per database file or tracking server
+(the backend is chosen by the URI's scheme), and the hooks that keep data safe at exit, on fork
+and on SIGTERM."""
 
 from __future__ import annotations
 
@@ -152,6 +153,27 @@ def is_tracking_uri_set() -> bool:
     return _tracking_uri is not None or bool(os.environ.get(_TRACKING_URI_ENV))
 
 
+def _remote_uri(uri: str) -> str | None:
+    """The normalized server URL of an `http(s)://` tracking URI, else None."""
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme not in ("http", "https"):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as e:
+        raise MlflowException(
+            f"Invalid tracking server URI {uri!r}: {e}.", INVALID_PARAMETER_VALUE
+        ) from None
+    if not parts.hostname:
+        raise MlflowException(
+            f"Invalid tracking server URI {uri!r}: it names no host.", INVALID_PARAMETER_VALUE
+        )
+    return uri.rstrip("/")
+
+
 def _database_path(uri: str) -> str:
     """The SQLite file a tracking URI names; other URIs get a clear refusal."""
     if uri.startswith("sqlite://"):
@@ -217,24 +239,43 @@ def _path_or_none(uri: str) -> str | None:
         return None
 
 
+def _spool_dir() -> str:
+    """Where remote stores keep what is not yet on the server: `MLRS_SPOOL_DIR`, else the
+    user's cache directory."""
+    configured = os.environ.get("MLRS_SPOOL_DIR")
+    if configured:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mlrs", "spool")
+
+
 def get_store(uri: str | None = None) -> _core.Store:
     """The engine store of a tracking URI (the current one by default): one open store per
-    file. The current URI's store stays open while the process points at it; any other closes
-    when its last user (a run, a client) lets go of it."""
+    file or server (`sqlite:` URIs open the SQLite store, `http(s):` ones the remote store).
+    The current URI's store stays open while the process points at it; any other closes when
+    its last user (a run, a client) lets go of it."""
     current = uri is None
-    path = os.path.abspath(_database_path(get_tracking_uri() if current else uri))  # type: ignore[arg-type]
-    ref = _stores.get(path)
+    uri = uri if uri is not None else get_tracking_uri()
+    remote = _remote_uri(uri)
+    key = remote if remote is not None else os.path.abspath(_database_path(uri))
+    ref = _stores.get(key)
     store = ref() if ref is not None else None
     if store is None or store.closed:
         with _stores_lock:
-            ref = _stores.get(path)
+            ref = _stores.get(key)
             store = ref() if ref is not None else None
             if store is None or store.closed:
-                # A missing parent directory is created, as MLflow creates it for SQLite files.
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                root = _artifact_roots.get(path) or os.path.abspath("mlruns")
-                store = _core.Store(path, root, queue_capacity=_queue_capacity())
-                _stores[path] = weakref.ref(store, _forget(path))
+                if remote is None:
+                    # A missing parent directory is created, as MLflow creates it for SQLite.
+                    os.makedirs(os.path.dirname(key), exist_ok=True)
+                root = _artifact_roots.get(key) or os.path.abspath("mlruns")
+                store = _core.Store.open(
+                    remote if remote is not None else "sqlite:///" + key,
+                    root,
+                    queue_capacity=_queue_capacity(),
+                    spool_dir=_spool_dir() if remote is not None else None,
+                )
+                _stores[key] = weakref.ref(store, _forget(key))
                 _install_hooks()
                 _close_at_multiprocessing_exit()
     if current and (not _current or _current[0] is not store):
@@ -437,6 +478,11 @@ def _install_sigterm_handler() -> None:
         if callable(previous):
             previous(signum, frame)
         else:
+            # The process ends without atexit: close the stores now, so a remote store says
+            # what it leaves in its spool.
+            for store in list(_stores.values()):
+                with contextlib.suppress(Exception):
+                    store.close()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 

@@ -12,7 +12,34 @@ pub enum ErrorCode {
     ResourceAlreadyExists,
     BadRequest,
     InvalidState,
+    /// Another of MLflow's codes, as a tracking server answers it (`PERMISSION_DENIED`, ...).
+    Other(&'static str),
 }
+
+/// MLflow's further error-code names that a tracking server may answer with.
+const OTHER_CODES: [&str; 21] = [
+    "PERMISSION_DENIED",
+    "UNAUTHENTICATED",
+    "CUSTOMER_UNAUTHORIZED",
+    "TEMPORARILY_UNAVAILABLE",
+    "REQUEST_LIMIT_EXCEEDED",
+    "RESOURCE_EXHAUSTED",
+    "ENDPOINT_NOT_FOUND",
+    "NOT_FOUND",
+    "NOT_IMPLEMENTED",
+    "DEADLINE_EXCEEDED",
+    "CANCELLED",
+    "ABORTED",
+    "RESOURCE_CONFLICT",
+    "ALREADY_EXISTS",
+    "DATA_LOSS",
+    "IO_ERROR",
+    "MALFORMED_REQUEST",
+    "INVALID_STATE_TRANSITION",
+    "RESOURCE_LIMIT_EXCEEDED",
+    "DIRECTORY_NOT_EMPTY",
+    "FEATURE_DISABLED",
+];
 
 impl ErrorCode {
     /// The name MLflow gives this code (`MlflowException.error_code`).
@@ -24,6 +51,42 @@ impl ErrorCode {
             Self::ResourceAlreadyExists => "RESOURCE_ALREADY_EXISTS",
             Self::BadRequest => "BAD_REQUEST",
             Self::InvalidState => "INVALID_STATE",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The code of an MLflow error-code name, if MLflow has it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let known = [
+            Self::InternalError,
+            Self::InvalidParameterValue,
+            Self::ResourceDoesNotExist,
+            Self::ResourceAlreadyExists,
+            Self::BadRequest,
+            Self::InvalidState,
+        ];
+        known.into_iter().find(|c| c.as_str() == name).or_else(|| {
+            OTHER_CODES
+                .iter()
+                .find(|&&c| c == name)
+                .map(|&c| Self::Other(c))
+        })
+    }
+
+    /// The code MLflow's client gives an HTTP status (`HTTP_STATUS_TO_ERROR_CODE`).
+    pub fn from_http_status(status: u16) -> Self {
+        match status {
+            400 => Self::BadRequest,
+            401 => Self::Other("UNAUTHENTICATED"),
+            403 => Self::Other("PERMISSION_DENIED"),
+            404 => Self::Other("ENDPOINT_NOT_FOUND"),
+            409 => Self::Other("ALREADY_EXISTS"),
+            429 => Self::Other("RESOURCE_EXHAUSTED"),
+            499 => Self::Other("CANCELLED"),
+            501 => Self::Other("NOT_IMPLEMENTED"),
+            503 => Self::Other("TEMPORARILY_UNAVAILABLE"),
+            504 => Self::Other("DEADLINE_EXCEEDED"),
+            _ => Self::InternalError,
         }
     }
 }
@@ -46,6 +109,14 @@ pub enum Error {
     /// The database exists but lacks what mlrs needs; the message says what to do.
     #[error("{0}")]
     Schema(String),
+    /// A tracking server's refusal, as MLflow's `RestException` words it.
+    #[error("{code_name}: {message}")]
+    Rest {
+        code: ErrorCode,
+        /// The code as the server named it (kept when MLflow does not know it).
+        code_name: String,
+        message: String,
+    },
     /// The background writer has stopped; the message is the reason.
     #[error("the mlrs background writer has stopped: {0}")]
     WriterStopped(String),
@@ -100,7 +171,7 @@ impl Error {
     /// The MLflow error code a user sees for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Mlflow { code, .. } => *code,
+            Self::Mlflow { code, .. } | Self::Rest { code, .. } => *code,
             Self::Sqlite(_)
             | Self::SqliteFile { .. }
             | Self::Schema(_)
@@ -131,7 +202,9 @@ impl Error {
                 )
             ),
             Self::Unwritable(_) => true,
-            Self::Mlflow { .. } | Self::Schema(_) | Self::WriterStopped(_) => false,
+            Self::Mlflow { .. } | Self::Rest { .. } | Self::Schema(_) | Self::WriterStopped(_) => {
+                false
+            }
         }
     }
 

@@ -2,11 +2,13 @@
 //! schema, the batching writer and the search compilers.
 
 pub mod artifacts;
+pub mod backend;
 pub mod clock;
 pub mod error;
 pub mod git;
 pub mod model;
 pub mod names;
+pub mod remote;
 pub mod search;
 pub mod store;
 pub mod sysmetrics;
@@ -14,5 +16,6 @@ pub mod ui;
 pub mod validate;
 pub mod writer;
 
+pub use backend::Backend;
 pub use error::{Error, ErrorCode, Result};
 pub use store::Store;

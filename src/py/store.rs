@@ -1,4 +1,5 @@
-//! `mlrs._core.Store`: one SQLite tracking store, its writer thread and its reader.
+//! `mlrs._core.Store`: one tracking store (a SQLite file or a tracking server, behind
+//! `engine::Backend`), its writer thread and its reads.
 
 // PyO3 extracts arguments into owned values; taking them by reference would copy them again.
 #![allow(clippy::needless_pass_by_value)]
@@ -9,16 +10,18 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::engine::Store;
+use crate::engine::backend::{self, OpenOptions};
+use crate::engine::error::ErrorCode;
 use crate::engine::model::{MetricPoint, RunStatus, ViewType};
 use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
+use crate::engine::{Backend, Error, Store};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
 
 #[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
     /// Shared with the background threads that log into the store (system metrics).
-    pub(crate) inner: Arc<Store>,
+    pub(crate) inner: Arc<dyn Backend>,
     /// The process that opened the store: a forked child never closes or waits on it (the
     /// writer thread did not survive the fork).
     pid: u32,
@@ -34,7 +37,7 @@ impl Drop for PyStore {
             return;
         }
         let unstored = self.inner.close_within(DROP_CLOSE_TIMEOUT);
-        let path = self.inner.path().display();
+        let path = self.inner.location();
         if let Some(e) = unstored.failure {
             eprintln!("mlrs: closing the tracking store {path}: {e}");
         }
@@ -51,6 +54,20 @@ impl Drop for PyStore {
 const DROP_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl PyStore {
+    /// The SQLite store, for the domains only it has so far (datasets, logged models, the
+    /// registry); a remote store refuses them with a clear message.
+    fn sqlite(&self) -> crate::engine::Result<&Store> {
+        self.inner.as_sqlite().ok_or_else(|| {
+            Error::with_code(
+                ErrorCode::InternalError,
+                format!(
+                    "This call is not available over a tracking server in mlrs yet ({}).",
+                    self.inner.location()
+                ),
+            )
+        })
+    }
+
     /// Queues an op; only a full queue releases the GIL and waits.
     fn submit(&self, py: Python<'_>, op: WriteOp) -> PyResult<()> {
         match self.inner.try_enqueue(op)? {
@@ -64,22 +81,33 @@ impl PyStore {
     fn submit_checked(
         &self,
         py: Python<'_>,
-        make_op: impl FnOnce(&Store) -> crate::engine::Result<Option<WriteOp>> + Send,
+        make_op: impl FnOnce(&dyn Backend) -> crate::engine::Result<Option<WriteOp>> + Send,
     ) -> PyResult<()> {
-        Ok(py.detach(|| match make_op(&self.inner)? {
+        Ok(py.detach(|| match make_op(&*self.inner)? {
             Some(op) => self.inner.enqueue(op),
             None => Ok(()),
         })?)
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,
+    ) -> PyResult<T> {
+        detach::flush(py, &*self.inner)?;
+        Ok(py.detach(|| f(&*self.inner))?)
+    }
+
+    /// `run` for the calls that only the SQLite store has so far.
     pub(crate) fn call<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Store) -> crate::engine::Result<T> + Send,
     ) -> PyResult<T> {
-        detach::flush(py, &self.inner)?;
-        Ok(py.detach(|| f(&self.inner))?)
+        let store = self.sqlite()?;
+        detach::flush(py, store)?;
+        Ok(py.detach(|| f(store))?)
     }
 }
 
@@ -107,9 +135,41 @@ impl PyStore {
         })
     }
 
+    /// Opens the store a tracking URI names (`sqlite:///path`, `http(s)://host:port`).
+    #[staticmethod]
+    #[pyo3(signature = (uri, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, spool_dir = None))]
+    fn open(
+        py: Python<'_>,
+        uri: &str,
+        default_artifact_root: &str,
+        queue_capacity: usize,
+        max_batch_ops: usize,
+        spool_dir: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let options = OpenOptions {
+            default_artifact_root: default_artifact_root.to_owned(),
+            writer: WriterConfig {
+                queue_capacity,
+                max_batch_ops,
+            },
+            spool_dir,
+        };
+        let inner = py.detach(|| backend::open(uri, &options))?;
+        Ok(Self {
+            inner: Arc::from(inner),
+            pid: std::process::id(),
+        })
+    }
+
+    /// The SQLite file's path, or the server's URL.
+    #[getter]
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+
     #[getter]
     fn path(&self) -> PathBuf {
-        self.inner.path().to_owned()
+        PathBuf::from(self.inner.location())
     }
 
     #[getter]
@@ -163,12 +223,12 @@ impl PyStore {
     }
 
     fn delete_tag(&self, py: Python<'_>, run_id: &str, key: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_tag(run_id, key))
+        self.run(py, |s| s.delete_tag(run_id, key))
     }
 
     /// Waits until everything queued so far is committed; raises a pending write failure.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        detach::flush(py, &self.inner)
+        detach::flush(py, &*self.inner)
     }
 
     /// Refuses new writes, commits what was queued, and stops the writer thread and the
@@ -203,13 +263,13 @@ impl PyStore {
         artifact_location: Option<String>,
         tags: Vec<(String, String)>,
     ) -> PyResult<String> {
-        let id = self.call(py, |s| s.create_experiment(name, artifact_location, tags))?;
+        let id = self.run(py, |s| s.create_experiment(name, artifact_location, tags))?;
         Ok(id.to_string())
     }
 
     fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<ExperimentTuple> {
         Ok(convert::experiment(
-            self.call(py, |s| s.get_experiment(experiment_id))?,
+            self.run(py, |s| s.get_experiment(experiment_id))?,
         ))
     }
 
@@ -219,7 +279,7 @@ impl PyStore {
         name: &str,
     ) -> PyResult<Option<ExperimentTuple>> {
         Ok(self
-            .call(py, |s| s.get_experiment_by_name(name))?
+            .run(py, |s| s.get_experiment_by_name(name))?
             .map(convert::experiment))
     }
 
@@ -237,18 +297,18 @@ impl PyStore {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
-        let found = self.call(py, |s| {
+        let found = self.run(py, |s| {
             s.search_experiments(view_type, filter_string, &order_by, max_results, offset)
         })?;
         Ok(found.into_iter().map(convert::experiment).collect())
     }
 
     fn delete_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_experiment(experiment_id))
+        self.run(py, |s| s.delete_experiment(experiment_id))
     }
 
     fn restore_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.restore_experiment(experiment_id))
+        self.run(py, |s| s.restore_experiment(experiment_id))
     }
 
     fn rename_experiment(
@@ -257,7 +317,7 @@ impl PyStore {
         experiment_id: &str,
         new_name: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.rename_experiment(experiment_id, new_name))
+        self.run(py, |s| s.rename_experiment(experiment_id, new_name))
     }
 
     fn set_experiment_tag(
@@ -267,7 +327,7 @@ impl PyStore {
         key: &str,
         value: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_experiment_tag(experiment_id, key, value))
+        self.run(py, |s| s.set_experiment_tag(experiment_id, key, value))
     }
 
     fn delete_experiment_tag(
@@ -276,7 +336,7 @@ impl PyStore {
         experiment_id: &str,
         key: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.delete_experiment_tag(experiment_id, key))
+        self.run(py, |s| s.delete_experiment_tag(experiment_id, key))
     }
 
     // ---- runs ------------------------------------------------------------------------------
@@ -291,7 +351,7 @@ impl PyStore {
         run_name: Option<String>,
         tags: Vec<(String, Option<String>)>,
     ) -> PyResult<RunTuple> {
-        let run = self.call(py, |s| {
+        let run = self.run(py, |s| {
             s.create_run(experiment_id, user_id, start_time, run_name, tags)
         })?;
         Ok(convert::run(run))
@@ -314,7 +374,7 @@ impl PyStore {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
-        let runs = self.call(py, |s| {
+        let runs = self.run(py, |s| {
             s.search_runs(
                 &experiment_ids,
                 view_type,
@@ -328,7 +388,7 @@ impl PyStore {
     }
 
     fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<RunTuple> {
-        Ok(convert::run(self.call(py, |s| s.get_run(run_id))?))
+        Ok(convert::run(self.run(py, |s| s.get_run(run_id))?))
     }
 
     /// Sets the status (a valid `RunStatus` name), end time and/or name of an active run.
@@ -342,17 +402,17 @@ impl PyStore {
         run_name: Option<String>,
     ) -> PyResult<()> {
         let status = status.map(RunStatus::parse).transpose()?;
-        self.call(py, |s| {
+        self.run(py, |s| {
             s.update_run_info(run_id, status, end_time, run_name)
         })
     }
 
     fn delete_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_run(run_id))
+        self.run(py, |s| s.delete_run(run_id))
     }
 
     fn restore_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.restore_run(run_id))
+        self.run(py, |s| s.restore_run(run_id))
     }
 
     /// A metric's history as three buffers of native-endian numbers (steps and timestamps as
@@ -369,7 +429,7 @@ impl PyStore {
         Bound<'py, PyBytes>,
         Bound<'py, PyBytes>,
     )> {
-        let series = self.call(py, |s| s.get_metric_series(run_id, key, max_points))?;
+        let series = self.run(py, |s| s.get_metric_series(run_id, key, max_points))?;
         let steps: Vec<u8> = series.steps.iter().flat_map(|v| v.to_ne_bytes()).collect();
         let times: Vec<u8> = series
             .timestamps

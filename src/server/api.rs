@@ -114,6 +114,7 @@ impl From<Error> for ApiError {
             | ErrorCode::ResourceAlreadyExists
             | ErrorCode::BadRequest
             | ErrorCode::InvalidState => StatusCode::BAD_REQUEST,
+            ErrorCode::Other(_) => StatusCode::BAD_GATEWAY,
         };
         Self::new(status, code.as_str(), e.to_string())
     }

@@ -95,7 +95,7 @@ struct ParamChange<'a> {
 pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
-    writer: Writer,
+    writer: Writer<Connection>,
     /// None once the store is closed.
     reader: Mutex<Option<gate::GatedConnection>>,
     closed: AtomicBool,
@@ -119,9 +119,7 @@ impl Store {
         let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
         let forget = Arc::clone(&runs);
         let discard = Box::new(move |op: &WriteOp| {
-            if let Some(run_id) = op.run_id() {
-                forget.lock().remove(run_id);
-            }
+            forget.lock().remove(op.run_id());
         });
         let writer = Writer::spawn_with(sink, config, discard)?;
         Ok(Self {
@@ -267,14 +265,14 @@ impl Store {
         let claim = Arc::clone(&state);
         let path = self.path.clone();
         let (reply, result) = crossbeam_channel::bounded(1);
-        self.writer.submit(WriteOp::Control(Box::new(move |conn| {
+        self.writer.submit_control(Box::new(move |conn| {
             if claim
                 .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
                 let _ = reply.send(write::in_transaction(conn, &f).map_err(|e| e.at(&path)));
             }
-        })))?;
+        }))?;
         loop {
             match result.recv_timeout(Duration::from_millis(50)) {
                 Ok(value) => return value,

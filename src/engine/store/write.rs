@@ -104,7 +104,9 @@ impl Sink for SqliteSink {
         self.check_identity()
     }
 
-    fn control(&mut self, f: ControlFn) {
+    type Conn = Connection;
+
+    fn control(&mut self, f: ControlFn<Connection>) {
         let _inside = gate::enter();
         f(&mut self.conn);
     }
@@ -149,7 +151,6 @@ fn apply_data(tx: &Transaction<'_>, ops: &[WriteOp]) -> Result<Vec<(usize, Error
                     set_tag(tx, run_id, key, value.as_deref())?;
                 }
             }
-            WriteOp::Control(_) => unreachable!("control ops never reach apply"),
         }
     }
     metrics.finish()?;

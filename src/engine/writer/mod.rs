@@ -71,22 +71,27 @@ pub struct Unstored {
     pub failure: Option<Error>,
 }
 
-pub struct Writer {
-    tx: Sender<Msg>,
+/// The writer of one store; `C` is what its control ops run on ([`Sink::Conn`]).
+pub struct Writer<C> {
+    tx: Sender<Msg<C>>,
     submitted: AtomicU64,
     status: Arc<Status>,
     worker: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Writer {
+impl<C: Send + 'static> Writer<C> {
     /// Starts the `mlrs-writer` thread over `sink`.
-    pub fn spawn<S: Sink>(sink: S, config: WriterConfig) -> Result<Self> {
+    pub fn spawn<S: Sink<Conn = C>>(sink: S, config: WriterConfig) -> Result<Self> {
         Self::spawn_with(sink, config, Box::new(|_| {}))
     }
 
     /// Starts the writer; `discard` is called with every op it gives up on (after reporting
     /// the failure), so what callers learned from the op when it was queued can be undone.
-    pub fn spawn_with<S: Sink>(sink: S, config: WriterConfig, discard: Discard) -> Result<Self> {
+    pub fn spawn_with<S: Sink<Conn = C>>(
+        sink: S,
+        config: WriterConfig,
+        discard: Discard,
+    ) -> Result<Self> {
         let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity.max(1));
         let status = Arc::new(Status::default());
         let worker_status = Arc::clone(&status);
@@ -110,16 +115,29 @@ impl Writer {
         match self.tx.try_send(Msg::Op(op)) {
             Ok(()) => Ok(Submitted::Queued),
             Err(TrySendError::Full(Msg::Op(op))) => Ok(Submitted::Full(op)),
-            Err(TrySendError::Full(Msg::Close) | TrySendError::Disconnected(_)) => {
-                Err(self.stopped_error())
-            }
+            Err(
+                TrySendError::Full(Msg::Close | Msg::Control(_)) | TrySendError::Disconnected(_),
+            ) => Err(self.stopped_error()),
         }
     }
 
     /// Finishes a submission that found the queue full: waits for room, unless the writer
     /// cannot commit (then the op is refused with the reason instead of waiting for good).
     pub fn submit_blocking(&self, op: WriteOp) -> Result<()> {
-        let mut msg = Msg::Op(op);
+        self.send_waiting(Msg::Op(op))
+    }
+
+    /// Enqueues a control op, waiting for room as [`Writer::submit_blocking`] does; it runs
+    /// after everything queued before it.
+    pub fn submit_control(&self, f: ControlFn<C>) -> Result<()> {
+        self.status.check()?;
+        self.submitted.fetch_add(1, Ordering::SeqCst);
+        self.send_waiting(Msg::Control(f))
+    }
+
+    /// Sends `msg` (already counted in `ticket`), waiting for room unless the writer cannot
+    /// commit or is closing.
+    fn send_waiting(&self, mut msg: Msg<C>) -> Result<()> {
         loop {
             match self.tx.send_timeout(msg, Duration::from_millis(50)) {
                 Ok(()) => return Ok(()),
@@ -197,6 +215,11 @@ impl Writer {
         }
     }
 
+    /// True once `close` has begun: new ops are refused.
+    pub fn is_closing(&self) -> bool {
+        self.status.closing().is_some()
+    }
+
     /// Refuses new ops from now on, commits what was queued before, and stops the thread, all
     /// within `timeout` (a writer that cannot commit gives up then). Says what was not stored.
     pub fn close_within(&self, timeout: Duration) -> Unstored {
@@ -226,7 +249,7 @@ impl Writer {
     }
 }
 
-impl Drop for Writer {
+impl<C> Drop for Writer<C> {
     /// Signals the worker and leaves it to finish what is queued; `close` is the way to wait.
     fn drop(&mut self) {
         let _ = self.tx.try_send(Msg::Close);
@@ -289,8 +312,10 @@ mod tests {
             Ok(Vec::new())
         }
 
-        fn control(&mut self, f: ControlFn) {
-            f(&mut rusqlite::Connection::open_in_memory().unwrap());
+        type Conn = ();
+
+        fn control(&mut self, f: ControlFn<()>) {
+            f(&mut ());
         }
     }
 
@@ -525,9 +550,9 @@ mod tests {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let applied = Arc::clone(&probe.applied);
         writer
-            .submit(WriteOp::Control(Box::new(move |_| {
+            .submit_control(Box::new(move |()| {
                 tx.send(applied.load(Ordering::SeqCst)).unwrap();
-            })))
+            }))
             .unwrap();
         assert_eq!(rx.recv().unwrap(), 100);
         writer.close().unwrap();

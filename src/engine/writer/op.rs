@@ -1,21 +1,17 @@
 //! What callers hand to the writer: owned, validated operations.
 
-use rusqlite::Connection;
-
 use crate::engine::model::{MetricPoint, RunId};
 
-/// Work that must run alone on the writer's connection, in queue order, and reports back to the
-/// caller itself (creating a run, ending it, deleting an experiment, ...).
-pub type ControlFn = Box<dyn FnOnce(&mut Connection) + Send>;
+/// Work that must run alone on the writer's connection `C` (the SQLite connection, or the remote
+/// store's client), in queue order, and reports back to the caller itself (creating a run,
+/// ending it, deleting an experiment, ...).
+pub type ControlFn<C> = Box<dyn FnOnce(&mut C) + Send>;
 
-/// One queued unit of work. Data ops are grouped into one transaction per batch; a control op
-/// runs in its own transaction after everything queued before it has committed.
+/// One queued unit of data, the same for every backend. Data ops are grouped into one
+/// transaction (or request) per batch; control ops ([`ControlFn`]) run alone, in queue order.
 pub enum WriteOp {
     /// One metric point: the `log_metric` hot path, kept free of a `Vec` allocation.
-    Metric {
-        run_id: RunId,
-        point: MetricPoint,
-    },
+    Metric { run_id: RunId, point: MetricPoint },
     /// What one `log_batch`, `log_param` or `set_tag` call adds to a run. The params here are
     /// new to the run (conflicts were refused at the call site).
     Batch {
@@ -25,15 +21,13 @@ pub enum WriteOp {
         /// Tag values may be NULL, as MLflow stores a `RunTag` whose value is None.
         tags: Vec<(String, Option<String>)>,
     },
-    Control(ControlFn),
 }
 
 impl WriteOp {
-    /// The run a data op writes to (control ops carry no run).
-    pub fn run_id(&self) -> Option<&RunId> {
+    /// The run the op writes to.
+    pub fn run_id(&self) -> &RunId {
         match self {
-            Self::Metric { run_id, .. } | Self::Batch { run_id, .. } => Some(run_id),
-            Self::Control(_) => None,
+            Self::Metric { run_id, .. } | Self::Batch { run_id, .. } => run_id,
         }
     }
 }
@@ -58,7 +52,6 @@ impl std::fmt::Debug for WriteOp {
                 .field("params", &params.len())
                 .field("tags", &tags.len())
                 .finish(),
-            Self::Control(_) => f.write_str("Control"),
         }
     }
 }
@@ -85,7 +78,6 @@ pub fn describe(ops: &[WriteOp]) -> String {
                 tags += t.len();
                 run_id
             }
-            WriteOp::Control(_) => continue,
         };
         if !runs.contains(&&**run_id) {
             runs.push(run_id);

@@ -16,14 +16,18 @@ use crate::engine::error::{Error, Result};
 use crate::engine::writer::op::{self, ControlFn, WriteOp};
 use crate::engine::writer::status::Status;
 
-/// Where the writer puts its work: the SQLite store, or a probe in tests.
+/// Where the writer puts its work: the SQLite store, the remote store's spool, or a probe in
+/// tests.
 pub trait Sink: Send + 'static {
-    /// Applies data ops (never `Control`) in one transaction. `Err` means nothing was applied;
-    /// `Ok` lists the ops (by index into `ops`) refused one by one while the rest committed.
+    /// What a control op runs on (the SQLite connection, the remote store's client).
+    type Conn;
+
+    /// Applies data ops in one transaction. `Err` means nothing was applied; `Ok` lists the ops
+    /// (by index into `ops`) refused one by one while the rest committed.
     fn apply(&mut self, ops: &[WriteOp]) -> Result<Vec<(usize, Error)>>;
 
     /// Runs a control op on the connection; it reports its own outcome to its caller.
-    fn control(&mut self, f: ControlFn);
+    fn control(&mut self, f: ControlFn<Self::Conn>);
 
     /// Fails while nothing can be written (the file gone, ...): control ops wait, data ops are
     /// kept, as after a failed commit.
@@ -47,8 +51,9 @@ const IDLE_POLL: Duration = Duration::from_millis(50);
 const RETRY_FIRST: Duration = Duration::from_millis(10);
 const RETRY_MAX: Duration = Duration::from_millis(500);
 
-pub enum Msg {
+pub enum Msg<C> {
     Op(WriteOp),
+    Control(ControlFn<C>),
     Close,
 }
 
@@ -76,7 +81,7 @@ struct Worker<'a, S> {
 
 pub fn run<S: Sink>(
     sink: S,
-    rx: &Receiver<Msg>,
+    rx: &Receiver<Msg<S::Conn>>,
     status: &Status,
     max_batch_ops: usize,
     discard: Discard,
@@ -104,7 +109,7 @@ pub fn run<S: Sink>(
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Op(WriteOp::Control(f)) => {
+                Msg::Control(f) => {
                     if !worker.commit() {
                         return;
                     }

@@ -1,0 +1,396 @@
+//! The HTTP side of the remote store: one keep-alive agent per store, MLflow's client settings
+//! (auth, TLS, retries, timeout) read from the same environment variables, and MLflow's mapping
+//! of answers to errors.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::engine::error::{Error, ErrorCode, Result};
+
+/// The REST API's path under the server's URL.
+const API: &str = "/api/2.0/mlflow/";
+
+/// Answers larger than this are refused rather than read into memory.
+const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// HTTP statuses that MLflow's client retries (`_TRANSIENT_FAILURE_RESPONSE_CODES`).
+pub const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
+
+/// Headers added to every request, asked for anew each time (a token provider).
+pub type HeaderHook = Arc<dyn Fn() -> Result<Vec<(String, String)>> + Send + Sync>;
+
+/// MLflow's HTTP client settings, with MLflow 3.18's defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub max_retries: u32,
+    pub backoff_factor: f64,
+    pub backoff_jitter: f64,
+    pub timeout: Duration,
+    token: Option<String>,
+    basic: Option<(String, String)>,
+    insecure_tls: bool,
+    server_cert_path: Option<String>,
+    client_cert_path: Option<String>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid(format!("{name} must be a number; got '{v}'."))),
+    }
+}
+
+impl Settings {
+    /// Reads `MLFLOW_TRACKING_*`, `MLFLOW_HTTP_REQUEST_*` and `REQUESTS_CA_BUNDLE`.
+    pub fn from_env() -> Result<Self> {
+        let insecure = env("MLFLOW_TRACKING_INSECURE_TLS")
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1"));
+        let server_cert_path = env("MLFLOW_TRACKING_SERVER_CERT_PATH");
+        if insecure && server_cert_path.is_some() {
+            return Err(Error::invalid(
+                "When 'MLFLOW_TRACKING_INSECURE_TLS' is set to 'true', \
+                 'MLFLOW_TRACKING_SERVER_CERT_PATH' must not be set",
+            ));
+        }
+        Ok(Self {
+            max_retries: env_number("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 7)?,
+            backoff_factor: env_number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 2.0)?,
+            backoff_jitter: env_number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", 1.0)?,
+            timeout: Duration::from_secs_f64(env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120.0)?),
+            token: env("MLFLOW_TRACKING_TOKEN"),
+            basic: env("MLFLOW_TRACKING_USERNAME").zip(env("MLFLOW_TRACKING_PASSWORD")),
+            insecure_tls: insecure,
+            server_cert_path: server_cert_path.or_else(|| env("REQUESTS_CA_BUNDLE")),
+            client_cert_path: env("MLFLOW_TRACKING_CLIENT_CERT_PATH"),
+        })
+    }
+
+    /// The wait before retry number `attempt` (1-based): MLflow's (urllib3's) exponential
+    /// backoff, capped at 120 s, plus up to `backoff_jitter` seconds of jitter.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.backoff_factor * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+        let jitter = self.backoff_jitter * jitter_fraction();
+        Duration::from_secs_f64(base.min(120.0) + jitter.max(0.0))
+    }
+}
+
+/// A number in [0, 1) that differs between calls, for jitter.
+fn jitter_fraction() -> f64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    f64::from(u16::from_le_bytes([bytes[0], bytes[1]])) / 65536.0
+}
+
+fn read_pem(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::invalid(format!("Cannot read the certificate file '{path}': {e}")))
+}
+
+fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig, parse_pem};
+    let mut tls = TlsConfig::builder().root_certs(RootCerts::PlatformVerifier);
+    if settings.insecure_tls {
+        tls = tls.disable_verification(true);
+    }
+    if let Some(path) = &settings.server_cert_path {
+        let pem = read_pem(path)?;
+        let certs: Vec<_> = parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(Error::invalid(format!(
+                "The certificate file '{path}' holds no PEM certificate."
+            )));
+        }
+        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+    }
+    if let Some(path) = &settings.client_cert_path {
+        let pem = read_pem(path)?;
+        let mut certs = Vec::new();
+        let mut key = None;
+        for item in parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(c)) => certs.push(c),
+                Ok(PemItem::PrivateKey(k)) => key = Some(k),
+                _ => {}
+            }
+        }
+        let key = key.ok_or_else(|| {
+            Error::invalid(format!(
+                "The client certificate file '{path}' holds no private key."
+            ))
+        })?;
+        tls = tls.client_cert(Some(ClientCert::new_with_certs(&certs, key)));
+    }
+    Ok(tls.build())
+}
+
+/// How a request failed before MLflow's error mapping.
+#[derive(Debug)]
+pub enum Failure {
+    /// No answer: connection refused or reset, timeout, DNS. The request may or may not have
+    /// reached the server.
+    Transport(String),
+    /// An answer with a status that is not 200.
+    Status { status: u16, body: String },
+}
+
+impl Failure {
+    /// True for what MLflow's client retries: no answer, or 408/429/5xx.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) => true,
+            Self::Status { status, .. } => TRANSIENT_STATUSES.contains(status),
+        }
+    }
+}
+
+/// One tracking server: its URL and a keep-alive agent. Cloning shares the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    pub settings: Arc<Settings>,
+    hook: Option<HeaderHook>,
+}
+
+impl Client {
+    pub fn new(base: &str, settings: Settings, hook: Option<HeaderHook>) -> Result<Self> {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(settings.timeout))
+            .max_idle_connections_per_host(4)
+            .user_agent(concat!("mlrs/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls_config(&settings)?)
+            .build();
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            agent: config.into(),
+            settings: Arc::new(settings),
+            hook,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn auth_headers(&self) -> Result<Vec<(String, String)>> {
+        let mut headers = Vec::new();
+        if let Some(token) = &self.settings.token {
+            headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
+        } else if let Some((user, password)) = &self.settings.basic {
+            let raw = format!("{user}:{password}");
+            headers.push((
+                "Authorization".to_owned(),
+                format!("Basic {}", base64_encode(raw.as_bytes())),
+            ));
+        }
+        if let Some(hook) = &self.hook {
+            for (name, value) in hook()? {
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                headers.push((name, value));
+            }
+        }
+        Ok(headers)
+    }
+
+    /// One attempt: `GET` with `query`, or `POST`/`PATCH`/`DELETE` with a JSON `body`.
+    pub fn attempt(
+        &self,
+        method: &str,
+        endpoint: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<std::result::Result<Value, Failure>> {
+        let url = format!("{}{API}{endpoint}", self.base);
+        let headers = self.auth_headers()?;
+        let response = if method == "GET" {
+            let mut request = self.agent.get(&url);
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            for (key, value) in query {
+                request = request.query(*key, value);
+            }
+            request.call()
+        } else {
+            let mut request = match method {
+                "PATCH" => self.agent.patch(&url),
+                "DELETE" => self.agent.delete(&url).force_send_body(),
+                _ => self.agent.post(&url),
+            };
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            let text = body.map_or_else(|| "{}".to_owned(), Value::to_string);
+            request
+                .header("Content-Type", "application/json")
+                .send(text.as_bytes())
+        };
+        let mut response = match response {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(Failure::Transport(transport_message(&e)))),
+        };
+        let status = response.status().as_u16();
+        let text = match response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+        {
+            Ok(text) => text,
+            Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                return Err(Error::internal(format!(
+                    "The answer of {url} is larger than {limit} bytes; mlrs does not read it."
+                )));
+            }
+            Err(e) => return Ok(Err(Failure::Transport(transport_message(&e)))),
+        };
+        if status != 200 {
+            return Ok(Err(Failure::Status { status, body: text }));
+        }
+        if text.trim().is_empty() {
+            return Ok(Ok(Value::Object(serde_json::Map::new())));
+        }
+        match serde_json::from_str::<Value>(&text) {
+            Ok(value @ Value::Object(_)) => Ok(Ok(value)),
+            _ => Err(Error::internal(format!(
+                "API request to endpoint was successful but the response body was not in a \
+                 valid JSON format. Response body: '{}' (is {} an MLflow tracking server?)",
+                excerpt(&text),
+                self.base
+            ))),
+        }
+    }
+
+    /// A request with MLflow's retries: transport failures and 408/429/5xx are retried with
+    /// backoff up to `max_retries` times; then the failure becomes MLflow's exception.
+    pub fn call(
+        &self,
+        method: &str,
+        endpoint: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let mut attempt = 0;
+        loop {
+            match self.attempt(method, endpoint, query, body)? {
+                Ok(value) => return Ok(value),
+                Err(failure) if failure.is_transient() && attempt < self.settings.max_retries => {
+                    attempt += 1;
+                    std::thread::sleep(self.settings.backoff(attempt));
+                }
+                Err(failure) => return Err(self.error(endpoint, &failure)),
+            }
+        }
+    }
+
+    pub fn get(&self, endpoint: &str, query: &[(&str, String)]) -> Result<Value> {
+        self.call("GET", endpoint, query, None)
+    }
+
+    pub fn post(&self, endpoint: &str, body: &Value) -> Result<Value> {
+        self.call("POST", endpoint, &[], Some(body))
+    }
+
+    /// MLflow's exception for a failed request (`RestException`'s `CODE: message` for a JSON
+    /// error, the status and body otherwise; 401/403 name the variables to set).
+    pub fn error(&self, endpoint: &str, failure: &Failure) -> Error {
+        match failure {
+            Failure::Transport(message) => Error::internal(format!(
+                "API request to {}{API}{endpoint} failed: {message}. The tracking server \
+                 did not answer (retried {} times).",
+                self.base, self.settings.max_retries
+            )),
+            Failure::Status { status, body } => {
+                if let Ok(Value::Object(json)) = serde_json::from_str::<Value>(body) {
+                    let code_name = json
+                        .get("error_code")
+                        .and_then(Value::as_str)
+                        .unwrap_or("INTERNAL_ERROR")
+                        .to_owned();
+                    let message = json.get("message").and_then(Value::as_str).map_or_else(
+                        || format!("Response: {}", Value::Object(json.clone())),
+                        str::to_owned,
+                    );
+                    let code = ErrorCode::from_name(&code_name)
+                        .or_else(|| code_name.parse().ok().map(ErrorCode::from_http_status))
+                        .unwrap_or(ErrorCode::InternalError);
+                    let mut message = message;
+                    if matches!(status, 401 | 403) {
+                        message.push_str(&self.auth_hint(*status));
+                    }
+                    return Error::Rest {
+                        code,
+                        code_name,
+                        message,
+                    };
+                }
+                let code = ErrorCode::from_http_status(*status);
+                let mut text = format!(
+                    "API request to endpoint {API}{endpoint} failed with error code {status} != \
+                     200. Response body: '{}'",
+                    excerpt(body)
+                );
+                if matches!(status, 401 | 403) {
+                    text.push_str(&self.auth_hint(*status));
+                }
+                Error::with_code(code, text)
+            }
+        }
+    }
+
+    fn auth_hint(&self, status: u16) -> String {
+        let mut hint = format!(
+            " (the tracking server {} refused the request with HTTP {status}; ",
+            self.base
+        );
+        let _ = write!(
+            hint,
+            "set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, \
+             or install a header provider with mlrs.set_request_header_provider)"
+        );
+        hint
+    }
+}
+
+/// A bounded excerpt of an answer, for messages.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 500;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &text[..end], text.len())
+}
+
+fn transport_message(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => "timed out".to_owned(),
+        ureq::Error::ConnectionFailed => "connection refused".to_owned(),
+        ureq::Error::HostNotFound => "host not found".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for basic auth and page tokens.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
