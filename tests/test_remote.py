@@ -238,7 +238,8 @@ def test_an_outage_until_exit_keeps_the_spool_for_the_next_process(
     assert _history(server, run_id, "m") == []
     # The next process that uses this server ships what the first one left.
     proxy.up()
-    _runtime.get_store(proxy.url)
+    # Held open while the spool ships: a store nobody holds closes, and its shipper with it.
+    store = _runtime.get_store(proxy.url)
     deadline = time.monotonic() + 60
     while len(_history(server, run_id, "m")) < 500 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -248,6 +249,7 @@ def test_an_outage_until_exit_keeps_the_spool_for_the_next_process(
     while client.get_run(run_id).info.status != expected and time.monotonic() < deadline:
         time.sleep(0.1)
     assert client.get_run(run_id).info.status == expected
+    del store
 
 
 def test_a_server_that_is_not_mlflow_is_named_in_a_clear_error(fast_retries: Path) -> None:

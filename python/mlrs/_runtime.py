@@ -377,8 +377,6 @@ def _close_all() -> None:
     """At exit: end runs, then close every store: new writes are refused from then on, what
     was queued is committed within the exit budget, and whatever was not stored is said on
     stderr. Safe to run twice (a multiprocessing finalizer and atexit both call it)."""
-    import time
-
     for callback in _exit_callbacks:
         try:
             callback()
@@ -387,12 +385,19 @@ def _close_all() -> None:
             import sys
 
             print(f"mlrs: at exit: {e}", file=sys.stderr, flush=True)
+    _close_stores_before_exit()
+
+
+def _close_stores_before_exit() -> None:
+    """Closes every open store within the exit budget, saying on stderr what was not stored."""
+    import time
+
     deadline = time.monotonic() + _exit_wait_s()
     for store in open_stores():
         path = str(store.path)
         try:
             left, failure = store.close(max(0.0, deadline - time.monotonic()))
-        except Exception as e:  # noqa: BLE001 - exit reports, it never raises
+        except Exception as e:  # exit reports, it never raises
             left, failure = 0, str(e)
         _report_unstored(path, left, failure, "before exit")
 
@@ -478,11 +483,9 @@ def _install_sigterm_handler() -> None:
         if callable(previous):
             previous(signum, frame)
         else:
-            # The process ends without atexit: close the stores now, so a remote store says
-            # what it leaves in its spool.
-            for store in list(_stores.values()):
-                with contextlib.suppress(Exception):
-                    store.close()
+            # The process ends without atexit: close the stores now, so what was not stored is
+            # said (a remote store names what it leaves in its spool).
+            _close_stores_before_exit()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 
