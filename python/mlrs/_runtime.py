@@ -231,7 +231,7 @@ def _close_all() -> None:
     for path, store in list(_stores.items()):
         try:
             left, failure = store.close(max(0.0, deadline - time.monotonic()))
-        except Exception as e:  # noqa: BLE001 - exit reports, it never raises
+        except Exception as e:  # exit reports, it never raises
             left, failure = 0, str(e)
         _report_unstored(path, left, failure)
 
