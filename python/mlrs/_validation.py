@@ -84,7 +84,7 @@ def order_by(clauses: Any) -> list[str]:
             raise MlflowException(
                 f"Error on parsing order_by clause '{clause}'", INVALID_PARAMETER_VALUE
             )
-        if not clause.isascii() and not _encodable(clause):
+        if not clause.isascii() and not encodable(clause):
             raise MlflowException(
                 f"Invalid order_by clause '{clause}'. Could not be parsed.",
                 INVALID_PARAMETER_VALUE,
@@ -101,7 +101,10 @@ def utf8(text: str) -> str:
     return text
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """True for text a UTF-8 encoder takes (no lone surrogates)."""
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -292,7 +295,7 @@ def tag_key(key: Any, prefix: str = "") -> str:
 
 def _string_key(key: Any, field: str = "key") -> str:
     if isinstance(key, str):
-        if not key.isascii() and not _encodable(key):
+        if not key.isascii() and not encodable(key):
             # Not a name MLflow's character rule accepts (it checks before anything is stored).
             import json
 

@@ -97,6 +97,8 @@ impl PyStore {
         step: i64,
     ) -> PyResult<()> {
         if !self.inner.run_is_fresh(run_id) {
+            // The key is checked before the run is looked up, in MLflow's order.
+            crate::engine::validate::validate_metric_key(key, "")?;
             // A run not cached yet, or changed by another process: one read without the GIL.
             py.detach(|| self.inner.refresh_run(run_id))?;
         }

@@ -197,9 +197,14 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         )
         offset = parse_page_token(page_token)
         view = check.view_type(view_type)
-        filter_string = check.utf8(filter_string or "")
+        filter_string = filter_string or ""
         order = check.order_by(order_by)
-        if view is None:
+        if view is None or not check.encodable(filter_string):
+            # Checked as MLflow checks them even when nothing can match: order_by first, then
+            # the filter, whose text is bound last.
+            self._store.search_experiments(ViewType.ACTIVE_ONLY, "", order, 1, 0)
+            check.utf8(filter_string)
+            self._store.search_experiments(ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
             return PagedList([], None)
         rows = self._store.search_experiments(view, filter_string, order, max_results, offset)
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
@@ -422,13 +427,17 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         max_results = validate_max_results(max_results)
         offset = parse_page_token(page_token)
         view = check.view_type(run_view_type)
-        filter_string = check.utf8(filter_string or "")
+        filter_string = filter_string or ""
         order = check.order_by(order_by)
-        if view is None:
+        ids = [str(e) for e in experiment_ids]
+        if view is None or not check.encodable(filter_string):
+            # Checked as MLflow checks them even when nothing can match: order_by first, then
+            # the filter, whose text is bound last.
+            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, "", order, 1, 0)
+            check.utf8(filter_string)
+            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
             return PagedList([], None)
-        rows = self._store.search_runs(
-            [str(e) for e in experiment_ids], view, filter_string, order, max_results, offset
-        )
+        rows = self._store.search_runs(ids, view, filter_string, order, max_results, offset)
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
         runs = [_convert.run(r) for r in rows[:max_results]]
         _logged.fill_outputs(self._store, runs)
