@@ -355,3 +355,10 @@ pub fn fork_pause() {
 pub fn fork_resume() {
     crate::engine::store::gate::resume();
 }
+
+/// MLflow's check of a metric name on its own: for the failures MLflow only meets when it binds
+/// a value (a NaN step, an integer past 64 bits), which it reports after this check.
+#[pyfunction]
+pub fn check_metric_key(key: &str) -> PyResult<()> {
+    Ok(crate::engine::validate::validate_metric_key(key, "")?)
+}

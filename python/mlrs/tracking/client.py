@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _log, _registry, _runtime
+from mlrs import _convert, _core, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
@@ -527,9 +527,15 @@ def log_metric_to(
         value = check.metric_value(value, timestamp if timestamp is not None else _runtime.now_ms())
     step = 0 if step is None else step
     if step.__class__ is not int or timestamp is not None:
-        step = check.metric_step(step, key, value)
-        if timestamp is not None:
-            timestamp = check.metric_timestamp(timestamp, key, value)
+        try:
+            step = check.metric_step(step, key, value)
+            if timestamp is not None:
+                timestamp = check.metric_timestamp(timestamp, key, value)
+        except MlflowException as e:
+            # MLflow meets these when it binds the row, after checking the name.
+            if e.error_code in ("BAD_REQUEST", "INTERNAL_ERROR"):
+                _core.check_metric_key(key)
+            raise
     try:
         store.log_metric(run_id, key, value, timestamp, step)
     except OverflowError:
