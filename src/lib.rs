@@ -17,7 +17,7 @@ mod _core {
     use crate::py::store::PyStore;
 
     #[pymodule_export]
-    use crate::py::store::{fork_pause, fork_resume};
+    use crate::py::store::{check_metric_key, fork_pause, fork_resume};
 
     #[pymodule_export]
     use crate::py::context::git_worktree_dirty;

@@ -169,15 +169,21 @@ if __name__ == "__main__":
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_multiprocessing_children_store_every_point(tmp_path: Path, method: str) -> None:
     (tmp_path / "job.py").write_text(_MULTIPROCESSING)
-    done = _run(f"import runpy, sys; sys.argv = ['job.py', {method!r}]; "
-                "runpy.run_path('job.py', run_name='__main__')", tmp_path)
+    done = _run(
+        f"import runpy, sys; sys.argv = ['job.py', {method!r}]; "
+        "runpy.run_path('job.py', run_name='__main__')",
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
     db = tmp_path / "mlflow.db"
     for n in range(6):
-        assert _count(
-            db, "SELECT count(*) FROM metrics WHERE run_uuid = ? AND key = ?", run_id, f"w{n}"
-        ) == 1000, n
+        assert (
+            _count(
+                db, "SELECT count(*) FROM metrics WHERE run_uuid = ? AND key = ?", run_id, f"w{n}"
+            )
+            == 1000
+        ), n
     assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'own'") == 600
     assert _count(db, "SELECT count(*) FROM runs WHERE status = 'RUNNING'") == 0
 
@@ -222,7 +228,7 @@ def test_fork_while_other_threads_log_and_read_never_hangs_the_child(tmp_path: P
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    failed, run_id = done.stdout.split()
+    failed, _ = done.stdout.split()
     assert failed == "0", "children hung or failed"
     db = tmp_path / "mlflow.db"
     assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 40
@@ -287,11 +293,21 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_naming_the_file(
         """
     )
     done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$1" -c "$2"',
-         str(tmp_path), sys.executable, script],
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            'mount --bind -o ro "$0" "$0" && exec "$1" -c "$2"',
+            str(tmp_path),
+            sys.executable,
+            script,
+        ],
         cwd=tmp_path,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
-             "MLRS_CAPTURE_ENV": "0"},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+            "MLRS_CAPTURE_ENV": "0",
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -302,7 +318,8 @@ def test_a_read_only_database_serves_reads_and_refuses_writes_naming_the_file(
     assert len(lines) == 3, done.stdout
     for line in lines:
         assert line.startswith("INTERNAL_ERROR The database "), line
-        assert str(db) in line and "read" in line, line
+        assert str(db) in line, line
+        assert "read" in line, line
     assert "not stored" not in done.stderr, done.stderr
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "artifact_publish",
     "artifact_stage",
     "artifact_write",
+    "check_metric_key",
     "fork_pause",
     "fork_resume",
     "git_worktree_dirty",
@@ -27,6 +28,7 @@ __all__ = [
 
 ALEMBIC_HEAD: str
 
+def check_metric_key(key: str) -> None: ...
 def fork_pause() -> None: ...
 def fork_resume() -> None: ...
 

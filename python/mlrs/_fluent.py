@@ -705,3 +705,27 @@ def _end_run_at_exit() -> None:
 _runtime._exit_callbacks.append(_end_run_at_exit)
 _runtime._sigterm_callbacks.append(lambda: _end_runs("KILLED"))
 _runtime._fork_callbacks.append(_forget_runs_after_fork)
+
+
+# The fluent calls that hand user text or numbers to the engine get MLflow's exception for text
+# that is not valid Unicode and integers past 64 bits (log_metric, the hot path, converts its
+# own slow cases).
+for _name in (
+    "set_experiment",
+    "create_experiment",
+    "get_experiment",
+    "get_experiment_by_name",
+    "search_experiments",
+    "set_experiment_tag",
+    "start_run",
+    "search_runs",
+    "get_run",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "set_tag",
+    "set_tags",
+    "delete_tag",
+):
+    globals()[_name] = check.mlflow_errors(globals()[_name])
+del _name

@@ -9,11 +9,107 @@ import sys
 
 from mlrs import _log
 from mlrs.exceptions import MlflowException
-from mlrs.protos.databricks_pb2 import INTERNAL_ERROR, INVALID_PARAMETER_VALUE
+from mlrs.protos.databricks_pb2 import (
+    BAD_REQUEST,
+    INTERNAL_ERROR,
+    INVALID_PARAMETER_VALUE,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
+
+_NAME_CHARACTERS_MESSAGE = (
+    "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces "
+    "( ), colon(:) and slashes (/)."
+)
+_TOO_LARGE = "Python int too large to convert to SQLite INTEGER"
+
+
+def mlflow_errors(func: _F) -> _F:
+    """Gives a public call MLflow's exception for values the engine cannot even take as
+    arguments: text that is not valid Unicode (a lone surrogate such as '\\ud800') and integers
+    beyond 64 bits. MLflow's SQLite store fails on both when it binds them, with these messages
+    and INTERNAL_ERROR; before, they escaped as UnicodeEncodeError and OverflowError."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UnicodeEncodeError as e:
+            raise MlflowException(str(e), INTERNAL_ERROR) from e
+        except OverflowError as e:
+            raise MlflowException(_TOO_LARGE, INTERNAL_ERROR) from e
+
+    call.__name__ = func.__name__
+    call.__qualname__ = func.__qualname__
+    call.__doc__ = func.__doc__
+    call.__module__ = func.__module__
+    call.__wrapped__ = func  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
+
+
+def mlflow_errors_on_class(cls: type) -> None:
+    """`mlflow_errors` on every public method of `cls`, inherited ones included."""
+    function = type(mlflow_errors)
+    for klass in reversed(cls.__mro__[:-1]):
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and type(value) is function:
+                setattr(cls, name, mlflow_errors(getattr(cls, name)))
+
+
+def run_id(value: Any) -> str:
+    """A run id argument. Anything but a string names no run: MLflow checks the call's other
+    arguments first, then looks the id up and reports `Run with id=None not found`; its text
+    does the same here."""
+    return value if isinstance(value, str) else str(value)
+
+
+def view_type(value: Any) -> int | None:
+    """A view type as MLflow's stores take it: 1, 2 or 3 (also as 1.0 ...); anything else
+    (None, a name, 2**70) matches nothing, and the search returns no rows."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return None
+    as_number: Any = value
+    return int(as_number) if as_number in (1, 2, 3) else None
+
+
+def order_by(clauses: Any) -> list[str]:
+    """order_by clauses, which must be strings of valid Unicode."""
+    checked = []
+    for clause in clauses or []:
+        if not isinstance(clause, str):
+            raise MlflowException(
+                f"Error on parsing order_by clause '{clause}'", INVALID_PARAMETER_VALUE
+            )
+        if not clause.isascii() and not encodable(clause):
+            raise MlflowException(
+                f"Invalid order_by clause '{clause}'. Could not be parsed.",
+                INVALID_PARAMETER_VALUE,
+            )
+        checked.append(clause)
+    return checked
+
+
+def utf8(text: str) -> str:
+    """Text the engine will take: UnicodeEncodeError (made MlflowException by
+    `mlflow_errors`) for text no UTF-8 encoder takes, even where nothing else reads it."""
+    if not text.isascii():
+        text.encode("utf-8")
+    return text
+
+
+def encodable(text: str) -> bool:
+    """True for text a UTF-8 encoder takes (no lone surrogates)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 MAX_PARAM_VAL_LENGTH = 6000
@@ -150,6 +246,18 @@ def metric_step(step: Any, key: Any, value: Any, prefix: str = "") -> int:
 
 
 def _int64(number: Any) -> int:
+    if isinstance(number, float) and number != number:  # NaN
+        # What MLflow's store reports when SQLite is handed a NaN step or timestamp.
+        raise MlflowException(
+            "(sqlite3.IntegrityError) NOT NULL constraint failed: a step or timestamp is NaN",
+            BAD_REQUEST,
+        )
+    if isinstance(number, float) and number in (float("inf"), float("-inf")):
+        raise MlflowException(
+            f"A step or timestamp of {number} cannot be stored by mlrs (MLflow stores it as a "
+            "float in an integer column, which mlrs does not reproduce)",
+            INVALID_PARAMETER_VALUE,
+        )
     as_int = int(number)
     if not _INT64_MIN <= as_int <= _INT64_MAX:
         raise MlflowException("Python int too large to convert to SQLite INTEGER", INTERNAL_ERROR)
@@ -164,7 +272,7 @@ def metric_key(key: Any, prefix: str = "") -> str:
             "cannot be None. A key name must be provided.",
             INVALID_PARAMETER_VALUE,
         )
-    return _string_key(key)
+    return _string_key(key, _path(prefix, "name"))
 
 
 def param_key(key: Any, prefix: str = "") -> str:
@@ -173,7 +281,7 @@ def param_key(key: Any, prefix: str = "") -> str:
             invalid_value(_path(prefix, "key"), "", "A key name must be provided."),
             INVALID_PARAMETER_VALUE,
         )
-    return _string_key(key)
+    return _string_key(key, _path(prefix, "key"))
 
 
 def tag_key(key: Any, prefix: str = "") -> str:
@@ -182,11 +290,20 @@ def tag_key(key: Any, prefix: str = "") -> str:
             f"Missing value for required parameter '{_path(prefix, 'key')}'.",
             INVALID_PARAMETER_VALUE,
         )
-    return _string_key(key)
+    return _string_key(key, _path(prefix, "key"))
 
 
-def _string_key(key: Any) -> str:
+def _string_key(key: Any, field: str = "key") -> str:
     if isinstance(key, str):
+        if not key.isascii() and not encodable(key):
+            # Not a name MLflow's character rule accepts (it checks before anything is stored).
+            import json
+
+            raise MlflowException(
+                f"Invalid value {json.dumps(key)} for parameter '{field}' supplied: "
+                f"{_NAME_CHARACTERS_MESSAGE}",
+                INVALID_PARAMETER_VALUE,
+            )
         return key
     if isinstance(key, (bytes, bytearray, memoryview)):
         raise TypeError("cannot use a string pattern on a bytes-like object")

@@ -607,6 +607,9 @@ pub fn list(root: &Path, path: Option<&str>) -> Result<Vec<Entry>> {
         Some(p) => normpath(p),
     };
     let rel = if rel == "." { String::new() } else { rel };
+    if rel.contains('\0') {
+        return Ok(Vec::new()); // no file's name holds a NUL: nothing is listed there
+    }
     let dir = under(root, &rel)?;
     if !dir.is_dir() {
         return Ok(Vec::new());

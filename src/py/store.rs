@@ -191,6 +191,8 @@ impl PyStore {
         step: i64,
     ) -> PyResult<()> {
         if !self.inner.run_is_fresh(run_id) {
+            // The key is checked before the run is looked up, in MLflow's order.
+            crate::engine::validate::validate_metric_key(key, "")?;
             // A run not cached yet, or changed by another process: one read without the GIL.
             py.detach(|| self.inner.refresh_run(run_id))?;
         }
@@ -457,4 +459,11 @@ pub fn fork_pause() {
 #[pyfunction]
 pub fn fork_resume() {
     crate::engine::store::gate::resume();
+}
+
+/// MLflow's check of a metric name on its own: for the failures MLflow only meets when it binds
+/// a value (a NaN step, an integer past 64 bits), which it reports after this check.
+#[pyfunction]
+pub fn check_metric_key(key: &str) -> PyResult<()> {
+    Ok(crate::engine::validate::validate_metric_key(key, "")?)
 }

@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _log, _registry, _runtime
+from mlrs import _convert, _core, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
@@ -198,11 +198,17 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             SEARCH_MAX_RESULTS_DEFAULT if max_results is None else max_results
         )
         offset = parse_page_token(page_token)
-        if not isinstance(view_type, int):
+        view = check.view_type(view_type)
+        filter_string = filter_string or ""
+        order = check.order_by(order_by)
+        if view is None or not check.encodable(filter_string):
+            # Checked as MLflow checks them even when nothing can match: order_by first, then
+            # the filter, whose text is bound last.
+            self._store.search_experiments(ViewType.ACTIVE_ONLY, "", order, 1, 0)
+            check.utf8(filter_string)
+            self._store.search_experiments(ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
             return PagedList([], None)
-        rows = self._store.search_experiments(
-            view_type, filter_string or "", list(order_by or []), max_results, offset
-        )
+        rows = self._store.search_experiments(view, filter_string, order, max_results, offset)
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
         return PagedList([_convert.experiment(r) for r in rows[:max_results]], token)
 
@@ -455,14 +461,18 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             experiment_ids = [experiment_ids]
         max_results = validate_max_results(max_results)
         offset = parse_page_token(page_token)
-        rows = self._store.search_runs(
-            [str(e) for e in experiment_ids],
-            run_view_type,
-            filter_string or "",
-            list(order_by or []),
-            max_results,
-            offset,
-        )
+        view = check.view_type(run_view_type)
+        filter_string = filter_string or ""
+        order = check.order_by(order_by)
+        ids = [str(e) for e in experiment_ids]
+        if view is None or not check.encodable(filter_string):
+            # Checked as MLflow checks them even when nothing can match: order_by first, then
+            # the filter, whose text is bound last.
+            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, "", order, 1, 0)
+            check.utf8(filter_string)
+            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
+            return PagedList([], None)
+        rows = self._store.search_runs(ids, view, filter_string, order, max_results, offset)
         token = create_page_token(offset + max_results) if len(rows) > max_results else None
         runs = [_convert.run(r) for r in rows[:max_results]]
         _logged.fill_outputs(self._store, runs)
@@ -544,6 +554,7 @@ def log_metric_to(
     """One metric point with MLflow's conversions and checks; the fluent hot path inlines the
     common case of this. With a `model_id` the point is also the model's metric (with the
     dataset's name and digest), as in MLflow."""
+    run_id = check.run_id(run_id)
     if model_id is not None and timestamp is None:
         timestamp = _runtime.now_ms()
     key = check.metric_key(key)
@@ -551,9 +562,15 @@ def log_metric_to(
         value = check.metric_value(value, timestamp if timestamp is not None else _runtime.now_ms())
     step = 0 if step is None else step
     if step.__class__ is not int or timestamp is not None:
-        step = check.metric_step(step, key, value)
-        if timestamp is not None:
-            timestamp = check.metric_timestamp(timestamp, key, value)
+        try:
+            step = check.metric_step(step, key, value)
+            if timestamp is not None:
+                timestamp = check.metric_timestamp(timestamp, key, value)
+        except MlflowException as e:
+            # MLflow meets these when it binds the row, after checking the name.
+            if e.error_code in ("BAD_REQUEST", "INTERNAL_ERROR"):
+                _core.check_metric_key(key)
+            raise
     try:
         store.log_metric(run_id, key, value, timestamp, step)
     except OverflowError:
@@ -565,11 +582,13 @@ def log_metric_to(
 
 
 def set_tag_to(store: Store, run_id: str, key: Any, value: Any) -> None:
+    run_id = check.run_id(run_id)
     store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
 
 
 def log_param_to(store: Store, run_id: str, key: Any, value: Any, as_batch: bool = False) -> None:
     """One param. MLflow's async mode logs it as a batch, with the batch form of messages."""
+    run_id = check.run_id(run_id)
     if as_batch:
         store.log_batch(run_id, [], [(check.param_key(key), check.param_value(str(value)))], [])
         return
@@ -590,6 +609,7 @@ def log_batch_to(
     params: Sequence[Param],
     tags: Sequence[RunTag],
 ) -> None:
+    run_id = check.run_id(run_id)
     metric_rows: list[Any] = []
     model_points: list[Any] = []
     for i, metric in enumerate(metrics):
@@ -631,3 +651,8 @@ def log_batch_to(
         # Metrics of models go to the models too (`logged_model_metrics`), as MLflow's store
         # does. A control op: only batches that name a model pay for its round trip.
         store.log_model_metrics(run_id, model_points)
+
+
+# Text that is not valid Unicode and integers past 64 bits get MLflow's exception from every
+# public method (the engine cannot take them as arguments).
+check.mlflow_errors_on_class(MlflowClient)

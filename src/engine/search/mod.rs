@@ -323,6 +323,12 @@ pub fn parse_order_by(clause: &str) -> Result<(String, bool)> {
         }
         _ => (trimmed, true),
     };
+    // A second direction ("m DESC ASC") is not a key MLflow's parser accepts.
+    if let Some((_, last)) = key.rsplit_once(char::is_whitespace)
+        && (last.eq_ignore_ascii_case("asc") || last.eq_ignore_ascii_case("desc"))
+    {
+        return Err(invalid());
+    }
     Ok((key.to_owned(), direction))
 }
 
@@ -356,6 +362,12 @@ mod tests {
     #[test]
     fn order_by_clauses() {
         assert_eq!(parse_order_by("name DESC").unwrap(), ("name".into(), false));
+        assert!(
+            parse_order_by("metrics.m DESC ASC")
+                .unwrap_err()
+                .to_string()
+                .ends_with("Could not be parsed.")
+        );
         assert_eq!(parse_order_by("name aSc").unwrap(), ("name".into(), true));
         assert_eq!(parse_order_by("name").unwrap(), ("name".into(), true));
         assert!(parse_order_by("name sideways").is_err());
