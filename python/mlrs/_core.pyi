@@ -99,6 +99,7 @@ class Store:
         default_artifact_root: str,
         queue_capacity: int = 32768,
         max_batch_ops: int = 8192,
+        durable: bool = True,
     ) -> Store: ...
     @property
     def path(self) -> Path: ...

@@ -48,6 +48,8 @@ _current: list[_core.Store] = []
 # Artifact roots for databases not opened yet (the pytest plugin puts them under tmp_path);
 # other stores get `./mlruns` of the working directory, as MLflow does.
 _artifact_roots: dict[str, str] = {}
+# Databases that are thrown away afterwards (a test's): opened without fsyncs.
+_scratch: set[str] = set()
 # Stores inherited through fork: their writer thread did not survive, and their locks may be
 # held by it, so the child never touches them; they are kept alive only so nothing drops them.
 _abandoned: list[_core.Store] = []
@@ -196,7 +198,9 @@ def get_store(uri: str | None = None) -> _core.Store:
             store = ref() if ref is not None else None
             if store is None or store.closed:
                 root = _artifact_roots.get(path) or os.path.abspath("mlruns")
-                store = _core.Store(path, root, queue_capacity=_queue_capacity())
+                store = _core.Store(
+                    path, root, queue_capacity=_queue_capacity(), durable=path not in _scratch
+                )
                 _stores[path] = weakref.ref(store, _forget(path))
                 _install_hooks()
     if current and (not _current or _current[0] is not store):

@@ -79,19 +79,22 @@ impl PyStore {
     /// Opens the database at `path`, creating MLflow's schema in a new file, and starts the
     /// writer thread.
     #[new]
-    #[pyo3(signature = (path, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192))]
+    /// `durable=False` skips every fsync (a throwaway store, such as a test's).
+    #[pyo3(signature = (path, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, durable = true))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         default_artifact_root: &str,
         queue_capacity: usize,
         max_batch_ops: usize,
+        durable: bool,
     ) -> PyResult<Self> {
         let config = WriterConfig {
             queue_capacity,
             max_batch_ops,
         };
-        let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
+        let inner =
+            py.detach(|| Store::open_with(&path, default_artifact_root, config, durable))?;
         Ok(Self {
             inner: Arc::new(inner),
             pid: std::process::id(),

@@ -84,10 +84,20 @@ pub struct Store {
 impl Store {
     /// Opens (or creates, atomically) the database at `path` and starts its writer.
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
-        let mut conn = pragmas::open_writer(path)?;
+        Self::open_with(path, default_artifact_root, config, true)
+    }
+
+    /// `open`, choosing whether commits are fsynced (`durable`; see `pragmas::open_writer`).
+    pub fn open_with(
+        path: &Path,
+        default_artifact_root: &str,
+        config: WriterConfig,
+        durable: bool,
+    ) -> Result<Self> {
+        let mut conn = pragmas::open_writer(path, durable)?;
         schema::ensure(&mut conn, default_artifact_root)?;
         let writer = Writer::spawn(write::SqliteSink::new(conn), config)?;
-        let reader = Mutex::new(Some(pragmas::open_reader(path)?));
+        let reader = Mutex::new(Some(pragmas::open_reader(path, durable)?));
         Ok(Self {
             path: path.to_owned(),
             default_artifact_root: default_artifact_root.to_owned(),
