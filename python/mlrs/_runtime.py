@@ -188,8 +188,13 @@ def get_store(uri: str | None = None) -> _core.Store:
     """The engine store of a tracking URI (the current one by default): one open store per
     file. The current URI's store stays open while the process points at it; any other closes
     when its last user (a run, a client) lets go of it."""
-    current = uri is None
-    path = os.path.abspath(_database_path(get_tracking_uri() if current else uri))  # type: ignore[arg-type]
+    if uri is None:
+        uri = get_tracking_uri()
+        current = True
+    else:
+        # A client of the current URI (every fluent call makes one) pins its store as well.
+        current = uri == get_tracking_uri()
+    path = os.path.abspath(_database_path(uri))
     ref = _stores.get(path)
     store = ref() if ref is not None else None
     if store is None or store.closed:
