@@ -48,6 +48,7 @@ COUNTS = {
         "runs": 10_000,
         "many": 100_000,
         "repeats": 5,
+        "pytest_tests": 50,
     },
     "mlflow": {
         "log_metric": 5_000,
@@ -58,6 +59,7 @@ COUNTS = {
         "runs": 10_000,
         "many": 100,
         "repeats": 3,
+        "pytest_tests": 10,
     },
 }
 PROCESSES = 8
@@ -740,6 +742,145 @@ def many_processes(run: Runner, lib: str, n: int, precreate: bool) -> dict[str, 
     return {"children": results, "wall": wall, "verified": verified}
 
 
+# ---- a pytest suite: a fresh store per test ----------------------------------------------------
+
+# The test body both suites share: one run with 5 params, 3 metrics x 10 steps and 2 tags, then
+# a read back through get_run.
+SUITE_BODY = """
+def _train(mlflow, i):
+    with mlflow.start_run() as run:
+        mlflow.log_params({{f"p{{k}}": k * i for k in range(5)}})
+        for step in range(10):
+            mlflow.log_metrics({{"loss": 1 / (step + 1), "acc": step / 10, "lr": 0.1}}, step=step)
+        mlflow.set_tags({{"suite": "bench", "i": i}})
+    return run.info.run_id
+
+{tests}
+"""
+MLRS_SUITE = (
+    "import mlrs\n"
+    + SUITE_BODY
+    + """
+def check(mlrs_tracking, i):
+    run_id = _train(mlrs, i)
+    mlrs_tracking.assert_run(run_id, params={{"p1": i}}, metrics={{"acc": 0.9}}, status="FINISHED")
+"""
+)
+# What a user writes by hand for mlflow 3.18: a store per test, no state leaking between tests.
+MLFLOW_SUITE = (
+    "import os\nimport mlflow\nimport pytest\n"
+    + SUITE_BODY
+    + """
+@pytest.fixture
+def tracking(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("MLFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # artifacts go to ./mlruns
+    mlflow.set_tracking_uri(f"sqlite:///{{tmp_path}}/mlflow.db")
+    yield
+    while mlflow.active_run():
+        mlflow.end_run("FAILED")
+    mlflow.set_tracking_uri(None)
+
+def check(tracking, i):
+    run = mlflow.get_run(_train(mlflow, i))
+    assert run.data.params["p1"] == str(i)
+    assert run.data.metrics["acc"] == 0.9
+    assert run.info.status == "FINISHED"
+"""
+)
+PYTEST_TIME = re.compile(r" in ([0-9.]+)s")
+
+
+def bench_pytest_suite(run: Runner, report: Report) -> None:
+    """The design card's pytest suite: N tests, a fresh store each, under mlrs with the
+    plugin's fixture and under mlflow with the fixture a user writes."""
+    times: dict[str, tuple[float, float]] = {}
+    statuses = []
+    for lib, fixture, plugins in (
+        ("mlrs", "mlrs_tracking", []),
+        ("mlflow", "tracking", ["-p", "no:mlrs"]),
+    ):
+        n = COUNTS[lib]["pytest_tests"]
+        tests = "\n".join(
+            f"def test_{i}({fixture}):\n    check({fixture}, {i})\n" for i in range(n)
+        )
+        suite = (MLRS_SUITE if lib == "mlrs" else MLFLOW_SUITE).format(tests=tests)
+        workdir = run.workdir(f"pytest-{lib}")
+        (workdir / "test_suite.py").write_text(suite)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *plugins,
+                "--basetemp",
+                str(workdir / "tmp"),
+                "test_suite.py",
+            ],
+            cwd=workdir,
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+        found = PYTEST_TIME.findall(proc.stdout)
+        if proc.returncode != 0 or not found:
+            raise BenchError(f"the {lib} suite failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        times[lib] = (float(found[-1]) / n, wall / n)
+        dbs = [p for p in (workdir / "tmp").glob("*0/**/mlflow.db")]
+        problems = [check(db, {"runs": 1, "params": 5, "metrics": 30}) for db in dbs]
+        problems = [p for p in problems if p != "ok"]
+        if len(dbs) != n or problems:
+            statuses.append(f"{lib}: {len(dbs)} of {n} databases {'; '.join(problems)}")
+        report.raw.setdefault("pytest_suite", {})[lib] = {
+            "tests": n,
+            "pytest_s": float(found[-1]),
+            "wall_s": wall,
+        }
+    n = COUNTS["mlrs"]["pytest_tests"]
+    verified = ", ".join(statuses) or "ok (each test's database: 1 run, 5 params, 30 metrics)"
+    report.add(
+        Row(
+            "12",
+            f"pytest suite of {n} tests, a fresh store each: pytest's time "
+            f"(mlflow: {COUNTS['mlflow']['pytest_tests']} tests, extrapolated)",
+            times["mlrs"][0] * n,
+            times["mlflow"][0] * n,
+            budget=2.0,
+            budget_text="<= 2 s",
+            extrapolated=True,
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            "12",
+            "the same, per test",
+            times["mlrs"][0],
+            times["mlflow"][0],
+            unit=MILLI,
+            verified=verified,
+        )
+    )
+    report.add(
+        Row(
+            "12",
+            f"the same, whole `python -m pytest` process, {n} tests (imports included)",
+            times["mlrs"][1] * n,
+            times["mlflow"][1] * n,
+            extrapolated=True,
+        )
+    )
+
+
 # ---- main --------------------------------------------------------------------------------------
 
 BENCHES: dict[str, Callable[[Runner, Report], None]] = {
@@ -752,6 +893,7 @@ BENCHES: dict[str, Callable[[Runner, Report], None]] = {
     "reads": bench_reads,
     "search": bench_search,
     "many_processes": bench_many_processes,
+    "pytest_suite": bench_pytest_suite,
 }
 
 

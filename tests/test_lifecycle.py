@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import weakref
 from pathlib import Path
 
 import _sql
@@ -68,13 +69,15 @@ def test_a_store_closes_once_no_run_uses_it_and_the_uri_moved_on(tmp_path: Path)
 
 
 def test_the_current_store_stays_open_between_runs(tmp_path: Path) -> None:
-    with mlrs.start_run():
+    with mlrs.start_run() as run:
         pass
-    store = _runtime.get_store()
-    with mlrs.start_run():
-        pass
-    assert _runtime.get_store() is store
-    assert not store.closed
+    first = weakref.ref(run._store)
+    del run
+    gc.collect()
+    with mlrs.start_run() as run:
+        assert run._store is first()
+    assert not run._store.closed
+    assert _open_files(tmp_path)
 
 
 def test_a_client_keeps_its_store_open_until_it_goes(tmp_path: Path) -> None:

@@ -107,6 +107,7 @@ class Store:
         default_artifact_root: str,
         queue_capacity: int = 32768,
         max_batch_ops: int = 8192,
+        durable: bool = True,
     ) -> Store: ...
     @staticmethod
     def open(
@@ -115,6 +116,7 @@ class Store:
         queue_capacity: int = 32768,
         max_batch_ops: int = 8192,
         spool_dir: str | Path | None = None,
+        durable: bool = True,
     ) -> Store: ...
     @property
     def location(self) -> str: ...

@@ -49,6 +49,8 @@ _current: list[_core.Store] = []
 # Artifact roots for databases not opened yet (the pytest plugin puts them under tmp_path);
 # other stores get `./mlruns` of the working directory, as MLflow does.
 _artifact_roots: dict[str, str] = {}
+# Databases that are thrown away afterwards (a test's): opened without fsyncs.
+_scratch: set[str] = set()
 # Stores inherited through fork: their writer thread did not survive, and their locks may be
 # held by it, so the child never touches them; they are kept alive only so nothing drops them.
 _abandoned: list[_core.Store] = []
@@ -254,8 +256,12 @@ def get_store(uri: str | None = None) -> _core.Store:
     file or server (`sqlite:` URIs open the SQLite store, `http(s):` ones the remote store).
     The current URI's store stays open while the process points at it; any other closes when
     its last user (a run, a client) lets go of it."""
-    current = uri is None
-    uri = uri if uri is not None else get_tracking_uri()
+    if uri is None:
+        uri = get_tracking_uri()
+        current = True
+    else:
+        # A client of the current URI (every fluent call makes one) pins its store as well.
+        current = uri == get_tracking_uri()
     remote = _remote_uri(uri)
     key = remote if remote is not None else os.path.abspath(_database_path(uri))
     ref = _stores.get(key)
@@ -274,6 +280,7 @@ def get_store(uri: str | None = None) -> _core.Store:
                     root,
                     queue_capacity=_queue_capacity(),
                     spool_dir=_spool_dir() if remote is not None else None,
+                    durable=key not in _scratch,
                 )
                 _stores[key] = weakref.ref(store, _forget(key))
                 _install_hooks()

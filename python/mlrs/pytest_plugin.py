@@ -195,6 +195,7 @@ def mlrs_tracking(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tr
     tracking.root.mkdir(exist_ok=True)
     db = str(tracking.db_path)
     _runtime._artifact_roots[db] = str(tracking.artifact_root)
+    _runtime._scratch.add(db)  # thrown away with tmp_path: no fsync needed
     _runtime.set_tracking_uri(tracking.tracking_uri)
     try:
         yield tracking
@@ -212,6 +213,7 @@ def mlrs_tracking(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tr
                 if str(store.path) == db:
                     _runtime.close_store(store)
             _runtime._artifact_roots.pop(db, None)
+            _runtime._scratch.discard(db)
             for name in _mlflow_variables():
                 del os.environ[name]
             os.environ.update(outside)

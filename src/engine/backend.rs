@@ -159,6 +159,8 @@ pub struct OpenOptions {
     pub writer: WriterConfig,
     /// Remote: where the spool files live (`<dir>/<server>/`).
     pub spool_dir: Option<std::path::PathBuf>,
+    /// SQLite: a throwaway store (a test's) whose commits are never fsynced.
+    pub scratch: bool,
 }
 
 /// Opens the store a tracking URI names: `sqlite:///path` (the path after the third slash,
@@ -176,10 +178,11 @@ pub fn open(uri: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
                     "A SQLite tracking URI names a file as sqlite:///path; got '{uri}'."
                 ))
             })?;
-            let store = Store::open(
+            let store = Store::open_with(
                 std::path::Path::new(path),
                 &options.default_artifact_root,
                 options.writer,
+                !options.scratch,
             )?;
             Ok(Box::new(store))
         }

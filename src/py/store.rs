@@ -116,19 +116,22 @@ impl PyStore {
     /// Opens the database at `path`, creating MLflow's schema in a new file, and starts the
     /// writer thread.
     #[new]
-    #[pyo3(signature = (path, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192))]
+    /// `durable=False` skips every fsync (a throwaway store, such as a test's).
+    #[pyo3(signature = (path, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, durable = true))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         default_artifact_root: &str,
         queue_capacity: usize,
         max_batch_ops: usize,
+        durable: bool,
     ) -> PyResult<Self> {
         let config = WriterConfig {
             queue_capacity,
             max_batch_ops,
         };
-        let inner = py.detach(|| Store::open(&path, default_artifact_root, config))?;
+        let inner =
+            py.detach(|| Store::open_with(&path, default_artifact_root, config, durable))?;
         Ok(Self {
             inner: Arc::new(inner),
             pid: std::process::id(),
@@ -136,8 +139,10 @@ impl PyStore {
     }
 
     /// Opens the store a tracking URI names (`sqlite:///path`, `http(s)://host:port`).
+    /// `durable=False` skips every fsync of an SQLite store (a throwaway store, such as a
+    /// test's).
     #[staticmethod]
-    #[pyo3(signature = (uri, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, spool_dir = None))]
+    #[pyo3(signature = (uri, default_artifact_root, queue_capacity = 32_768, max_batch_ops = 8_192, spool_dir = None, durable = true))]
     fn open(
         py: Python<'_>,
         uri: &str,
@@ -145,6 +150,7 @@ impl PyStore {
         queue_capacity: usize,
         max_batch_ops: usize,
         spool_dir: Option<PathBuf>,
+        durable: bool,
     ) -> PyResult<Self> {
         let options = OpenOptions {
             default_artifact_root: default_artifact_root.to_owned(),
@@ -153,6 +159,7 @@ impl PyStore {
                 max_batch_ops,
             },
             spool_dir,
+            scratch: !durable,
         };
         let inner = py.detach(|| backend::open(uri, &options))?;
         Ok(Self {

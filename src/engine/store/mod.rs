@@ -110,9 +110,19 @@ pub struct Store {
 impl Store {
     /// Opens (or creates, atomically) the database at `path` and starts its writer.
     pub fn open(path: &Path, default_artifact_root: &str, config: WriterConfig) -> Result<Self> {
+        Self::open_with(path, default_artifact_root, config, true)
+    }
+
+    /// `open`, choosing whether commits are fsynced (`durable`; see `pragmas::open_writer`).
+    pub fn open_with(
+        path: &Path,
+        default_artifact_root: &str,
+        config: WriterConfig,
+        durable: bool,
+    ) -> Result<Self> {
         let inside = gate::enter();
         let (conn, reader, read_only) =
-            Self::connect(path, default_artifact_root).map_err(|e| e.at(path))?;
+            Self::connect(path, default_artifact_root, durable).map_err(|e| e.at(path))?;
         let reader = Mutex::new(Some(gate::GatedConnection::new(reader)));
         let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
         drop(inside);
@@ -139,13 +149,14 @@ impl Store {
     fn connect(
         path: &Path,
         default_artifact_root: &str,
+        durable: bool,
     ) -> Result<(Connection, Connection, Option<String>)> {
-        let mut conn = pragmas::open_writer(path)?;
+        let mut conn = pragmas::open_writer(path, durable)?;
         let refused = if conn.is_readonly(rusqlite::MAIN_DB)? {
             Some("attempt to write a readonly database".to_owned())
         } else {
             match schema::ensure(&mut conn, default_artifact_root)
-                .and_then(|()| pragmas::enable_wal(&conn))
+                .and_then(|()| pragmas::enable_wal(&conn, durable))
             {
                 Ok(()) => None,
                 Err(e) if e.is_read_only() => Some(e.to_string()),
@@ -153,7 +164,7 @@ impl Store {
             }
         };
         let Some(reason) = refused else {
-            return Ok((conn, pragmas::open_reader(path)?, None));
+            return Ok((conn, pragmas::open_reader(path, durable)?, None));
         };
         drop(conn);
         let reader = pragmas::open_read_only(path)?;
@@ -186,7 +197,7 @@ impl Store {
     /// A new read-only connection to the store's file (WAL: it reads while writers commit), for
     /// readers that run beside the store's own, such as `mlrs ui`'s request handlers.
     pub fn open_read_connection(&self) -> Result<Connection> {
-        pragmas::open_reader(&self.path)
+        pragmas::open_reader(&self.path, true)
     }
 
     // ---- the write queue -------------------------------------------------------------------

@@ -15,7 +15,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Opens a read-write connection with the settings MLflow's sessions use (`foreign_keys`,
 /// `case_sensitive_like`). The file is switched to WAL by [`enable_wal`], once its schema has
 /// been checked: a file mlrs refuses is left as it was.
-pub fn open_writer(path: &Path) -> Result<Connection> {
+///
+/// Not `durable` (a scratch store: a test's database under its temporary directory), the file
+/// is never fsynced (`synchronous=OFF`, set before the switch to WAL so the switch does not
+/// sync either): a crash of the process loses nothing, a power cut may.
+pub fn open_writer(path: &Path, durable: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -25,20 +29,28 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;")?;
+    if !durable {
+        conn.execute_batch("PRAGMA synchronous=OFF;")?;
+    }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
 /// Switches the file to WAL with `synchronous=NORMAL`, which in WAL mode keeps the file
-/// consistent on a crash and loses at most the last commits on power loss.
-pub fn enable_wal(conn: &Connection) -> Result<()> {
+/// consistent on a crash and loses at most the last commits on power loss (`OFF`, never
+/// syncing, when the store is not `durable`).
+pub fn enable_wal(conn: &Connection, durable: bool) -> Result<()> {
     // Switching to WAL takes an exclusive lock for a moment; another process creating the same
     // file may hold it, so this is retried like any other busy statement.
     retry_busy(|| {
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         Ok(mode)
     })?;
-    conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+    conn.execute_batch(if durable {
+        "PRAGMA synchronous=NORMAL;"
+    } else {
+        "PRAGMA synchronous=OFF;"
+    })?;
     Ok(())
 }
 
@@ -85,8 +97,9 @@ fn file_uri(path: &Path) -> String {
     uri
 }
 
-/// Opens a connection for reads. WAL lets it read while the writer commits.
-pub fn open_reader(path: &Path) -> Result<Connection> {
+/// Opens a connection for reads. WAL lets it read while the writer commits. Being the last to
+/// close, it checkpoints the WAL into the file, with fsyncs unless the store is not `durable`.
+pub fn open_reader(path: &Path, durable: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -97,6 +110,9 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     conn.execute_batch(
         "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON; PRAGMA query_only=ON;",
     )?;
+    if !durable {
+        conn.execute_batch("PRAGMA synchronous=OFF;")?;
+    }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
