@@ -30,7 +30,11 @@ from mlrs.tracking.client import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any
+    from typing import Any, Literal, SupportsFloat, overload
+
+    import pandas
+
+    from mlrs.entities.run import Run as _Run
 
     from typing_extensions import Self
 
@@ -81,13 +85,14 @@ class ActiveRun(Run):
         exc_type: type[BaseException] | None,
         exc_val: BaseException | None,
         exc_tb: TracebackType | None,
-    ) -> bool:
-        # By id, not identity: a run ended and resumed inside the block still counts.
+    ) -> None:
+        # By id, not identity: a run ended and resumed inside the block still counts. Nothing
+        # is returned, so an exception propagates (and type checkers know the block's
+        # assignments are bound after it).
         if any(r.info.run_id == self.info.run_id for r in _stack()):
             end_run(
                 RunStatus.to_string(RunStatus.FINISHED if exc_type is None else RunStatus.FAILED)
             )
-        return exc_type is None
 
 
 # ---- experiments ---------------------------------------------------------------------------
@@ -390,6 +395,46 @@ def _active_or_new() -> tuple[Store, str]:
     return top  # type: ignore[no-any-return]
 
 
+if TYPE_CHECKING:
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        *,
+        output_format: Literal["list"],
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> list[_Run]: ...
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        output_format: Literal["pandas"] = "pandas",
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> pandas.DataFrame: ...
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        output_format: str = "pandas",
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> Any: ...
+
+
 def search_runs(
     experiment_ids: list[str] | None = None,
     filter_string: str = "",
@@ -500,7 +545,7 @@ def restore_run(run_id: str) -> None:
 
 def log_metric(
     key: str,
-    value: float,
+    value: SupportsFloat,
     step: int | None = None,
     synchronous: bool | None = None,
     timestamp: int | None = None,

@@ -20,7 +20,7 @@ from mlrs.tracking._registry_client import RegistryClientMixin
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any
+    from typing import Any, SupportsFloat
 
     from mlrs._core import Store
     from mlrs.entities.dataset_input import DatasetInput
@@ -370,7 +370,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         self,
         run_id: str,
         key: str,
-        value: float,
+        value: SupportsFloat,
         timestamp: int | None = None,
         step: int | None = None,
         synchronous: bool | None = None,
