@@ -33,13 +33,11 @@ if TYPE_CHECKING:
     from typing import Any, Literal, SupportsFloat, overload
 
     import pandas
-
-    from mlrs.entities.run import Run as _Run
-
     from typing_extensions import Self
 
     from mlrs._core import Store
     from mlrs.entities.experiment import Experiment
+    from mlrs.entities.run import Run as _Run
 
 
 _RUN_ID_ENV = "MLFLOW_RUN_ID"
