@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _log, _registry, _runtime
+from mlrs import _active_model, _convert, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
@@ -379,6 +379,8 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         model_id: str | None = None,
     ) -> RunOperations | None:
         store = self._store
+        if model_id is None and _active_model.possible:
+            model_id = _active_model.model_id()  # the active model's metric too, as in MLflow
         linked = {
             "model_id": model_id,
             "dataset_name": dataset_name,
@@ -420,6 +422,8 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         (at most 100 params, 100 tags and 1000 entities each)."""
         if not metrics and not params and not tags:
             return None
+        if metrics and _active_model.possible:
+            metrics = _link_active_model(metrics)
         store = self._store
         return run_logged(
             store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
@@ -497,6 +501,29 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             np.frombuffer(raw[1], dtype=np.int64),
             np.frombuffer(raw[2], dtype=np.float64),
         )
+
+
+def _link_active_model(metrics: Sequence[Metric]) -> Sequence[Metric]:
+    """The metrics, those without a model id given the active model's (if any)."""
+    from mlrs.entities.metric import Metric
+
+    active = _active_model.model_id()
+    if active is None:
+        return metrics
+    return [
+        m
+        if getattr(m, "model_id", None) is not None
+        else Metric(
+            m.key,
+            m.value,
+            m.timestamp,
+            m.step,
+            model_id=active,
+            dataset_name=getattr(m, "dataset_name", None),
+            dataset_digest=getattr(m, "dataset_digest", None),
+        )
+        for m in metrics
+    ]
 
 
 def _run_tag_text(value: Any) -> str | None:
