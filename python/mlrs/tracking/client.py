@@ -528,7 +528,8 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         """Ends a run: sets its status (``"FINISHED"`` by default) and end time (now by default).
 
         Raises:
-            MlflowException: no such run, or an unknown status.
+            MlflowException: no such run.
+            Exception: an unknown status name (MLflow's plain Exception).
         """
         status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
         self._store.update_run_info(run_id, status, end_time or _runtime.now_ms(), None)
@@ -537,7 +538,8 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         """Changes a run's status and/or name.
 
         Raises:
-            MlflowException: no such run, or an unknown status.
+            MlflowException: no such run.
+            Exception: an unknown status name (MLflow's plain Exception).
         """
         if status is None and name is None:
             return
