@@ -564,3 +564,16 @@ def clear_active_model() -> None:
 
     _active_model.clear()
     _log.logger().info("Active model is cleared")
+
+
+def log_outputs(models: list[Any] | None = None) -> None:
+    """Records logged models (``LoggedModelOutput(model_id, step)``) as outputs of the active
+    run, starting one when none is active.
+
+    Raises:
+        MlflowException: the run is not active.
+    """
+    from mlrs import _fluent
+
+    store, run_id = _fluent._active_or_new()
+    store.log_outputs(run_id, [(m.model_id, m.step) for m in models or []])

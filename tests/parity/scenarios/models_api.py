@@ -191,3 +191,14 @@ record(
     "client linked",
     sorted((m.key, m.value) for m in mlflow.get_logged_model(linked.model_id).metrics),
 )
+
+# log_outputs links models to the active run as its outputs.
+with mlflow.start_run() as outputs_run:
+    mlflow.log_outputs([mlflow.entities.LoggedModelOutput(linked.model_id, 4)])
+record(
+    "run outputs",
+    [
+        (o.model_id == linked.model_id, o.step)
+        for o in mlflow.get_run(outputs_run.info.run_id).outputs.model_outputs
+    ],
+)
