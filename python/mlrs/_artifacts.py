@@ -587,10 +587,13 @@ def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = Fal
         run_id, path = _split_runs_uri(uri)
         return download_run(store, run_id, path, dst_path)
     if uri.startswith("models:"):
-        raise MlflowException(
-            f"mlrs cannot download {uri!r}: models:/ URIs are not supported here.",
-            INVALID_PARAMETER_VALUE,
-        )
+        from mlrs.models._uri import resolve_model_uri
+
+        if dst_path is None:
+            import tempfile
+
+            dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
+        return resolve_model_uri(uri, dst_path)
     local = local_artifact_path(uri)
     root, name = os.path.dirname(local), os.path.basename(local)
     if not os.path.lexists(local):

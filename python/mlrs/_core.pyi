@@ -315,6 +315,7 @@ class SystemMetricsMonitor:
     def running(self) -> bool: ...
 
 def sample_system_metrics(interval_s: float) -> list[tuple[str, float]]: ...
+
 # ---- mlrs ui (src/py/ui.rs, src/server/) ------------------------------------------------------
 
 @final

@@ -30,12 +30,14 @@ from mlrs.tracking.client import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any
+    from typing import Any, Literal, SupportsFloat, overload
 
+    import pandas
     from typing_extensions import Self
 
     from mlrs._core import Store
     from mlrs.entities.experiment import Experiment
+    from mlrs.entities.run import Run as _Run
 
 
 _RUN_ID_ENV = "MLFLOW_RUN_ID"
@@ -81,13 +83,14 @@ class ActiveRun(Run):
         exc_type: type[BaseException] | None,
         exc_val: BaseException | None,
         exc_tb: TracebackType | None,
-    ) -> bool:
-        # By id, not identity: a run ended and resumed inside the block still counts.
+    ) -> None:
+        # By id, not identity: a run ended and resumed inside the block still counts. Nothing
+        # is returned, so an exception propagates (and type checkers know the block's
+        # assignments are bound after it).
         if any(r.info.run_id == self.info.run_id for r in _stack()):
             end_run(
                 RunStatus.to_string(RunStatus.FINISHED if exc_type is None else RunStatus.FAILED)
             )
-        return exc_type is None
 
 
 # ---- experiments ---------------------------------------------------------------------------
@@ -133,8 +136,22 @@ def set_experiment(
     experiment_id: str | None = None,
     trace_location: Any = None,
 ) -> Experiment:
-    """Makes an experiment active (creating it by name if needed) for this process and its
-    subprocesses, and returns it."""
+    """Makes an experiment the one new runs go to, for this process and (through
+    ``MLFLOW_EXPERIMENT_ID``) the processes it starts. An experiment named that doesn't exist yet
+    is created.
+
+    Args:
+        experiment_name: The experiment's name. Give this or ``experiment_id``, not both.
+        experiment_id: The id of an existing experiment.
+        trace_location: Accepted for MLflow's signature; mlrs has no tracing.
+
+    Returns:
+        The ``Experiment`` now active.
+
+    Raises:
+        MlflowException: both or neither argument given, an unknown ``experiment_id``
+            (RESOURCE_DOES_NOT_EXIST), or a deleted experiment (INVALID_PARAMETER_VALUE).
+    """
     if (experiment_name is not None and experiment_id is not None) or (
         experiment_name is None and experiment_id is None
     ):
@@ -180,14 +197,35 @@ def create_experiment(
     tags: dict[str, Any] | None = None,
     trace_location: Any = None,
 ) -> str:
+    """Creates an experiment and returns its id.
+
+    Args:
+        name: A unique, non-empty name.
+        artifact_location: Where its runs keep their artifacts (a local path or ``file://`` URI);
+            by default ``./mlruns/<experiment_id>``.
+        tags: Tags to set on it.
+        trace_location: Accepted for MLflow's signature; mlrs has no tracing.
+
+    Returns:
+        The new experiment's id, a string.
+
+    Raises:
+        MlflowException: an empty or taken name (RESOURCE_ALREADY_EXISTS), or a bad tag.
+    """
     return MlflowClient().create_experiment(name, artifact_location, tags)
 
 
 def get_experiment(experiment_id: str) -> Experiment:
+    """The experiment with this id, active or deleted.
+
+    Raises:
+        MlflowException: no such experiment (RESOURCE_DOES_NOT_EXIST) or a malformed id.
+    """
     return MlflowClient().get_experiment(experiment_id)
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
+    """The experiment with this name, or None when there is none."""
     return MlflowClient().get_experiment_by_name(name)
 
 
@@ -197,7 +235,21 @@ def search_experiments(
     filter_string: str | None = None,
     order_by: list[str] | None = None,
 ) -> list[Experiment]:
-    """All matching experiments (or the first `max_results`), fetched page by page."""
+    """Experiments matching a filter, every page fetched.
+
+    Args:
+        view_type: ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+        max_results: At most this many; all of them when None.
+        filter_string: E.g. ``"name LIKE 'exp%' AND tags.team = 'vision'"``: the attributes
+            ``name``, ``creation_time``, ``last_update_time`` and ``tags.<key>``, joined by AND.
+        order_by: E.g. ``["name ASC", "creation_time DESC"]``; newest first by default.
+
+    Returns:
+        A list of ``Experiment``.
+
+    Raises:
+        MlflowException: a filter or order_by that does not parse (INVALID_PARAMETER_VALUE).
+    """
     client = MlflowClient()
     found: list[Experiment] = []
     token = None
@@ -211,23 +263,48 @@ def search_experiments(
 
 
 def delete_experiment(experiment_id: str) -> None:
+    """Marks an experiment deleted (its runs stay; ``restore_experiment`` undoes it).
+
+    Raises:
+        MlflowException: no such experiment.
+    """
     MlflowClient().delete_experiment(experiment_id)
 
 
 def restore_experiment(experiment_id: str) -> None:
+    """Brings a deleted experiment back.
+
+    Raises:
+        MlflowException: no such experiment, or one that is not deleted.
+    """
     MlflowClient().restore_experiment(experiment_id)
 
 
 def set_experiment_tag(key: str, value: Any) -> None:
+    """Sets a tag on the current experiment (``set_experiment``, else the environment, else "0").
+
+    Args:
+        key: The tag's name (at most 250 characters).
+        value: Stored as ``str(value)`` (at most 5000 characters).
+
+    Raises:
+        MlflowException: a bad key or value, or a deleted experiment.
+    """
     MlflowClient().set_experiment_tag(_get_experiment_id(), key, value)
 
 
 def set_experiment_tags(tags: dict[str, Any]) -> None:
+    """Sets several tags on the current experiment (see ``set_experiment_tag``)."""
     for key, value in tags.items():
         set_experiment_tag(key, value)
 
 
 def delete_experiment_tag(key: str) -> None:
+    """Removes a tag from the current experiment.
+
+    Raises:
+        MlflowException: the experiment has no such tag (RESOURCE_DOES_NOT_EXIST).
+    """
     MlflowClient().delete_experiment_tag(_get_experiment_id(), key)
 
 
@@ -246,11 +323,33 @@ def start_run(
     *,
     capture_env: bool | None = None,
 ) -> ActiveRun:
-    """Starts a new run, or resumes `run_id` (or `MLFLOW_RUN_ID`), and makes it active.
+    """Starts a new run, or resumes one, and makes it the active run of this thread.
 
-    mlrs extension: a new run records its environment in the background (packages, OS,
-    Python, git state; see `mlrs._environment`) unless `capture_env=False` or
-    `MLRS_CAPTURE_ENV=0`."""
+    Use it as a context manager: ``with mlrs.start_run() as run: ...`` ends the run FINISHED,
+    or FAILED when the block raises.
+
+    Args:
+        run_id: Resume this run instead of starting one (``MLFLOW_RUN_ID`` does the same).
+        experiment_id: The new run's experiment; by default the current one
+            (``set_experiment``, ``MLFLOW_EXPERIMENT_NAME``/``_ID``, else "0").
+        run_name: Its name; a random ``adjective-noun-N`` one by default.
+        nested: Start it under the active run (as its child) instead of refusing.
+        parent_run_id: The parent of a nested run; it must be the active run if there is one.
+        tags: Tags to set on it (values stored as strings).
+        description: Stored as the ``mlflow.note.content`` tag (the UI's description).
+        log_system_metrics: Accepted for MLflow's signature; mlrs logs no system metrics and says
+            so in a warning.
+        capture_env: mlrs extension: record the environment (packages, Python, OS, git) in the
+            background; on by default, off with False or ``MLRS_CAPTURE_ENV=0``.
+
+    Returns:
+        The ``ActiveRun`` (a ``Run`` snapshot taken at start).
+
+    Raises:
+        Exception: a run is active and ``nested`` is False (MLflow raises a plain Exception).
+        MlflowException: an unknown or deleted run to resume or parent, an unknown experiment,
+            or a description given twice.
+    """
     stack = _stack()
     experiment_id = check.experiment_id_type(experiment_id)
     if stack and not nested:
@@ -357,7 +456,15 @@ def _new_run(
 
 
 def end_run(status: str = "FINISHED") -> None:
-    """Ends the innermost active run of this thread (a no-op when there is none)."""
+    """Ends the innermost active run of this thread with ``status``; nothing happens when no run
+    is active.
+
+    Args:
+        status: ``"FINISHED"`` (default), ``"FAILED"`` or ``"KILLED"``.
+
+    Raises:
+        Exception: an unknown status name while a run is active (MLflow's plain Exception).
+    """
     stack = _stack()
     if not stack:
         return
@@ -373,12 +480,15 @@ def end_run(status: str = "FINISHED") -> None:
 
 
 def active_run() -> ActiveRun | None:
+    """The innermost active run of this thread, or None."""
     stack = _stack()
     return stack[-1] if stack else None
 
 
 def last_active_run() -> Run | None:
-    """The active run, else the last run this thread ended (read fresh), else None."""
+    """The active run, else the run this thread ended last (read again from the store, so it shows
+    what was logged), else None.
+    """
     run = active_run()
     if run is not None:
         return run
@@ -395,6 +505,46 @@ def _active_or_new() -> tuple[Store, str]:
     return top  # type: ignore[no-any-return]
 
 
+if TYPE_CHECKING:
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        *,
+        output_format: Literal["list"],
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> list[_Run]: ...
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        output_format: Literal["pandas"] = "pandas",
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> pandas.DataFrame: ...
+
+    @overload
+    def search_runs(
+        experiment_ids: list[str] | None = None,
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100000,
+        order_by: list[str] | None = None,
+        output_format: str = "pandas",
+        search_all_experiments: bool = False,
+        experiment_names: list[str] | None = None,
+    ) -> Any: ...
+
+
 def search_runs(
     experiment_ids: list[str] | None = None,
     filter_string: str = "",
@@ -405,8 +555,31 @@ def search_runs(
     search_all_experiments: bool = False,
     experiment_names: list[str] | None = None,
 ) -> Any:
-    """Runs of the given experiments (by default the current one), newest first, as a pandas
-    DataFrame or (`output_format="list"`) a list of `Run`s."""
+    """Runs matching a filter, newest first, every page fetched.
+
+    Args:
+        experiment_ids: The experiments to search; the current one by default.
+        filter_string: E.g. ``"metrics.acc > 0.9 AND params.lr = '0.01'"``: latest metric values,
+            params, tags, run attributes (``status``, ``run_name``, ``start_time``, ...) and
+            datasets, joined by AND.
+        run_view_type: ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+        max_results: At most this many runs (100000 by default).
+        order_by: E.g. ``["metrics.acc DESC", "start_time"]``; missing values last.
+        output_format: ``"pandas"`` (default): a DataFrame with ``run_id``, ``experiment_id``,
+            ``status``, ``artifact_uri``, ``start_time``, ``end_time`` and one column per
+            ``metrics.*``, ``params.*``, ``tags.*``; ``"list"``: a list of ``Run``.
+        search_all_experiments: Search every active experiment when no ids or names are given.
+        experiment_names: Search these experiments by name instead of by id (unknown names are
+            skipped with a warning).
+
+    Returns:
+        A pandas DataFrame or a list of ``Run``, as ``output_format`` says.
+
+    Raises:
+        MlflowException: both ids and names given, or a filter or order_by that does not parse
+            (INVALID_PARAMETER_VALUE).
+        ValueError: an unknown ``output_format``.
+    """
     if experiment_ids and experiment_names:
         raise MlflowException(
             "Only experiment_ids or experiment_names can be used, but not both",
@@ -485,18 +658,38 @@ def _runs_to_pandas(runs: list[Run]) -> Any:
 
 
 def get_run(run_id: str) -> Run:
+    """The run with this id, with its params, latest metrics, tags, inputs and outputs.
+
+    Raises:
+        MlflowException: no such run (RESOURCE_DOES_NOT_EXIST).
+    """
     return MlflowClient().get_run(run_id)
 
 
 def get_parent_run(run_id: str) -> Run | None:
+    """The parent of a nested run, or None for a top-level run.
+
+    Raises:
+        MlflowException: no such run.
+    """
     return MlflowClient().get_parent_run(run_id)
 
 
 def delete_run(run_id: str) -> None:
+    """Marks a run deleted (``restore_run`` undoes it); its data stays in the database.
+
+    Raises:
+        MlflowException: no such run.
+    """
     MlflowClient().delete_run(run_id)
 
 
 def restore_run(run_id: str) -> None:
+    """Brings a deleted run back.
+
+    Raises:
+        MlflowException: no such run.
+    """
     MlflowClient().restore_run(run_id)
 
 
@@ -505,7 +698,7 @@ def restore_run(run_id: str) -> None:
 
 def log_metric(
     key: str,
-    value: float,
+    value: SupportsFloat,
     step: int | None = None,
     synchronous: bool | None = None,
     timestamp: int | None = None,
@@ -513,8 +706,31 @@ def log_metric(
     model_id: str | None = None,
     dataset: Any = None,
 ) -> RunOperations | None:
-    """Logs one metric point to the active run (or `run_id`). Returns once it is queued; the
-    background writer commits it. `synchronous=True` waits for the commit."""
+    """Logs one value of a metric to the active run (starting one when none is active).
+
+    The call validates at once and queues the write; a background thread commits it, so the
+    call returns in about a microsecond. Reads in this process see it; other processes see it
+    after ``flush()``, ``end_run()`` or exit (``synchronous=True`` waits for the commit).
+
+    Args:
+        key: The metric's name (letters, digits, ``_-./ :``, at most 250 characters).
+        value: A number (``float``, ``int``, numpy scalars); NaN and infinities are kept.
+        step: The training step (an integer; 0 by default).
+        synchronous: True waits until the value is committed; False returns a
+            ``RunOperations`` to ``wait()`` on; None follows ``MLFLOW_ENABLE_ASYNC_LOGGING``.
+        timestamp: Milliseconds since the epoch; now by default.
+        run_id: Log to this run instead of the active one.
+        model_id: Also record the value as a metric of this logged model (by default the
+            active model, see ``set_active_model``).
+        dataset: The dataset the value was computed on (its name and digest are stored with it).
+
+    Returns:
+        None, or a ``RunOperations`` when logging asynchronously.
+
+    Raises:
+        MlflowException: a bad key, value, step or timestamp, or a run that is not active
+            (INVALID_PARAMETER_VALUE), or a commit that failed earlier in this process.
+    """
     if run_id is None:
         try:
             store, run_id = _local.top
@@ -580,7 +796,23 @@ def log_metrics(
     model_id: str | None = None,
     dataset: Any = None,
 ) -> RunOperations | None:
-    """Logs several metrics at one step and one timestamp."""
+    """Logs several metrics at one step and one timestamp (see ``log_metric``).
+
+    Args:
+        metrics: Metric names to values.
+        step: The training step (0 by default).
+        synchronous: As for ``log_metric``.
+        run_id: Log to this run instead of the active one.
+        timestamp: Milliseconds since the epoch; now by default.
+        model_id: Also record them as metrics of this logged model (by default the active one).
+        dataset: The dataset they were computed on.
+
+    Returns:
+        None, or a ``RunOperations`` when logging asynchronously.
+
+    Raises:
+        MlflowException: a bad key or value, or a run that is not active.
+    """
     store, run_id = _target(run_id)
     timestamp = timestamp if timestamp is not None else _runtime.now_ms()
     model_id = model_id or _active_model.model_id()
@@ -590,7 +822,20 @@ def log_metrics(
 
 
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
-    """Logs a param (as `str(value)`) and returns `value`."""
+    """Logs a param of the active run (starting one when none is active).
+
+    Args:
+        key: The param's name (at most 250 characters).
+        value: Stored as ``str(value)`` (at most 6000 characters).
+        synchronous: As for ``log_metric``.
+
+    Returns:
+        ``value``, or a ``RunOperations`` when logging asynchronously.
+
+    Raises:
+        MlflowException: a bad key, a too long value, or a param already logged with another
+            value (params never change; INVALID_PARAMETER_VALUE).
+    """
     store, run_id = _active_or_new()
     operations = run_logged(
         store, synchronous, lambda in_async: log_param_to(store, run_id, key, value, in_async)
@@ -601,23 +846,54 @@ def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
 def log_params(
     params: dict[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> RunOperations | None:
+    """Logs several params (see ``log_param``), to the active run or ``run_id``.
+
+    Returns:
+        None, or a ``RunOperations`` when logging asynchronously.
+
+    Raises:
+        MlflowException: a bad key or value, or a param already logged with another value.
+    """
     store, run_id = _target(run_id)
     batch = [Param(k, str(v)) for k, v in params.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, (), batch, ()))
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> RunOperations | None:
+    """Sets a tag of the active run (starting one when none is active); a tag can change.
+
+    Args:
+        key: The tag's name (at most 250 characters).
+        value: Stored as ``str(value)``.
+        synchronous: As for ``log_metric``.
+
+    Returns:
+        None, or a ``RunOperations`` when logging asynchronously.
+
+    Raises:
+        MlflowException: a bad key or value, or a run that is not active.
+    """
     store, run_id = _active_or_new()
     return run_logged(store, synchronous, lambda _: set_tag_to(store, run_id, key, value))
 
 
 def set_tags(tags: dict[str, Any], synchronous: bool | None = None) -> RunOperations | None:
+    """Sets several tags of the active run (see ``set_tag``).
+
+    Returns:
+        None, or a ``RunOperations`` when logging asynchronously.
+    """
     store, run_id = _active_or_new()
     batch = [RunTag(k, str(v)) for k, v in tags.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, (), (), batch))
 
 
 def delete_tag(key: str) -> None:
+    """Removes a tag from the active run.
+
+    Raises:
+        MlflowException: the run has no such tag (RESOURCE_DOES_NOT_EXIST).
+    """
     store, run_id = _active_or_new()
     store.delete_tag(run_id, str(key))
 
@@ -629,14 +905,21 @@ def _target(run_id: str | None) -> tuple[Store, str]:
 
 
 def flush() -> None:
-    """Blocks until everything logged so far is committed to the database (an mlrs
-    extension; `end_run`, interpreter exit and `fork` flush on their own), including the
-    environment records of new runs."""
+    """Waits until everything logged so far in this process is committed to the database,
+    including the environment records of new runs (an mlrs extension; ``end_run``, exit and
+    ``fork`` do it on their own).
+
+    Raises:
+        MlflowException: a commit failed (the error the background writer kept).
+    """
     _environment.wait()
     _runtime.flush_all()
 
 
 def flush_async_logging() -> None:
+    """Waits until every queued write of this process is committed (as ``flush``, without the
+    environment records).
+    """
     _runtime.flush_all()
 
 

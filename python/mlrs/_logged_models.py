@@ -202,8 +202,26 @@ def delete(store: Store, model_id: str) -> None:
     store.delete_logged_model(model_id)
 
 
+def _check_reachable(store: Store, model_id: str, hint: str) -> None:
+    """MLflow's refusal of tags or params for a model it cannot get (missing or deleted)."""
+    try:
+        store.get_logged_model(model_id)
+    except MlflowException as e:
+        raise MlflowException(
+            f"Failed to get logged model with ID {model_id}. You may not have access to the "
+            f"logged model, or the logged model may have been deleted. {hint}",
+            INVALID_PARAMETER_VALUE,
+        ) from e
+
+
 def set_tags(store: Store, model_id: str, tags: dict[str, Any]) -> None:
     check_model_id(model_id)
+    _check_reachable(
+        store,
+        model_id,
+        "If you are attempting to set tags on a Registered Model Version, use "
+        "`set_model_version_tag` instead.",
+    )
     store.set_logged_model_tags(model_id, [(str(k), str(v)) for k, v in tags.items()])
 
 
@@ -214,15 +232,12 @@ def delete_tag(store: Store, model_id: str, key: str) -> None:
 
 def log_params(store: Store, model_id: str, params: dict[str, Any]) -> None:
     check_model_id(model_id)
-    try:
-        store.get_logged_model(model_id)
-    except MlflowException as e:
-        raise MlflowException(
-            f"Failed to get logged model with ID {model_id}. You may not have access to the "
-            "logged model, or the logged model may have been deleted. If you are attempting "
-            "to log parameters to a Registered Model Version, this is not supported.",
-            INVALID_PARAMETER_VALUE,
-        ) from e
+    _check_reachable(
+        store,
+        model_id,
+        "If you are attempting to log parameters to a Registered Model Version, this is not "
+        "supported.",
+    )
     store.log_logged_model_params(model_id, [(str(k), str(v)) for k, v in params.items()])
 
 
@@ -549,3 +564,16 @@ def clear_active_model() -> None:
 
     _active_model.clear()
     _log.logger().info("Active model is cleared")
+
+
+def log_outputs(models: list[Any] | None = None) -> None:
+    """Records logged models (``LoggedModelOutput(model_id, step)``) as outputs of the active
+    run, starting one when none is active.
+
+    Raises:
+        MlflowException: the run is not active.
+    """
+    from mlrs import _fluent
+
+    store, run_id = _fluent._active_or_new()
+    store.log_outputs(run_id, [(m.model_id, m.step) for m in models or []])

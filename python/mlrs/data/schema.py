@@ -6,13 +6,15 @@ true}``; lists become ``{"type": "array", "items": ...}``, dicts ``{"type": "obj
 (``{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 4]}}``). Inference
 follows MLflow's rules (numpy dtype kinds and sizes; object columns typed by their values; a
 column is required when it has no None/NaN/NA), so the stored JSON is the same text MLflow
-stores. ``Schema`` here is a small holder of those specs, not a full ``mlflow.types.Schema``.
+stores. ``Schema`` here holds those specs as dicts; it is an ``mlrs.types.Schema`` and compares
+equal to one built from the same JSON (``mlrs.types.Schema.from_json(schema.to_json())``).
 """
 
 from __future__ import annotations
 
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlrs.types import schema as _types
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ class _Unsupported(Exception):
     """The data has no MLflow schema; the dataset's schema is then None."""
 
 
-class Schema:
+class Schema(_types.Schema):
     """An ordered list of column specs or tensor specs, as JSON-compatible dicts."""
 
     def __init__(self, inputs: list[dict[str, Any]]) -> None:
@@ -35,22 +37,22 @@ class Schema:
             raise MlflowException(
                 "Creating Schema with empty inputs is not allowed.", INVALID_PARAMETER_VALUE
             )
-        self._inputs = inputs
+        self._specs = inputs
 
     @property
     def inputs(self) -> list[dict[str, Any]]:
         """The specs, in column order."""
-        return self._inputs
+        return self._specs
 
     def __len__(self) -> int:
-        return len(self._inputs)
+        return len(self._specs)
 
     def __iter__(self) -> Any:
-        return iter(self._inputs)
+        return iter(self._specs)
 
     def input_names(self) -> list[Any]:
         """Column (or tensor) names; the position for unnamed ones."""
-        return [spec.get("name", i) for i, spec in enumerate(self._inputs)]
+        return [spec.get("name", i) for i, spec in enumerate(self._specs)]
 
     def input_types(self) -> list[Any]:
         """Each input's type: a type name, or the nested dict for arrays, objects and tensors."""
@@ -60,21 +62,21 @@ class Schema:
             else spec["type"]
             if spec["type"] not in ("array", "object")
             else {k: v for k, v in spec.items() if k not in ("name", "required")}
-            for spec in self._inputs
+            for spec in self._specs
         ]
 
     def is_tensor_spec(self) -> bool:
         """True for tensor specs (arrays), False for column specs (tables)."""
-        return bool(self._inputs[0]["type"] == "tensor")
+        return bool(self._specs[0]["type"] == "tensor")
 
     def to_dict(self) -> list[dict[str, Any]]:
         """The specs as MLflow serialises them."""
-        return [dict(spec) for spec in self._inputs]
+        return [dict(spec) for spec in self._specs]
 
     def to_json(self) -> str:
         import json
 
-        return json.dumps(self._inputs)
+        return json.dumps(self._specs)
 
     @classmethod
     def from_json(cls, json_str: str) -> Schema:
@@ -82,15 +84,19 @@ class Schema:
 
         return cls(json.loads(json_str))
 
+    def has_input_names(self) -> bool:
+        return all("name" in spec for spec in self._specs)
+
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Schema):
-            return self._inputs == other._inputs
+        # Equal to any mlrs.types.Schema of the same specs (e.g. built from this JSON).
+        if isinstance(other, _types.Schema):
+            return self.to_dict() == other.to_dict()
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
-        return f"Schema({self._inputs!r})"
+        return f"Schema({self._specs!r})"
 
 
 class TensorDatasetSchema:

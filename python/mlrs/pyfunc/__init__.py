@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from mlrs.models.model import Model
+    from mlrs.models.model import Model, ModelInfo
 
 FLAVOR_NAME = "python_function"
 MAIN = "loader_module"
@@ -32,6 +32,7 @@ _LOADERS = {
     "mlrs.sklearn": "mlrs.sklearn",
     "mlrs.xgboost": "mlrs.xgboost",
     "mlrs.lightgbm": "mlrs.lightgbm",
+    "mlflow.pyfunc.model": "mlrs.pyfunc.model",
 }
 
 
@@ -148,6 +149,10 @@ class PyFuncModel:
         return getter()
 
     def unwrap_python_model(self) -> Any:
+        """The ``PythonModel`` instance of a custom model."""
+        unwrap = getattr(self._model_impl, "unwrap_python_model", None)
+        if unwrap is not None:
+            return unwrap()
         raise MlflowException(
             "NOTE: `unwrap_python_model` only works with custom Python models (PythonModel). "
             f"This model has the loader module {self.loader_module}."
@@ -197,4 +202,148 @@ def load_model(
     return PyFuncModel(meta, impl, predict_fn=predict_fn, model_id=meta.model_id)
 
 
-__all__ = ["PyFuncModel", "load_model"]
+def save_model(
+    path: str,
+    loader_module: str | None = None,
+    data_path: str | None = None,
+    code_paths: list[str] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
+    mlflow_model: Model | None = None,
+    python_model: PythonModel | None = None,
+    artifacts: dict[str, Any] | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    model_config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Saves a custom ``PythonModel`` (with its ``artifacts``) into a new directory ``path``
+    in MLflow's format.
+
+    Raises:
+        MlflowException: no ``python_model``, or the ``loader_module``/``data_path`` form
+            (not supported by mlrs), or a missing artifact (INVALID_PARAMETER_VALUE).
+    """
+    from mlrs.pyfunc import model as _model
+
+    _only_python_models(loader_module, data_path, python_model)
+    assert python_model is not None
+    _model.save_model(
+        path,
+        python_model,
+        artifacts=artifacts,
+        mlflow_model=mlflow_model,
+        signature=signature,
+        input_example=input_example,
+        conda_env=conda_env,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        metadata=metadata,
+        model_config=model_config,
+        code_paths=code_paths,
+    )
+
+
+def _only_python_models(loader_module: Any, data_path: Any, python_model: Any) -> None:
+    if loader_module is not None or data_path is not None:
+        raise MlflowException(
+            "mlrs saves custom models given as `python_model` (a PythonModel); the "
+            "`loader_module`/`data_path` form is not supported.",
+            INVALID_PARAMETER_VALUE,
+        )
+    if python_model is None:
+        raise MlflowException(
+            "Either `loader_module` or `python_model` must be specified. A `loader_module` "
+            "should be a python module. A `python_model` should be a subclass of PythonModel",
+            INVALID_PARAMETER_VALUE,
+        )
+
+
+def log_model(
+    artifact_path: str | None = None,
+    loader_module: str | None = None,
+    data_path: str | None = None,
+    code_paths: list[str] | None = None,
+    infer_code_paths: bool = False,
+    conda_env: Any = None,
+    python_model: PythonModel | None = None,
+    artifacts: dict[str, Any] | None = None,
+    registered_model_name: str | None = None,
+    signature: Any = None,
+    input_example: Any = None,
+    await_registration_for: int = 300,
+    pip_requirements: Any = None,
+    extra_pip_requirements: Any = None,
+    metadata: dict[str, Any] | None = None,
+    model_config: dict[str, Any] | None = None,
+    prompts: list[Any] | None = None,
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    model_type: str | None = None,
+    step: int = 0,
+    model_id: str | None = None,
+    **kwargs: Any,
+) -> ModelInfo:
+    """Logs a custom ``PythonModel`` as a LoggedModel of the active run (if any).
+
+    Args:
+        name: The model's name (``runs:/<run>/<name>`` then finds it).
+        python_model: An instance of a ``PythonModel`` subclass; pickled with cloudpickle.
+        artifacts: Files or directories the model needs, by name; copied into the model and
+            given back as ``context.artifacts[name]`` when it is loaded.
+        signature, input_example: As for every flavor (a signature is inferred from the
+            example by calling ``predict``).
+        registered_model_name: Also register it as a new version of this model.
+        params, tags, model_type, step, model_id: The LoggedModel's fields, as for every
+            flavor.
+
+    Returns:
+        The ``ModelInfo`` (``model_uri`` is ``models:/m-<id>``).
+
+    Raises:
+        MlflowException: no ``python_model``, a bad name, a missing artifact.
+        MissingExtraError: cloudpickle is not installed (``pip install 'mlrs[models]'``).
+    """
+    from mlrs.models import _flavor
+
+    _only_python_models(loader_module, data_path, python_model)
+    return _flavor.log_model(
+        save_model,
+        name=name,
+        artifact_path=artifact_path,
+        registered_model_name=registered_model_name,
+        await_registration_for=await_registration_for,
+        metadata=metadata,
+        params=params,
+        tags=tags,
+        model_type=model_type,
+        step=step,
+        model_id=model_id,
+        save_kwargs={
+            "python_model": python_model,
+            "artifacts": artifacts,
+            "code_paths": code_paths,
+            "conda_env": conda_env,
+            "signature": signature,
+            "input_example": input_example,
+            "pip_requirements": pip_requirements,
+            "extra_pip_requirements": extra_pip_requirements,
+            "model_config": model_config,
+        },
+    )
+
+
+from mlrs.pyfunc.model import PythonModel, PythonModelContext  # noqa: E402  (after the API)
+
+__all__ = [
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "load_model",
+    "log_model",
+    "save_model",
+]

@@ -6,7 +6,7 @@ import os
 from collections import namedtuple
 from itertools import zip_longest
 
-from mlrs import _convert, _core, _log, _registry, _runtime
+from mlrs import _active_model, _convert, _core, _log, _registry, _runtime
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
@@ -20,7 +20,7 @@ from mlrs.tracking._registry_client import RegistryClientMixin
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any
+    from typing import Any, SupportsFloat
 
     from mlrs._core import Store
     from mlrs.entities.dataset_input import DatasetInput
@@ -170,16 +170,34 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         artifact_location: str | None = None,
         tags: dict[str, Any] | None = None,
     ) -> str:
-        """Creates an experiment and returns its id (a string)."""
+        """Creates an experiment and returns its id.
+
+        Args:
+            name: A unique, non-empty name.
+            artifact_location: Where its runs keep artifacts (local path or ``file://`` URI).
+            tags: Tags to set on it.
+
+        Returns:
+            The new experiment's id.
+
+        Raises:
+            MlflowException: an empty name, a name in use (RESOURCE_ALREADY_EXISTS), a bad tag.
+        """
         location = _resolve_artifact_location(artifact_location)
         name = check.experiment_name(name)
         tag_pairs = [(check.tag_key(k), _text_value(v)) for k, v in (tags or {}).items()]
         return self._store.create_experiment(name, location, tag_pairs)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
+        """The experiment with this id, active or deleted.
+
+        Raises:
+            MlflowException: no such experiment (RESOURCE_DOES_NOT_EXIST) or a malformed id.
+        """
         return _convert.experiment(self._store.get_experiment(_experiment_id_text(experiment_id)))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """The experiment with this name, or None."""
         if not isinstance(name, str):
             return None  # no experiment has such a name
         row = self._store.get_experiment_by_name(name)
@@ -193,7 +211,22 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         order_by: list[str] | None = None,
         page_token: str | bytes | None = None,
     ) -> PagedList[Experiment]:
-        """One page of experiments; `.token` fetches the next page, None on the last."""
+        """One page of the experiments matching ``filter_string``.
+
+        Args:
+            view_type: ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+            max_results: The page size (1000 by default, at most 50000).
+            filter_string: Conditions on ``name``, ``creation_time``, ``last_update_time`` and
+                ``tags.<key>``, joined by AND.
+            order_by: E.g. ``["name DESC"]``; newest first by default.
+            page_token: The ``token`` of the previous page.
+
+        Returns:
+            A ``PagedList`` of ``Experiment``; its ``token`` is None on the last page.
+
+        Raises:
+            MlflowException: a bad filter, order_by, page token or max_results.
+        """
         max_results = validate_max_results(
             SEARCH_MAX_RESULTS_DEFAULT if max_results is None else max_results
         )
@@ -213,22 +246,48 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return PagedList([_convert.experiment(r) for r in rows[:max_results]], token)
 
     def delete_experiment(self, experiment_id: str) -> None:
+        """Marks an experiment deleted; ``restore_experiment`` undoes it.
+
+        Raises:
+            MlflowException: no such experiment.
+        """
         self._store.delete_experiment(_experiment_id_text(experiment_id))
 
     def restore_experiment(self, experiment_id: str) -> None:
+        """Brings a deleted experiment back.
+
+        Raises:
+            MlflowException: no such experiment, or one that is not deleted.
+        """
         self._store.restore_experiment(_experiment_id_text(experiment_id))
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        """Gives an active experiment a new, unused name.
+
+        Raises:
+            MlflowException: no such experiment, a deleted one (INVALID_STATE), or a name in
+                use.
+        """
         self._store.rename_experiment(
             _experiment_id_text(experiment_id), check.experiment_name(new_name)
         )
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        """Sets a tag (value stored as ``str(value)``) on an experiment.
+
+        Raises:
+            MlflowException: a bad key or value, or a deleted or unknown experiment.
+        """
         self._store.set_experiment_tag(
             _experiment_id_text(experiment_id), check.tag_key(key), str(value)
         )
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Removes a tag from an experiment.
+
+        Raises:
+            MlflowException: no such experiment or tag (RESOURCE_DOES_NOT_EXIST).
+        """
         self._store.delete_experiment_tag(_experiment_id_text(experiment_id), check.tag_key(key))
 
     # ---- runs ------------------------------------------------------------------------------
@@ -240,7 +299,20 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         tags: dict[str, Any] | None = None,
         run_name: str | None = None,
     ) -> Run:
-        """Creates a run without making it active (no context tags, as in MLflow)."""
+        """Creates a RUNNING run without making it active (no context tags are added, as in MLflow).
+
+        Args:
+            experiment_id: Its experiment.
+            start_time: Milliseconds since the epoch; now by default.
+            tags: Tags to set; ``mlflow.user`` becomes the run's user.
+            run_name: Its name; a random ``adjective-noun-N`` one by default.
+
+        Returns:
+            The new ``Run``.
+
+        Raises:
+            MlflowException: an unknown or deleted experiment, or a bad tag.
+        """
         tags = tags or {}
         user_id = tags.get(USER_TAG, "unknown")
         tag_pairs = [(check.tag_key(k), _run_tag_text(v)) for k, v in tags.items()]
@@ -254,6 +326,11 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return _convert.run(row)
 
     def get_run(self, run_id: str) -> Run:
+        """The run with this id: info, params, latest metrics, tags, inputs and model outputs.
+
+        Raises:
+            MlflowException: no such run (RESOURCE_DOES_NOT_EXIST).
+        """
         from mlrs import _logged_models as _logged
 
         return _logged.with_outputs(self._store, _convert.run(self._store.get_run(run_id)))
@@ -269,6 +346,21 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         params: dict[str, str] | None = None,
         model_type: str | None = None,
     ) -> LoggedModel:
+        """Creates a PENDING logged model (``m-<id>``) in an experiment.
+
+        Args:
+            experiment_id: Its experiment (must be active).
+            name: Its name; random when None.
+            source_run_id: The run that produced it.
+            tags, params: Its tags and params.
+            model_type: A free-form kind to search by.
+
+        Returns:
+            The new ``LoggedModel``.
+
+        Raises:
+            MlflowException: a bad name, or an unknown or deleted experiment.
+        """
         from mlrs import _logged_models as _logged
 
         return _logged.create(
@@ -276,31 +368,67 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         )
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
+        """The logged model with this id (``m-...``), with its tags, params and metrics.
+
+        Raises:
+            MlflowException: an empty id (INVALID_PARAMETER_VALUE), or no such model or a deleted
+                one (RESOURCE_DOES_NOT_EXIST).
+        """
         from mlrs import _logged_models as _logged
 
         return _logged.get(self._store, model_id)
 
     def finalize_logged_model(self, model_id: str, status: str | LoggedModelStatus) -> LoggedModel:
+        """Sets a model's status to ``"READY"`` or ``"FAILED"``.
+
+        Returns:
+            The updated ``LoggedModel``.
+
+        Raises:
+            MlflowException: an empty id or no such model.
+            ValueError: an unknown status name.
+        """
         from mlrs import _logged_models as _logged
 
         return _logged.finalize(self._store, model_id, status)
 
     def set_logged_model_tags(self, model_id: str, tags: dict[str, Any]) -> None:
+        """Sets (or replaces) tags of a logged model; values are stored as strings.
+
+        Raises:
+            MlflowException: an empty id, or a missing or deleted model (INVALID_PARAMETER_VALUE).
+        """
         from mlrs import _logged_models as _logged
 
         _logged.set_tags(self._store, model_id, tags)
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        """Removes one tag of a logged model.
+
+        Raises:
+            MlflowException: an empty id, no such model, or no such tag (RESOURCE_DOES_NOT_EXIST).
+        """
         from mlrs import _logged_models as _logged
 
         _logged.delete_tag(self._store, model_id, key)
 
     def delete_logged_model(self, model_id: str) -> None:
+        """Marks a logged model deleted: ``get_logged_model`` and searches no longer return it.
+
+        Raises:
+            MlflowException: an empty id or no such model.
+        """
         from mlrs import _logged_models as _logged
 
         _logged.delete(self._store, model_id)
 
     def log_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        """Adds params to a logged model.
+
+        Raises:
+            MlflowException: an empty id, a missing or deleted model (INVALID_PARAMETER_VALUE), or a
+                param the model already has (BAD_REQUEST: params never change).
+        """
         from mlrs import _logged_models as _logged
 
         _logged.log_params(self._store, model_id, params)
@@ -308,6 +436,13 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     def log_model_artifact(
         self, model_id: str, local_path: str, artifact_path: str | None = None
     ) -> None:
+        """Copies a local file (or directory) into a logged model's artifacts, under
+        ``artifact_path`` when given.
+
+        Raises:
+            MlflowException: no such model, or a path leaving the model's artifact directory.
+            OSError: the local file cannot be read.
+        """
         from mlrs import _logged_models as _logged
 
         _logged.log_artifact(self._store, model_id, local_path, artifact_path)
@@ -315,16 +450,33 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     def log_model_artifacts(
         self, model_id: str, local_dir: str, artifact_path: str | None = None
     ) -> None:
+        """Copies the contents of a local directory into a logged model's artifacts, under
+        ``artifact_path`` when given.
+
+        Raises:
+            MlflowException: no such model, or a path leaving the model's artifact directory.
+            OSError: the directory is missing or cannot be read.
+        """
         from mlrs import _logged_models as _logged
 
         _logged.log_artifacts(self._store, model_id, local_dir, artifact_path)
 
     def list_logged_model_artifacts(self, model_id: str, path: str | None = None) -> list[FileInfo]:
+        """The files and directories directly under ``path`` in a logged model's artifacts.
+
+        Returns:
+            A list of ``FileInfo`` (path relative to the model, ``is_dir``, ``file_size``).
+        """
         from mlrs import _logged_models as _logged
 
         return _logged.list_artifacts(self._store, model_id, path)
 
     def log_outputs(self, run_id: str, models: list[LoggedModelOutput]) -> None:
+        """Records logged models as outputs of a run (each with its ``step``).
+
+        Raises:
+            MlflowException: an unknown or inactive run.
+        """
         self._store.log_outputs(run_id, [(m.model_id, m.step) for m in models])
 
     def search_logged_models(
@@ -336,7 +488,28 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         order_by: list[dict[str, Any]] | None = None,
         page_token: str | None = None,
     ) -> PagedList[LoggedModel]:
-        """One page (100 by default) of the experiments' logged models, newest first."""
+        """One page of the logged models of some experiments.
+
+        Args:
+            experiment_ids: The experiments to search.
+            filter_string: MLflow's grammar: attributes (``name``, ``model_type``, ``status``,
+                ``source_run_id``, ``creation_time``, ...), ``metrics.<key>`` (each model's latest
+                value), ``params.<key>``, ``tags.<key>``; comparisons (``=``, ``!=``, ``<``, ...,
+                ``LIKE``, ``ILIKE``, ``IN``, ``NOT IN``) joined by AND.
+            datasets: ``[{"dataset_name": ..., "dataset_digest": ...}]``: only metrics computed on
+                these datasets count (and, without a metric filter, a model needs one of them).
+            max_results: The page size (100 by default).
+            order_by: ``[{"field_name": "metrics.acc", "ascending": False, "dataset_name": ...}]``;
+                attributes or metrics, missing values last; then newest first.
+            page_token: The ``token`` of the previous page.
+
+        Returns:
+            A ``PagedList`` of ``LoggedModel``; its ``token`` is None on the last page.
+
+        Raises:
+            MlflowException: a filter or order_by MLflow refuses, a dataset without a name, a bad
+                page token (INVALID_PARAMETER_VALUE).
+        """
         from mlrs import _logged_models as _logged
 
         offset = parse_page_token(page_token)
@@ -348,17 +521,33 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return PagedList(found[:limit], token)
 
     def get_parent_run(self, run_id: str) -> Run | None:
+        """The parent of a nested run (its ``mlflow.parentRunId`` tag), or None.
+
+        Raises:
+            MlflowException: no such run.
+        """
         parent_id = self.get_run(run_id).data.tags.get(PARENT_RUN_ID_TAG)
         return None if parent_id is None else self.get_run(parent_id)
 
     def set_terminated(
         self, run_id: str, status: str | None = None, end_time: int | None = None
     ) -> None:
-        """Ends a run: FINISHED and now by default."""
+        """Ends a run: sets its status (``"FINISHED"`` by default) and end time (now by default).
+
+        Raises:
+            MlflowException: no such run.
+            Exception: an unknown status name (MLflow's plain Exception).
+        """
         status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
         self._store.update_run_info(run_id, status, end_time or _runtime.now_ms(), None)
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
+        """Changes a run's status and/or name.
+
+        Raises:
+            MlflowException: no such run.
+            Exception: an unknown status name (MLflow's plain Exception).
+        """
         if status is None and name is None:
             return
         if status is not None:
@@ -366,9 +555,19 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         self._store.update_run_info(run_id, status, None, name)
 
     def delete_run(self, run_id: str) -> None:
+        """Marks a run deleted; ``restore_run`` undoes it.
+
+        Raises:
+            MlflowException: no such run.
+        """
         self._store.delete_run(run_id)
 
     def restore_run(self, run_id: str) -> None:
+        """Brings a deleted run back.
+
+        Raises:
+            MlflowException: no such run.
+        """
         self._store.restore_run(run_id)
 
     # ---- logging ---------------------------------------------------------------------------
@@ -377,7 +576,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         self,
         run_id: str,
         key: str,
-        value: float,
+        value: SupportsFloat,
         timestamp: int | None = None,
         step: int | None = None,
         synchronous: bool | None = None,
@@ -385,7 +584,28 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         dataset_digest: str | None = None,
         model_id: str | None = None,
     ) -> RunOperations | None:
+        """Logs one metric value to a run (queued and committed in the background, see
+        ``mlrs.log_metric``).
+
+        Args:
+            run_id: The run (it must be active).
+            key: The metric's name.
+            value: A number; NaN and infinities are kept.
+            timestamp: Milliseconds since the epoch; now by default.
+            step: The training step; 0 by default.
+            synchronous: True waits for the commit; False returns a ``RunOperations``.
+            dataset_name, dataset_digest: The dataset the value was computed on.
+            model_id: Also a metric of this logged model (by default the active model).
+
+        Returns:
+            None, or a ``RunOperations`` when logging asynchronously.
+
+        Raises:
+            MlflowException: a bad key, value, step or timestamp, or an inactive run.
+        """
         store = self._store
+        if model_id is None and _active_model.possible:
+            model_id = _active_model.model_id()  # the active model's metric too, as in MLflow
         linked = {
             "model_id": model_id,
             "dataset_name": dataset_name,
@@ -398,7 +618,12 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         )
 
     def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
-        """Logs a param (stringified) and returns the value given, as MLflow does."""
+        """Logs a param (stored as ``str(value)``) of a run and returns ``value``.
+
+        Raises:
+            MlflowException: a bad key or value, an inactive run, or a param already logged with
+                another value (INVALID_PARAMETER_VALUE).
+        """
         store = self._store
         operations = run_logged(
             store, synchronous, lambda in_async: log_param_to(store, run_id, key, value, in_async)
@@ -408,11 +633,21 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
     def set_tag(
         self, run_id: str, key: str, value: Any, synchronous: bool | None = None
     ) -> RunOperations | None:
+        """Sets a tag (stored as ``str(value)``) of a run.
+
+        Raises:
+            MlflowException: a bad key or value, or an inactive run.
+        """
         store = self._store
         return run_logged(store, synchronous, lambda _: set_tag_to(store, run_id, key, value))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         # MLflow looks the key up as given, so any value simply finds no tag.
+        """Removes a tag from a run.
+
+        Raises:
+            MlflowException: no such run or tag (RESOURCE_DOES_NOT_EXIST).
+        """
         self._store.delete_tag(run_id, str(key))
 
     def log_batch(
@@ -423,10 +658,21 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         tags: Sequence[RunTag] = (),
         synchronous: bool | None = None,
     ) -> RunOperations | None:
-        """Logs metrics, params and tags, split into store batches as MLflow splits them
-        (at most 100 params, 100 tags and 1000 entities each)."""
+        """Logs metrics, params and tags of a run in one call, split into batches of at most 1000
+        metrics, 100 params and 100 tags, as MLflow splits them. Metrics without a model id go to
+        the active model too, if there is one.
+
+        Returns:
+            None, or a ``RunOperations`` when logging asynchronously.
+
+        Raises:
+            MlflowException: any bad entry (its position is named), an inactive run, or a param
+                already logged with another value.
+        """
         if not metrics and not params and not tags:
             return None
+        if metrics and _active_model.possible:
+            metrics = _link_active_model(metrics)
         store = self._store
         return run_logged(
             store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
@@ -438,8 +684,11 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         datasets: Sequence[DatasetInput] | None = None,
         models: Sequence[LoggedModelInput] | None = None,
     ) -> None:
-        """Logs dataset inputs (``mlrs.entities.DatasetInput``) and logged-model inputs to a
-        run, in one transaction."""
+        """Records datasets (``DatasetInput``) and models (``LoggedModelInput``) as inputs of a run.
+
+        Raises:
+            MlflowException: an unknown or inactive run, or a dataset field that is too long.
+        """
         from mlrs._datasets import log_inputs_to
 
         log_inputs_to(self._store, run_id, datasets, models)
@@ -453,8 +702,23 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         order_by: list[str] | None = None,
         page_token: str | bytes | None = None,
     ) -> PagedList[Run]:
-        """One page of the runs that match `filter_string` (MLflow's grammar), ordered by
-        `order_by` and then newest first; `.token` fetches the next page, None on the last."""
+        """One page of the runs matching ``filter_string``.
+
+        Args:
+            experiment_ids: The experiments to search (one id or a list).
+            filter_string: Latest metric values, params, tags, run attributes and datasets,
+                compared and joined by AND (``"metrics.acc > 0.9 AND tags.team = 'a'"``).
+            run_view_type: ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+            max_results: The page size (1000 by default, at most 50000).
+            order_by: E.g. ``["metrics.acc DESC"]``; missing values last, then newest first.
+            page_token: The ``token`` of the previous page.
+
+        Returns:
+            A ``PagedList`` of ``Run``; its ``token`` is None on the last page.
+
+        Raises:
+            MlflowException: a bad filter, order_by, page token or max_results.
+        """
         from mlrs import _logged_models as _logged
 
         if isinstance(experiment_ids, (str, int)):
@@ -479,7 +743,14 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         return PagedList(runs, token)
 
     def get_metric_history(self, run_id: str, key: str) -> PagedList[Metric]:
-        """Every point of a metric, ordered by timestamp, step and value."""
+        """Every value logged for a metric of a run, ordered by timestamp, step and value.
+
+        Returns:
+            A ``PagedList`` of ``Metric`` (one page: all of them).
+
+        Raises:
+            MlflowException: no such run.
+        """
         raw = self._store.get_metric_columns(run_id, key)
         return PagedList(_convert.metric_history(key, raw), None)
 
@@ -508,6 +779,29 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             np.frombuffer(raw[1], dtype=np.int64),
             np.frombuffer(raw[2], dtype=np.float64),
         )
+
+
+def _link_active_model(metrics: Sequence[Metric]) -> Sequence[Metric]:
+    """The metrics, those without a model id given the active model's (if any)."""
+    from mlrs.entities.metric import Metric
+
+    active = _active_model.model_id()
+    if active is None:
+        return metrics
+    return [
+        m
+        if getattr(m, "model_id", None) is not None
+        else Metric(
+            m.key,
+            m.value,
+            m.timestamp,
+            m.step,
+            model_id=active,
+            dataset_name=getattr(m, "dataset_name", None),
+            dataset_digest=getattr(m, "dataset_digest", None),
+        )
+        for m in metrics
+    ]
 
 
 def _run_tag_text(value: Any) -> str | None:

@@ -143,3 +143,32 @@ record("level", logging.getLevelName(logging.getLogger({name!r}).level))
 """,
     env={"MLFLOW_LOGGING_LEVEL": "warning"},
 )
+
+# Dataset schemas are the types module's Schema; MetaDataset and the filesystem source base.
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+types = importlib.import_module(f"{name}.types")
+frame = mlflow.data.from_pandas(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), name="f")
+record("schema is types.Schema", isinstance(frame.schema, types.Schema))
+record("schema == its JSON", frame.schema == types.Schema.from_json(frame.schema.to_json()))
+record("JSON == schema", types.Schema.from_json(frame.schema.to_json()) == frame.schema)
+one_column = types.Schema.from_json('[{"type": "long", "name": "a", "required": true}]')
+record("schema != other", frame.schema == one_column)
+tensors = mlflow.data.from_numpy(np.zeros((3, 2))).schema.features
+record("tensor schema == its JSON", tensors == types.Schema.from_json(tensors.to_json()))
+meta_module = importlib.import_module(f"{name}.data.meta_dataset")
+http = importlib.import_module(f"{name}.data.http_dataset_source")
+source = http.HTTPDatasetSource("https://example.com/data.csv")
+meta = meta_module.MetaDataset(source, name="remote")
+record("meta digest", meta.digest)
+record("meta dict", meta.to_dict())
+with_schema = meta_module.MetaDataset(source, name="remote", schema=one_column)
+record("meta schema digest", with_schema.digest)
+record("meta schema dict", with_schema.to_dict())
+with mlflow.start_run() as meta_run:
+    mlflow.log_input(with_schema, context="training")
+logged = mlflow.get_run(meta_run.info.run_id).inputs.dataset_inputs[0].dataset
+record("meta logged", (logged.name, logged.digest, logged.source_type, logged.schema))
+fs = importlib.import_module(f"{name}.data.filesystem_dataset_source")
+record("filesystem base", fs.FileSystemDatasetSource.__name__)

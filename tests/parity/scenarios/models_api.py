@@ -51,6 +51,7 @@ mlflow.delete_logged_model_tag(first.model_id, "stage")
 record("tag deleted", mlflow.get_logged_model(first.model_id).tags)
 call("delete missing tag", lambda: mlflow.delete_logged_model_tag(first.model_id, "stage"))
 call("delete tag unknown model", lambda: client.delete_logged_model_tag("m-nope", "x"))
+call("set tags unknown model", lambda: mlflow.set_logged_model_tags("m-nope", {"a": "b"}))
 mlflow.log_model_params({"epochs": "3"}, model_id=first.model_id)
 client.log_model_params(first.model_id, {"batch": "8"})
 record("params", mlflow.get_logged_model(first.model_id).params)
@@ -175,3 +176,29 @@ call(
     msg=no_message,
 )
 record("params after", mlflow.get_logged_model(first.model_id).params)
+
+# The client's log_metric and log_batch link to the active model too.
+linked = mlflow.create_external_model(name="client-linked")
+mlflow.set_active_model(model_id=linked.model_id)
+with mlflow.start_run() as client_run:
+    client.log_metric(client_run.info.run_id, "c1", 1.0)
+    client.log_batch(
+        client_run.info.run_id,
+        metrics=[mlflow.entities.Metric("c2", 2.0, 0, 0), mlflow.entities.Metric("c3", 3.0, 0, 0)],
+    )
+mlflow.clear_active_model()
+record(
+    "client linked",
+    sorted((m.key, m.value) for m in mlflow.get_logged_model(linked.model_id).metrics),
+)
+
+# log_outputs links models to the active run as its outputs.
+with mlflow.start_run() as outputs_run:
+    mlflow.log_outputs([mlflow.entities.LoggedModelOutput(linked.model_id, 4)])
+record(
+    "run outputs",
+    [
+        (o.model_id == linked.model_id, o.step)
+        for o in mlflow.get_run(outputs_run.info.run_id).outputs.model_outputs
+    ],
+)
