@@ -367,3 +367,54 @@ def test_metric_history_as_arrays_and_downsampled() -> None:
         with pytest.raises(MlflowException, match="'max_points'") as e:
             client.get_metric_history_arrays(run.info.run_id, "m", max_points=bad)  # type: ignore[arg-type]
         assert e.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+def test_log_metrics_takes_one_engine_call_or_the_python_path_with_the_same_outcome() -> None:
+    """Plain floats and ints under str keys are validated and queued by the engine in one call;
+    anything else (numpy scalars, bools) goes through Python's conversions. Both store the same
+    rows and refuse the same input with the same message."""
+    with mlrs.start_run() as run:
+        mlrs.log_metrics({"a": 0.5, "b": 2}, step=3, timestamp=7)
+        mlrs.log_metrics({"c": np.float64(0.5), "d": True}, step=3, timestamp=7)
+        messages = []
+        for bad in ({"ok": 1.0, "a#b": 1.0}, {"ok": np.float32(1.0), "a#b": 1.0}):
+            with pytest.raises(MlflowException) as refused:
+                mlrs.log_metrics(bad)
+            messages.append((refused.value.error_code, refused.value.message))
+    assert messages[0] == messages[1]
+    assert "'metrics[1].name'" in messages[0][1]
+    client = mlrs.MlflowClient()
+    stored = {
+        key: [
+            (m.value, m.step, m.timestamp) for m in client.get_metric_history(run.info.run_id, key)
+        ]
+        for key in "abcd"
+    }
+    assert stored == {
+        "a": [(0.5, 3, 7)],
+        "b": [(2.0, 3, 7)],
+        "c": [(0.5, 3, 7)],
+        "d": [(1.0, 3, 7)],
+    }
+
+
+def test_client_log_batch_of_plain_metrics_matches_its_general_path() -> None:
+    client = mlrs.MlflowClient()
+    run_id = client.create_run("0").info.run_id
+    client.log_batch(run_id, metrics=[Metric("m", 1.5, 10, 1), Metric("m", 2, 11, 2)])
+    client.log_batch(run_id, metrics=[Metric("m", np.float32(3.0), 12, 3)])
+    history = client.get_metric_history(run_id, "m")
+    assert [(m.value, m.timestamp, m.step) for m in history] == [
+        (1.5, 10, 1),
+        (2.0, 11, 2),
+        (3.0, 12, 3),
+    ]
+    messages = []
+    for value in (1.0, np.float32(1.0)):
+        with pytest.raises(MlflowException) as refused:
+            client.log_batch(run_id, metrics=[Metric("ok", value, 1, 0), Metric("a#b", 1.0, 1, 0)])
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1]
+    assert "'metrics[1].name'" in messages[0]
+    with pytest.raises(MlflowException, match="not found"):
+        client.log_batch("0" * 32, metrics=[Metric("m", 1.0, 1, 0)])

@@ -142,6 +142,16 @@ fn validate_name_chars_and_path(name: &str, path: &str) -> Result<()> {
             Some(BAD_CHARACTER_MESSAGE),
         )));
     }
+    // A relative path without empty, `.` or `..` segments is its own normal form, and passes
+    // unless it starts with `..` (MLflow refuses `..a` too): the common case is decided
+    // without building the normal form.
+    if !name.starts_with("..")
+        && name
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+    {
+        return Ok(());
+    }
     let norm = normpath(name);
     if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
         let message = format!(
@@ -167,7 +177,11 @@ pub fn validate_length(entity: &str, limit: usize, value: &str) -> Result<()> {
 
 /// A metric name; `prefix` is `""` for a single metric or `metrics[i]` inside a batch.
 pub fn validate_metric_key(key: &str, prefix: &str) -> Result<()> {
-    validate_name_chars_and_path(key, &json_path(prefix, "name"))?;
+    if prefix.is_empty() {
+        validate_name_chars_and_path(key, "name")?;
+    } else {
+        validate_name_chars_and_path(key, &json_path(prefix, "name"))?;
+    }
     validate_length("Metric name", MAX_ENTITY_KEY_LENGTH, key)
 }
 

@@ -553,19 +553,20 @@ impl Store {
 
     // ---- logging ---------------------------------------------------------------------------
 
-    /// True when the cache holds the run as active and no other process has committed since it
-    /// was read, so a metric can be logged to it without a database read.
-    pub fn run_is_fresh(&self, run_id: &str) -> bool {
+    /// The shared id of the run when the cache holds it as active and no other process has
+    /// committed since it was read, so a metric can be logged to it without a database read:
+    /// one lock, one lookup (the hot path's only check).
+    pub fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
         let epoch = self.writer.external_epoch();
-        self.runs
-            .lock()
-            .get(run_id)
-            .is_some_and(|r| r.lifecycle == Lifecycle::Active && r.verified_epoch == epoch)
+        let runs = self.runs.lock();
+        let run = runs.get(run_id)?;
+        (run.lifecycle == Lifecycle::Active && run.verified_epoch == epoch)
+            .then(|| Arc::clone(&run.id))
     }
 
     /// Reads the run's lifecycle from the database into the cache (the binding calls this
-    /// without the GIL).
-    pub fn refresh_run(&self, run_id: &str) -> Result<()> {
+    /// without the GIL) and returns its shared id if it is active.
+    pub fn refresh_run(&self, run_id: &str) -> Result<RunId> {
         let epoch = self.writer.external_epoch();
         let info = {
             let conn = self.reader.lock();
@@ -581,20 +582,18 @@ impl Store {
         });
         run.lifecycle = info.lifecycle_stage;
         run.verified_epoch = epoch;
-        Ok(())
+        check_cached_run_active(run)?;
+        Ok(Arc::clone(&run.id))
     }
 
     /// The shared id of an active run. With `verify`, the lifecycle is read from the database
     /// first (log calls other than metrics do this, as MLflow checks on every call); without
     /// it, only when another process has committed since the last read.
     fn active_run_id(&self, run_id: &str, verify: bool) -> Result<RunId> {
-        if verify || !self.run_is_fresh(run_id) {
-            self.refresh_run(run_id)?;
+        if !verify && let Some(id) = self.fresh_run_id(run_id) {
+            return Ok(id);
         }
-        let runs = self.runs.lock();
-        let run = runs.get(run_id).expect("refreshed above");
-        check_cached_run_active(run)?;
-        Ok(Arc::clone(&run.id))
+        self.refresh_run(run_id)
     }
 
     /// Validates one metric point and returns the op that logs it.
@@ -608,9 +607,21 @@ impl Store {
     ) -> Result<WriteOp> {
         validate::validate_metric_key(key, "")?;
         let run_id = self.active_run_id(run_id, false)?;
+        Ok(Self::metric_op_for(run_id, key, value, timestamp_ms, step))
+    }
+
+    /// The op of one metric point for a run found active (`fresh_run_id`/`refresh_run`) and a
+    /// key that passed `validate_metric_key`.
+    pub fn metric_op_for(
+        run_id: RunId,
+        key: &str,
+        value: f64,
+        timestamp_ms: Option<i64>,
+        step: i64,
+    ) -> WriteOp {
         let timestamp_ms = timestamp_ms.unwrap_or_else(now_ms);
         let point = MetricPoint::new(key.to_owned(), value, timestamp_ms, step);
-        Ok(WriteOp::Metric { run_id, point })
+        WriteOp::Metric { run_id, point }
     }
 
     /// Validates one param; `None` when the run already has it with this value (a no-op).
@@ -647,6 +658,18 @@ impl Store {
         })
     }
 
+    /// Checks a batch of metric points as `batch_op` checks them (run id, names, the batch limit)
+    /// without looking up the run; the caller does that next.
+    pub fn validate_metric_batch(&self, run_id: &str, metrics: &[MetricPoint]) -> Result<()> {
+        validate::validate_run_id(run_id)?;
+        for (i, point) in metrics.iter().enumerate() {
+            if validate::validate_metric_key(&point.key, "").is_err() {
+                validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+            }
+        }
+        validate::validate_batch_limits(metrics.len(), 0, 0)
+    }
+
     /// Validates one store-level batch (MLflow's `log_batch`: at most 1000 metrics, 100 params,
     /// 100 tags) and returns its op; `None` when nothing in it needs writing.
     pub fn batch_op(
@@ -657,14 +680,22 @@ impl Store {
         tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
         validate::validate_run_id(run_id)?;
+        // Messages name the entry (`metrics[3]`); the name is only formatted for a refusal.
         for (i, point) in metrics.iter().enumerate() {
-            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+            if validate::validate_metric_key(&point.key, "").is_err() {
+                validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+            }
         }
         for (i, (key, value)) in params.iter().enumerate() {
-            validate::validate_param(key, value, &format!("params[{i}]"))?;
+            if validate::validate_param(key, value, "").is_err() {
+                validate::validate_param(key, value, &format!("params[{i}]"))?;
+            }
         }
         for (i, (key, value)) in tags.iter().enumerate() {
-            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
+            let value = value.as_deref().unwrap_or("");
+            if validate::validate_tag(key, value, "").is_err() {
+                validate::validate_tag(key, value, &format!("tags[{i}]"))?;
+            }
         }
         validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
         validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
@@ -937,6 +968,25 @@ mod tests {
         first.control(|_| Ok(())).unwrap();
         let err = first.metric_op(&run_id, "m", 2.0, None, 1).unwrap_err();
         assert!(err.to_string().ends_with("Current state is deleted."));
+    }
+
+    #[test]
+    fn the_cache_answers_for_active_runs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        assert_eq!(
+            store.fresh_run_id(&run_id).as_deref(),
+            Some(run_id.as_str())
+        );
+        assert!(store.fresh_run_id("abc").is_none());
+        store.delete_run(&run_id).unwrap();
+        assert!(store.fresh_run_id(&run_id).is_none());
+        let err = store.refresh_run(&run_id).unwrap_err().to_string();
+        assert!(err.ends_with("Current state is deleted."));
+        let bad = [MetricPoint::new("a#b".into(), 1.0, 1, 0)];
+        let err = store.validate_metric_batch(&run_id, &bad).unwrap_err();
+        assert!(err.to_string().contains("'metrics[0].name'"), "{err}");
     }
 
     #[test]
