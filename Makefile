@@ -51,6 +51,10 @@ test-rust: ## cargo tests of the engine
 test-python: ## pytest, parity tests against mlflow included
 	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider
 
+.PHONY: test-fast
+test-fast: build-dev ## the quick loop: pytest without parity and slow tests (~1-2 min)
+	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not parity" --ignore=tests/parity
+
 .PHONY: lint
 lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of mlrs._core
 	cargo fmt --check
@@ -60,6 +64,8 @@ lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of 
 	$(VENV)/bin/ruff check -q python tests examples bench
 	$(VENV)/bin/ruff format --check -q python tests examples bench
 	$(PY) -m mypy
+	@# The tests too (the parity scenarios and interop scripts, run under both libraries, not yet).
+	MYPYPATH=tests $(PY) -m mypy tests --exclude 'tests/parity/'
 	$(PY) -m mypy.stubtest mlrs._core
 
 .PHONY: bench

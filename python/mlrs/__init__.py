@@ -91,6 +91,8 @@ _LAZY_FUNCTIONS = {
 }
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from mlrs._logged_models import (
         finalize_logged_model,
         get_logged_model,
@@ -167,7 +169,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> "Any":  # lazy submodules: their own types when imported
     import importlib
 
     if name in _LAZY_SUBMODULES:
