@@ -74,6 +74,7 @@ bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min)
 	@# compiling mlrs's sources: PYTHONDONTWRITEBYTECODE would otherwise make every import do so.
 	$(PY) -m compileall -q python/mlrs
 	$(PY) bench/run.py --json bench/results/latest.json
+	$(PY) bench/hot_paths.py
 
 .PHONY: clean
 clean: ## remove build outputs and the venv
