@@ -126,7 +126,6 @@ impl PyStore {
         let config = WriterConfig {
             queue_capacity,
             max_batch_ops,
-            ..WriterConfig::default()
         };
         let inner = detach::engine(py, || Store::open(&path, default_artifact_root, config))?;
         Ok(Self { inner })

@@ -36,9 +36,6 @@ pub struct WriterConfig {
     pub queue_capacity: usize,
     /// Most ops applied in one transaction; bounds what a crash can lose mid-commit.
     pub max_batch_ops: usize,
-    /// How long a batch waits for more ops once the queue is empty, unless someone waits for
-    /// it (a flush, a read, a control op); see `worker::LINGER`.
-    pub linger: Duration,
 }
 
 impl Default for WriterConfig {
@@ -46,7 +43,6 @@ impl Default for WriterConfig {
         Self {
             queue_capacity: 32_768,
             max_batch_ops: 8_192,
-            linger: worker::LINGER,
         }
     }
 }
@@ -73,10 +69,9 @@ impl Writer {
         let status = Arc::new(Status::default());
         let worker_status = Arc::clone(&status);
         let max_batch_ops = config.max_batch_ops.max(1);
-        let linger = config.linger;
         let handle = std::thread::Builder::new()
             .name("mlrs-writer".to_owned())
-            .spawn(move || worker::run(sink, &rx, &worker_status, max_batch_ops, linger))
+            .spawn(move || worker::run(sink, &rx, &worker_status, max_batch_ops))
             .map_err(|e| Error::internal(format!("cannot start the mlrs writer thread: {e}")))?;
         Ok(Self {
             tx,
@@ -93,7 +88,7 @@ impl Writer {
         match self.tx.try_send(Msg::Op(op)) {
             Ok(()) => Ok(Submitted::Queued),
             Err(TrySendError::Full(Msg::Op(op))) => Ok(Submitted::Full(op)),
-            Err(TrySendError::Full(Msg::Close | Msg::Wake) | TrySendError::Disconnected(_)) => {
+            Err(TrySendError::Full(Msg::Close) | TrySendError::Disconnected(_)) => {
                 Err(self.stopped_error())
             }
         }
@@ -117,13 +112,8 @@ impl Writer {
         self.submitted.load(Ordering::SeqCst)
     }
 
-    /// Waits up to `slice` for the writer to finish `ticket` ops, telling it not to hold a
-    /// batch back for more ops meanwhile.
+    /// Waits up to `slice` for the writer to finish `ticket` ops.
     pub fn wait(&self, ticket: u64, slice: Duration) -> Result<Wait> {
-        if !self.status.reached(ticket) {
-            // A full queue is busy being drained anyway: the wake-up may be dropped.
-            let _ = self.tx.try_send(Msg::Wake);
-        }
         self.status.wait(ticket, slice)
     }
 
@@ -236,7 +226,6 @@ mod tests {
         let config = WriterConfig {
             queue_capacity: 1000,
             max_batch_ops: 64,
-            ..WriterConfig::default()
         };
         let (entered, applying) = crossbeam_channel::unbounded();
         *probe.entered.lock() = Some(entered);
@@ -263,29 +252,11 @@ mod tests {
     }
 
     #[test]
-    fn ops_logged_one_by_one_share_a_transaction_and_a_flush_does_not_wait_for_more() {
-        let probe = Probe::default();
-        let config = WriterConfig {
-            // Longer than any test runs: only the flush's wake-up can end the wait.
-            linger: Duration::from_hours(1),
-            ..WriterConfig::default()
-        };
-        let writer = Writer::spawn(probe.clone(), config).unwrap();
-        for i in 0..100 {
-            writer.submit(metric(i)).unwrap();
-        }
-        writer.flush().unwrap();
-        assert_eq!(*probe.batches.lock(), [100]);
-        writer.close().unwrap();
-    }
-
-    #[test]
     fn a_full_queue_reports_back_pressure_and_blocking_submit_completes() {
         let probe = Probe::default();
         let config = WriterConfig {
             queue_capacity: 2,
             max_batch_ops: 1,
-            ..WriterConfig::default()
         };
         let writer = Writer::spawn(probe.clone(), config).unwrap();
         let hold = probe.gate.lock();

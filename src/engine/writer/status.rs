@@ -92,11 +92,6 @@ impl Status {
         }
     }
 
-    /// True when `ticket` ops are done.
-    pub fn reached(&self, ticket: u64) -> bool {
-        self.state.lock().processed >= ticket
-    }
-
     /// Blocks until `ticket` ops are done, the writer stops, or `slice` passes.
     pub fn wait(&self, ticket: u64, slice: Duration) -> Result<Wait, Error> {
         let deadline = Instant::now() + slice;

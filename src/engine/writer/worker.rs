@@ -25,17 +25,8 @@ pub trait Sink: Send + 'static {
 /// How often an idle writer looks for commits by other processes.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// How long a batch may wait for more ops once the queue is empty, while nobody waits for it.
-/// Every commit rewrites the pages it touches into the WAL (and every ~1000 pages SQLite
-/// checkpoints with an fsync), so a caller logging a few points at a time, faster than one
-/// commit but slower than the writer's loop, used to get a transaction per call: a sweep run's
-/// 100 `log_metrics` calls cost ~100 commits and 5 ms. Waiting a moment gathers them into one.
-pub const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
-
 pub enum Msg {
     Op(WriteOp),
-    /// Someone waits for what is queued (a flush or a read): commit now, do not linger.
-    Wake,
     Close,
 }
 
@@ -54,13 +45,7 @@ impl Drop for StopOnExit<'_> {
     }
 }
 
-pub fn run<S: Sink>(
-    mut sink: S,
-    rx: &Receiver<Msg>,
-    status: &Status,
-    max_batch_ops: usize,
-    linger: std::time::Duration,
-) {
+pub fn run<S: Sink>(mut sink: S, rx: &Receiver<Msg>, status: &Status, max_batch_ops: usize) {
     let _stop = StopOnExit(status);
     let mut batch: Vec<WriteOp> = Vec::with_capacity(max_batch_ops.min(8192));
     // `recv` fails once every sender is gone and the queue is empty: a dropped store.
@@ -75,7 +60,6 @@ pub fn run<S: Sink>(
         };
         let mut next = Some(first);
         let mut closing = false;
-        let mut linger_until: Option<std::time::Instant> = None;
         while let Some(msg) = next.take() {
             match msg {
                 Msg::Op(WriteOp::Control(f)) => {
@@ -90,15 +74,10 @@ pub fn run<S: Sink>(
                         commit(&mut sink, &mut batch, status);
                     }
                 }
-                Msg::Wake => linger_until = Some(std::time::Instant::now()),
                 Msg::Close => closing = true,
             }
             // Ops that queued up during the last commit join this batch (group commit).
             next = rx.try_recv().ok();
-            if next.is_none() && !batch.is_empty() && !closing {
-                let until = *linger_until.get_or_insert_with(|| std::time::Instant::now() + linger);
-                next = rx.recv_deadline(until).ok();
-            }
         }
         commit(&mut sink, &mut batch, status);
         if closing {
