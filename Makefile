@@ -62,6 +62,10 @@ test-rust: ## cargo tests of the engine
 test-python: ## pytest, parity tests against mlflow included
 	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider
 
+.PHONY: test-fast
+test-fast: build-dev ## the quick loop: pytest without parity and slow tests (~1-2 min)
+	MLFLOW_DISABLE_TELEMETRY=true $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not parity" --ignore=tests/parity
+
 .PHONY: lint
 lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of mlrs._core
 	cargo fmt --check
@@ -71,6 +75,8 @@ lint: build-dev ## rustfmt, clippy (pedantic), ruff, mypy --strict, stubtest of 
 	$(VENV)/bin/ruff check -q python tests examples bench
 	$(VENV)/bin/ruff format --check -q python tests examples bench
 	$(PY) -m mypy
+	@# The tests too (the parity scenarios and interop scripts, run under both libraries, not yet).
+	MYPYPATH=tests $(PY) -m mypy tests --exclude 'tests/parity/'
 	$(PY) -m mypy.stubtest mlrs._core
 
 .PHONY: bench
@@ -79,6 +85,7 @@ bench: $(VENV)/.mlflow build-release ## benchmarks against mlflow 3.18 (~10 min)
 	@# compiling mlrs's sources: PYTHONDONTWRITEBYTECODE would otherwise make every import do so.
 	$(PY) -m compileall -q python/mlrs
 	$(PY) bench/run.py --json bench/results/latest.json
+	$(PY) bench/hot_paths.py
 	$(MAKE) --no-print-directory bench-abi3
 
 # ---- wheels and the sdist (the release workflow runs these targets; see .github/workflows) ----

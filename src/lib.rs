@@ -36,15 +36,4 @@ mod _core {
 
     #[pymodule_export]
     const ALEMBIC_HEAD: &str = crate::engine::store::ALEMBIC_HEAD;
-
-    /// Fills pyo3's lazily imported `pathlib.Path` now, while the importing thread is alone.
-    /// Filled later, a thread that loses the GIL halfway through the import while another
-    /// thread forks leaves the cell "being filled" in the child for good, and the child's first
-    /// `Store.path` hangs (seen with multiprocessing's fork start method).
-    #[pymodule_init]
-    fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
-        use pyo3::IntoPyObject;
-        std::path::Path::new(".").into_pyobject(m.py())?;
-        Ok(())
-    }
 }

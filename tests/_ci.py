@@ -24,6 +24,7 @@ def unavailable(reason: str) -> NoReturn:
 def import_or_unavailable(name: str) -> ModuleType:
     """`pytest.importorskip`, except that in CI a module that does not import fails the test."""
     try:
-        return pytest.importorskip(name)
+        module: ModuleType = pytest.importorskip(name)
+        return module
     except pytest.skip.Exception as skipped:
         unavailable(str(skipped))

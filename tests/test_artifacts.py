@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,7 +60,7 @@ def test_get_artifact_uri_starts_a_run() -> None:
     assert mlrs.active_run() is None
     uri = mlrs.get_artifact_uri()
     assert mlrs.active_run() is not None
-    assert uri == mlrs.active_run().info.artifact_uri
+    assert uri == _active().info.artifact_uri
 
 
 def test_log_text_dict_stream(run_root: Path) -> None:
@@ -83,7 +84,7 @@ def test_log_artifact_and_artifacts(tmp_path: Path, run_root: Path) -> None:
     (src / "a.txt").write_text("A")
     (src / "sub/b.txt").write_text("BB")
     mlrs.log_artifact(str(src / "a.txt"))
-    mlrs.log_artifact(src / "a.txt", "one/two")  # a PathLike works too
+    mlrs.log_artifact(src / "a.txt", "one/two")  # type: ignore[arg-type]  # a PathLike works
     mlrs.log_artifact(str(src), "dirs")
     mlrs.log_artifacts(str(src), "tree")
     mlrs.log_artifacts(str(src))
@@ -169,7 +170,7 @@ def test_artifact_file_cannot_escape(artifact_file: str, tmp_path: Path, run_roo
     ]
     for call in calls:
         with pytest.raises(MlflowException) as info:
-            call()
+            call()  # type: ignore[no-untyped-call]
         assert info.value.message.startswith(("Invalid artifact path: ", "Invalid path: "))
     assert tree(tmp_path) == before  # not even the run's root was created
 
@@ -227,7 +228,7 @@ def test_symlink_in_root_pointing_outside_refuses_writes(run_root: Path, outside
     ]
     for call in calls:
         with pytest.raises(MlflowException, match="outside the artifact directory"):
-            call()
+            call()  # type: ignore[no-untyped-call]
     assert tree(outside) == []
 
 
@@ -278,7 +279,7 @@ def test_logging_a_dir_that_contains_the_root_does_not_recurse(tmp_path: Path) -
 
 
 def test_downloads_cannot_escape(tmp_path: Path, run_root: Path, outside: Path) -> None:
-    run_id = mlrs.active_run().info.run_id
+    run_id = _active().info.run_id
     mlrs.log_text("x", "d/x.txt")
     client = MlflowClient()
     dst = tmp_path / "dst"
@@ -322,7 +323,7 @@ def test_download_into_symlinked_destination_is_refused(tmp_path: Path, outside:
 
 
 def test_list_and_download(tmp_path: Path, run_root: Path) -> None:
-    run_id = mlrs.active_run().info.run_id
+    run_id = _active().info.run_id
     client = MlflowClient()
     assert client.list_artifacts(run_id) == []  # no root yet: no error
     mlrs.log_text("hello", "tree/sub/hello.txt")
@@ -405,7 +406,7 @@ def test_log_image_files_and_series(run_root: Path) -> None:
     assert names[1] == names[0].replace("+compressed.webp", ".png")
     with Image.open(run_root / "images" / names[0]) as thumbnail:
         assert thumbnail.size == (256, 64)
-    run = mlrs.get_run(mlrs.active_run().info.run_id)
+    run = mlrs.get_run(_active().info.run_id)
     assert run.data.tags["mlflow.loggedImages"] == "True"
     assert run.data.metrics == {}
     with pytest.raises(TypeError, match="exactly one of `artifact_file` or `key`"):
@@ -448,7 +449,7 @@ def test_log_figure_plotly(run_root: Path) -> None:
 
 def test_log_table_and_load_table(run_root: Path) -> None:
     pd = pytest.importorskip("pandas")
-    run_id = mlrs.active_run().info.run_id
+    run_id = _active().info.run_id
     mlrs.log_table({"a": [1, 2], "b": ["x", "y"]}, "t/t.json")
     mlrs.log_table(pd.DataFrame({"a": [3], "b": ["02108"]}), "t/t.json")
     stored = json.loads((run_root / "t/t.json").read_text())
@@ -516,3 +517,9 @@ def test_log_confusion_matrix(run_root: Path) -> None:
         mlrs.log_confusion_matrix([1, 2], [1])
     with pytest.raises(ValueError, match="empty"):
         mlrs.log_confusion_matrix([], [])
+
+
+def _active() -> Any:
+    run = mlrs.active_run()
+    assert run is not None
+    return run

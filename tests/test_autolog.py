@@ -139,6 +139,7 @@ def test_disable_restores_originals_exactly(fakelib: Any) -> None:
     assert runs() == []
 
 
+@pytest.mark.slow
 def test_inherited_method_patch_is_removed_on_revert() -> None:
     from sklearn.linear_model import LogisticRegression, Ridge
 
@@ -311,6 +312,7 @@ def test_autolog_signature_matches_mlflow() -> None:
 # ---- sklearn -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sklearn_classifier_params_metrics_tags() -> None:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
@@ -346,6 +348,7 @@ def test_sklearn_classifier_params_metrics_tags() -> None:
     assert run.info.status == "FINISHED"
 
 
+@pytest.mark.slow
 def test_sklearn_pipeline_and_search_are_one_run_each() -> None:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
@@ -404,6 +407,7 @@ def test_sklearn_post_training_names_follow_variables() -> None:
     }
 
 
+@pytest.mark.slow
 def test_sklearn_cross_val_score_is_not_logged() -> None:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
@@ -416,6 +420,7 @@ def test_sklearn_cross_val_score_is_not_logged() -> None:
     assert runs() == []
 
 
+@pytest.mark.slow
 def test_sklearn_autolog_before_import_in_subprocess(tmp_path: Path) -> None:
     import subprocess
 
@@ -478,6 +483,7 @@ def test_xgboost_train_logs_iterations_and_early_stopping() -> None:
     assert run.data.metrics["stopped_iteration"] == iterations - 1
 
 
+@pytest.mark.slow
 def test_xgboost_sklearn_api() -> None:
     import xgboost as xgb
 
@@ -624,6 +630,7 @@ def test_builtin_integrations_declare_mlflows_version_ranges() -> None:
     assert ranges["lightgbm"] == ("lightgbm", "lightgbm", "4.6.0", "4.7.0")
 
 
+@pytest.mark.slow
 def test_booster_models_get_signature_and_input_example_from_the_training_data() -> None:
     import lightgbm as lgb
     import numpy as np

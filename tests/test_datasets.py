@@ -225,7 +225,7 @@ def test_log_inputs_and_client(fresh_store: Path) -> None:
     assert got is not None
     assert got.dataset_inputs == [DatasetInput(entity, [InputTag("mlflow.data.context", "test")])]
     assert got.model_inputs == [LoggedModelInput("m-123")]
-    assert [r.inputs.dataset_inputs[0].dataset.name for r in client.search_runs(["0"])] == ["d"]
+    assert [r.inputs.dataset_inputs[0].dataset.name for r in client.search_runs(["0"])] == ["d"]  # type: ignore[union-attr]
     with mlrs.start_run():
         with pytest.raises(MlflowException, match="same length"):
             mlrs.log_inputs([entity], contexts=[])  # type: ignore[list-item]
@@ -268,7 +268,7 @@ def test_deleted_and_unknown_runs_are_refused() -> None:
         client.log_inputs("0" * 32, [])
     assert e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     with pytest.raises(TypeError, match="should be a list"):
-        client.log_inputs(run.info.run_id, (DatasetInput(Dataset("n", "d", "code", "{}")),))  # type: ignore[arg-type]
+        client.log_inputs(run.info.run_id, (DatasetInput(Dataset("n", "d", "code", "{}")),))
 
 
 def test_dataset_filters() -> None:
@@ -287,7 +287,7 @@ def test_dataset_filters() -> None:
 
     def found(filter_string: str) -> list[str]:
         runs = client.search_runs(["0"], filter_string)
-        return sorted(r.info.run_name for r in runs)  # type: ignore[misc]
+        return sorted(r.info.run_name for r in runs)
 
     assert found("datasets.name = 'iris'") == ["a"]
     assert found("datasets.name IN ('iris', 'wine')") == ["a", "b"]

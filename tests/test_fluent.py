@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import mlrs
+from mlrs._fluent import ActiveRun
 from mlrs.entities import Metric, RunStatus
 from mlrs.exceptions import MlflowException
 
@@ -50,9 +51,10 @@ def test_active_run_is_a_start_time_snapshot() -> None:
     assert run.info.status == "RUNNING"
     assert run.info.end_time is None
     assert run.data.metrics == {}
-    assert mlrs.active_run().info.run_id == run.info.run_id
+    assert _active().info.run_id == run.info.run_id
     mlrs.end_run()
     finished = mlrs.last_active_run()
+    assert finished is not None
     assert finished.info.status == "FINISHED"
     assert finished.data.metrics == {"m": 1.0}
 
@@ -64,7 +66,7 @@ def test_starting_a_second_run_needs_nested() -> None:
         assert type(e.value) is Exception
         with mlrs.start_run(nested=True) as inner:
             assert inner.data.tags["mlflow.parentRunId"] == outer.info.run_id
-        assert mlrs.active_run().info.run_id == outer.info.run_id
+        assert _active().info.run_id == outer.info.run_id
 
 
 def test_resume_sets_running_and_merges_tags() -> None:
@@ -183,18 +185,18 @@ def test_metric_values_convert_like_mlflow() -> None:
     with mlrs.start_run() as run:
         mlrs.log_metric("int", 3)
         mlrs.log_metric("bool", True)
-        mlrs.log_metric("text", "1.5")
-        mlrs.log_metric("numpy", np.float32(0.25))
-        mlrs.log_metric("array", np.array([2.0]))
+        mlrs.log_metric("text", "1.5")  # type: ignore[arg-type]
+        mlrs.log_metric("numpy", np.float32(0.25))  # type: ignore[arg-type]
+        mlrs.log_metric("array", np.array([2.0]))  # type: ignore[arg-type]
         mlrs.log_metric("nan", float("nan"))
         mlrs.log_metric("inf", float("inf"))
         mlrs.log_metric("-inf", -math.inf)
         with pytest.raises(MlflowException, match="Please specify value as a valid double"):
-            mlrs.log_metric("bad", "abc")
+            mlrs.log_metric("bad", "abc")  # type: ignore[arg-type]
         with pytest.raises(MlflowException, match="Missing value for required parameter 'value'"):
             mlrs.log_metric("none", None)  # type: ignore[arg-type]
         with pytest.raises(MlflowException, match="can only convert an array of size 1"):
-            mlrs.log_metric("big", np.array([1.0, 2.0]))
+            mlrs.log_metric("big", np.array([1.0, 2.0]))  # type: ignore[arg-type]
     metrics = mlrs.get_run(run.info.run_id).data.metrics
     assert metrics["int"] == 3.0
     assert metrics["bool"] == 1.0
@@ -294,7 +296,7 @@ def test_unknown_things_are_resource_does_not_exist() -> None:
         (lambda: mlrs.get_experiment("12345"), "No Experiment with id=12345 exists"),
     ]:
         with pytest.raises(MlflowException, match=message) as e:
-            call()
+            call()  # type: ignore[no-untyped-call]
         assert e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     assert mlrs.get_experiment_by_name("nope") is None
     with pytest.raises(MlflowException, match="Invalid experiment ID 'abc'"):
@@ -367,3 +369,60 @@ def test_metric_history_as_arrays_and_downsampled() -> None:
         with pytest.raises(MlflowException, match="'max_points'") as e:
             client.get_metric_history_arrays(run.info.run_id, "m", max_points=bad)  # type: ignore[arg-type]
         assert e.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+def test_log_metrics_takes_one_engine_call_or_the_python_path_with_the_same_outcome() -> None:
+    """Plain floats and ints under str keys are validated and queued by the engine in one call;
+    anything else (numpy scalars, bools) goes through Python's conversions. Both store the same
+    rows and refuse the same input with the same message."""
+    with mlrs.start_run() as run:
+        mlrs.log_metrics({"a": 0.5, "b": 2}, step=3, timestamp=7)
+        mlrs.log_metrics({"c": np.float64(0.5), "d": True}, step=3, timestamp=7)
+        messages = []
+        for bad in ({"ok": 1.0, "a#b": 1.0}, {"ok": np.float32(1.0), "a#b": 1.0}):
+            with pytest.raises(MlflowException) as refused:
+                mlrs.log_metrics(bad)  # type: ignore[arg-type]
+            messages.append((refused.value.error_code, refused.value.message))
+    assert messages[0] == messages[1]
+    assert "'metrics[1].name'" in messages[0][1]
+    client = mlrs.MlflowClient()
+    stored = {
+        key: [
+            (m.value, m.step, m.timestamp) for m in client.get_metric_history(run.info.run_id, key)
+        ]
+        for key in "abcd"
+    }
+    assert stored == {
+        "a": [(0.5, 3, 7)],
+        "b": [(2.0, 3, 7)],
+        "c": [(0.5, 3, 7)],
+        "d": [(1.0, 3, 7)],
+    }
+
+
+def test_client_log_batch_of_plain_metrics_matches_its_general_path() -> None:
+    client = mlrs.MlflowClient()
+    run_id = client.create_run("0").info.run_id
+    client.log_batch(run_id, metrics=[Metric("m", 1.5, 10, 1), Metric("m", 2, 11, 2)])
+    client.log_batch(run_id, metrics=[Metric("m", np.float32(3.0), 12, 3)])  # type: ignore[arg-type]
+    history = client.get_metric_history(run_id, "m")
+    assert [(m.value, m.timestamp, m.step) for m in history] == [
+        (1.5, 10, 1),
+        (2.0, 11, 2),
+        (3.0, 12, 3),
+    ]
+    messages = []
+    for value in (1.0, np.float32(1.0)):
+        with pytest.raises(MlflowException) as refused:
+            client.log_batch(run_id, metrics=[Metric("ok", value, 1, 0), Metric("a#b", 1.0, 1, 0)])  # type: ignore[arg-type]
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1]
+    assert "'metrics[1].name'" in messages[0]
+    with pytest.raises(MlflowException, match="not found"):
+        client.log_batch("0" * 32, metrics=[Metric("m", 1.0, 1, 0)])
+
+
+def _active() -> ActiveRun:
+    run = mlrs.active_run()
+    assert run is not None
+    return run

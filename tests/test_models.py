@@ -47,6 +47,7 @@ def error_of(fn: Any) -> tuple[str, str]:
 # ---- log_model and LoggedModel records ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sklearn_log_model_creates_a_ready_logged_model_linked_to_the_run(
     sk_model: Any, fresh_store: Path
 ) -> None:
@@ -64,6 +65,7 @@ def test_sklearn_log_model_creates_a_ready_logged_model_linked_to_the_run(
             step=2,
         )
         assert run.outputs is not None
+        assert info.model_id is not None
         assert run.outputs.model_outputs == [LoggedModelOutput(info.model_id, 2)]
     run_id = run.info.run_id
     assert isinstance(info, ModelInfo)
@@ -173,6 +175,7 @@ def test_log_model_without_an_active_run_starts_none(sk_model: Any) -> None:
 def test_log_model_in_the_set_experiment(sk_model: Any, fresh_store: Path) -> None:
     experiment_id = mlrs.set_experiment("exp").experiment_id
     info = mlrs.sklearn.log_model(sk_model, name="m")
+    assert info.model_id is not None
     assert mlrs.get_logged_model(info.model_id).experiment_id == experiment_id
     assert info.artifact_path.startswith(str(fresh_store.parent / "mlruns" / experiment_id))
 
@@ -254,7 +257,7 @@ def test_search_logged_models(sk_model: Any) -> None:
     assert list(frame["status"]) == [LoggedModelStatus.READY, LoggedModelStatus.READY]
     page = mlrs.MlflowClient().search_logged_models(["0"], max_results=1)
     assert [m.name for m in page] == ["second"]
-    rest = mlrs.MlflowClient().search_logged_models(["0"], max_results=1, page_token=page.token)
+    rest = mlrs.MlflowClient().search_logged_models(["0"], max_results=1, page_token=page.token)  # type: ignore[arg-type]
     assert [m.name for m in rest] == ["first"]
     assert rest.token is None
     assert mlrs.search_logged_models(filter_string="metrics.x > 1", output_format="list") == []
@@ -355,6 +358,7 @@ def test_environment_files(sk_model: Any, tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_xgboost_round_trips(tmp_path: Path) -> None:
     import xgboost as xgb
 
@@ -468,7 +472,10 @@ def test_input_example_files_and_inferred_signature(sk_model: Any, tmp_path: Pat
     assert json.loads((tmp_path / "n" / "input_example.json").read_text()) == [[0.0, 1.0]]
     assert mlmodel(tmp_path / "n")["saved_input_example_info"]["type"] == "ndarray"
     mlrs.sklearn.save_model(
-        sk_model, str(tmp_path / "nosig"), input_example=X.iloc[:1], signature=False
+        sk_model,
+        str(tmp_path / "nosig"),
+        input_example=X.iloc[:1],
+        signature=False,  # type: ignore[arg-type]  # MLflow takes False: no signature
     )
     assert "signature" not in mlmodel(tmp_path / "nosig")
 
@@ -556,7 +563,7 @@ def test_load_model_into_dst_path(sk_model: Any, tmp_path: Path) -> None:
 )
 def test_bad_uris_raise_mlflows_errors(uri: str, code: str, message: str) -> None:
     for load in (mlrs.sklearn.load_model, mlrs.pyfunc.load_model):
-        assert error_of(lambda load=load: load(uri)) == (code, message)  # type: ignore[misc]
+        assert error_of(lambda load=load: load(uri)) == (code, message)
 
 
 def test_a_runs_uri_without_artifacts_or_model(sk_model: Any, tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ def test_threads_logging_into_one_run_lose_nothing(fresh_store: Path) -> None:
     assert mlrs.get_run(run_id).data.metrics == {f"t{n}": 1999.0 for n in range(4)}
 
 
+@pytest.mark.slow
 def test_a_tiny_queue_blocks_callers_instead_of_dropping(tmp_path: Path) -> None:
     store = _core.Store(str(tmp_path / "tiny.db"), str(tmp_path / "mlruns"), queue_capacity=2)
     run_id = store.create_run("0", "me", 0, None, [])[0][0]
@@ -80,6 +81,7 @@ def test_reads_see_everything_queued_before_them() -> None:
         assert len(history) == 10_000
 
 
+@pytest.mark.slow
 def test_processes_creating_one_fresh_file_together_all_succeed(tmp_path: Path) -> None:
     script = """
         import mlrs
@@ -152,6 +154,7 @@ def test_exit_commits_the_queue_and_ends_the_run(tmp_path: Path) -> None:
     assert _count(db, "SELECT count(*) FROM runs WHERE status = 'FINISHED'") == 1
 
 
+@pytest.mark.slow
 def test_sigterm_ends_the_run_killed_with_everything_committed(tmp_path: Path) -> None:
     script = """
         import signal

@@ -115,6 +115,8 @@ _LAZY_FUNCTIONS = {
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     # Type checkers see the lazy submodules as modules (`mlrs.sklearn.autolog()` is typed).
+    from typing import Any
+
     from mlrs import autologging as autologging
     from mlrs import data as data
     from mlrs import lightgbm as lightgbm
@@ -228,7 +230,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> "Any":  # lazy submodules: their own types when imported
     import importlib
 
     if name in _LAZY_SUBMODULES:

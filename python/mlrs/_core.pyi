@@ -3,7 +3,7 @@
 
 import os
 from pathlib import Path
-from typing import TypeAlias, final
+from typing import Any, TypeAlias, final
 
 __all__ = [
     "ALEMBIC_HEAD",
@@ -129,6 +129,10 @@ class Store:
     def log_metric(
         self, run_id: str, key: str, value: float, timestamp: int | None, step: int
     ) -> None: ...
+    def log_metrics(
+        self, run_id: str, metrics: dict[str, Any], timestamp: int | None, step: int
+    ) -> bool: ...
+    def log_metric_entities(self, run_id: str, metrics: list[Any]) -> bool: ...
     def log_param(self, run_id: str, key: str, value: str) -> None: ...
     def set_tag(self, run_id: str, key: str, value: str) -> None: ...
     def log_batch(

@@ -814,6 +814,21 @@ def log_metrics(
         MlflowException: a bad key or value, or a run that is not active.
     """
     store, run_id = _target(run_id)
+    if (
+        synchronous is None
+        and model_id is None
+        and dataset is None
+        and metrics.__class__ is dict
+        and (step is None or step.__class__ is int)
+        and (timestamp is None or timestamp.__class__ is int)
+        and not _runtime.async_logging_enabled()
+    ):
+        # Plain floats and ints under str keys: validated and queued by the engine in one call.
+        try:
+            if store.log_metrics(run_id, metrics, timestamp, step or 0):
+                return None
+        except OverflowError:
+            pass  # a step or timestamp beyond int64: the general path refuses it as MLflow does
     timestamp = timestamp if timestamp is not None else _runtime.now_ms()
     model_id = model_id or _active_model.model_id()
     named = _dataset_fields(dataset)

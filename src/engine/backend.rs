@@ -14,7 +14,9 @@
 use std::time::Duration;
 
 use crate::engine::error::{Error, ErrorCode, Result};
-use crate::engine::model::{Experiment, MetricPoint, MetricSeries, Run, RunStatus, ViewType};
+use crate::engine::model::{
+    Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
+};
 use crate::engine::remote::RemoteStore;
 use crate::engine::store::Store;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, WriterConfig};
@@ -64,10 +66,9 @@ pub trait Backend: Send + Sync {
 
     // ---- log calls: validate, build the op ---------------------------------------------------
 
-    /// True when a metric can be logged to the run without reading its state first.
-    fn run_is_fresh(&self, run_id: &str) -> bool;
-    /// Reads the run's state (the binding calls this without the GIL).
-    fn refresh_run(&self, run_id: &str) -> Result<()>;
+    /// The run's shared id when a metric can be logged to it without reading its state first
+    /// (the hot path's one check: a lock and a lookup); None when only `metric_op` can tell.
+    fn fresh_run_id(&self, run_id: &str) -> Option<RunId>;
     fn metric_op(
         &self,
         run_id: &str,
@@ -233,11 +234,8 @@ impl Backend for Store {
     fn is_closed(&self) -> bool {
         Store::is_closed(self)
     }
-    fn run_is_fresh(&self, run_id: &str) -> bool {
-        Store::run_is_fresh(self, run_id)
-    }
-    fn refresh_run(&self, run_id: &str) -> Result<()> {
-        Store::refresh_run(self, run_id)
+    fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
+        Store::fresh_run_id(self, run_id)
     }
     fn metric_op(
         &self,

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::error::{Error, Result};
+use crate::engine::model::MetricPoint;
 
 pub const MAX_ENTITY_KEY_LENGTH: usize = 250;
 pub const MAX_PARAM_VAL_LENGTH: usize = 6000;
@@ -142,6 +143,16 @@ fn validate_name_chars_and_path(name: &str, path: &str) -> Result<()> {
             Some(BAD_CHARACTER_MESSAGE),
         )));
     }
+    // A relative path without empty, `.` or `..` segments is its own normal form, and passes
+    // unless it starts with `..` (MLflow refuses `..a` too): the common case is decided
+    // without building the normal form.
+    if !name.starts_with("..")
+        && name
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+    {
+        return Ok(());
+    }
     let norm = normpath(name);
     if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
         let message = format!(
@@ -167,7 +178,11 @@ pub fn validate_length(entity: &str, limit: usize, value: &str) -> Result<()> {
 
 /// A metric name; `prefix` is `""` for a single metric or `metrics[i]` inside a batch.
 pub fn validate_metric_key(key: &str, prefix: &str) -> Result<()> {
-    validate_name_chars_and_path(key, &json_path(prefix, "name"))?;
+    if prefix.is_empty() {
+        validate_name_chars_and_path(key, "name")?;
+    } else {
+        validate_name_chars_and_path(key, &json_path(prefix, "name"))?;
+    }
     validate_length("Metric name", MAX_ENTITY_KEY_LENGTH, key)
 }
 
@@ -251,6 +266,19 @@ pub fn parse_experiment_id(experiment_id: &str) -> Result<i64> {
 }
 
 /// The store-level limits of one `log_batch` call (the client splits larger batches first).
+/// Checks metric points as `log_batch` checks them before it looks the run up: the run id,
+/// every name (messages name the entry, `metrics[3]`, formatted only for a refusal), the
+/// batch limit.
+pub fn validate_metric_batch(run_id: &str, metrics: &[MetricPoint]) -> Result<()> {
+    validate_run_id(run_id)?;
+    for (i, point) in metrics.iter().enumerate() {
+        if validate_metric_key(&point.key, "").is_err() {
+            validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+        }
+    }
+    validate_batch_limits(metrics.len(), 0, 0)
+}
+
 pub fn validate_batch_limits(metrics: usize, params: usize, tags: usize) -> Result<()> {
     let check = |entity: &str, limit: usize, length: usize| {
         if length > limit {

@@ -8,15 +8,43 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 
 use crate::engine::backend::{self, OpenOptions};
+use crate::engine::clock::now_ms;
 use crate::engine::error::ErrorCode;
 use crate::engine::model::{MetricPoint, RunStatus, ViewType};
+use crate::engine::validate;
 use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
 use crate::engine::{Backend, Error, Store};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
+
+/// MLflow's limit of metrics in one `log_batch`; longer inputs take the Python path, which
+/// splits them as MLflow's client does.
+const MAX_METRICS_PER_BATCH: usize = 1000;
+
+/// A float for a metric from a plain Python float or int; None for anything else (bools,
+/// numpy scalars, strings, ...), which the Python layer converts or refuses as MLflow does.
+fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
+    if let Ok(float) = value.cast_exact::<PyFloat>() {
+        return Some(float.value());
+    }
+    if value.cast_exact::<PyInt>().is_ok() {
+        return value.extract::<f64>().ok();
+    }
+    None
+}
+
+/// A plain Python int that fits i64; None otherwise.
+fn plain_int(value: &Bound<'_, PyAny>) -> Option<i64> {
+    value.cast_exact::<PyInt>().ok()?.extract::<i64>().ok()
+}
+
+/// A plain Python str as UTF-8; None for other types or strings with lone surrogates.
+fn plain_str<'a>(value: &'a Bound<'_, PyAny>) -> Option<std::borrow::Cow<'a, str>> {
+    value.cast_exact::<PyString>().ok()?.to_cow().ok()
+}
 
 #[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
@@ -72,7 +100,7 @@ impl PyStore {
     fn submit(&self, py: Python<'_>, op: WriteOp) -> PyResult<()> {
         match self.inner.try_enqueue(op)? {
             Submitted::Queued => Ok(()),
-            Submitted::Full(op) => Ok(py.detach(|| self.inner.enqueue_blocking(op))?),
+            Submitted::Full(op) => detach::engine(py, || self.inner.enqueue_blocking(op)),
         }
     }
 
@@ -83,10 +111,10 @@ impl PyStore {
         py: Python<'_>,
         make_op: impl FnOnce(&dyn Backend) -> crate::engine::Result<Option<WriteOp>> + Send,
     ) -> PyResult<()> {
-        Ok(py.detach(|| match make_op(&*self.inner)? {
+        detach::engine(py, || match make_op(&*self.inner)? {
             Some(op) => self.inner.enqueue(op),
             None => Ok(()),
-        })?)
+        })
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
@@ -96,7 +124,31 @@ impl PyStore {
         f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,
     ) -> PyResult<T> {
         detach::flush(py, &*self.inner)?;
-        Ok(py.detach(|| f(&*self.inner))?)
+        detach::engine(py, || f(&*self.inner))
+    }
+
+    /// Queues metric points of one run as one batch op, checked as MLflow's `log_batch` checks
+    /// them (names, then the batch limit, then the run). The common case (a run the store
+    /// knows to be active, valid names) costs one lock; anything else goes through the
+    /// backend's own check without the GIL.
+    fn submit_metrics(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        points: Vec<MetricPoint>,
+    ) -> PyResult<()> {
+        if let Some(id) = self.inner.fresh_run_id(run_id)
+            && validate::validate_metric_batch(run_id, &points).is_ok()
+        {
+            let op = WriteOp::Batch {
+                run_id: id,
+                metrics: points,
+                params: Vec::new(),
+                tags: Vec::new(),
+            };
+            return self.submit(py, op);
+        }
+        self.submit_checked(py, |s| s.batch_op(run_id, points, Vec::new(), Vec::new()))
     }
 
     /// `run` for the calls that only the SQLite store has so far.
@@ -107,7 +159,7 @@ impl PyStore {
     ) -> PyResult<T> {
         let store = self.sqlite()?;
         detach::flush(py, store)?;
-        Ok(py.detach(|| f(store))?)
+        detach::engine(py, || f(store))
     }
 }
 
@@ -197,14 +249,100 @@ impl PyStore {
         timestamp: Option<i64>,
         step: i64,
     ) -> PyResult<()> {
-        if !self.inner.run_is_fresh(run_id) {
-            // The key is checked before the run is looked up, in MLflow's order.
-            crate::engine::validate::validate_metric_key(key, "")?;
-            // A run not cached yet, or changed by another process: one read without the GIL.
-            py.detach(|| self.inner.refresh_run(run_id))?;
+        if let Some(id) = self.inner.fresh_run_id(run_id)
+            && validate::validate_metric_key(key, "").is_ok()
+        {
+            return self.submit(py, WriteOp::metric(id, key, value, timestamp, step));
         }
-        let op = self.inner.metric_op(run_id, key, value, timestamp, step)?;
+        // A run not cached yet or changed by another process, or a refused key: the backend's
+        // own check (the key first, then the run, in MLflow's order), without the GIL.
+        let op = detach::engine(py, || {
+            self.inner.metric_op(run_id, key, value, timestamp, step)
+        })?;
         self.submit(py, op)
+    }
+
+    /// The fluent `log_metrics` in one call: `metrics` maps str keys to plain floats or ints,
+    /// stamped `timestamp` (now when None) at `step`. Returns False, having done nothing, when
+    /// an entry needs Python's conversions or there are more than a batch holds; the caller
+    /// then takes the general path.
+    #[pyo3(signature = (run_id, metrics, timestamp, step))]
+    fn log_metrics(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        metrics: &Bound<'_, PyDict>,
+        timestamp: Option<i64>,
+        step: i64,
+    ) -> PyResult<bool> {
+        if metrics.len() > MAX_METRICS_PER_BATCH || timestamp.is_some_and(|t| t < 0) {
+            return Ok(false);
+        }
+        let timestamp = timestamp.unwrap_or_else(now_ms);
+        let mut points = Vec::with_capacity(metrics.len());
+        for (key, value) in metrics.iter() {
+            let (Some(key), Some(value)) = (plain_str(&key), plain_number(&value)) else {
+                return Ok(false);
+            };
+            points.push(MetricPoint::new(key.into_owned(), value, timestamp, step));
+        }
+        if points.is_empty() {
+            return Ok(true);
+        }
+        self.submit_metrics(py, run_id, points)?;
+        Ok(true)
+    }
+
+    /// `MlflowClient.log_batch` of metrics only, read straight from a list of mlrs `Metric`
+    /// entities (their `_key`, `_value`, `_timestamp`, `_step` and `_model_id` slots). Returns
+    /// False, having done nothing, when an entry is anything else (another class, a value that
+    /// needs conversion, a model's metric, ...) or the list is longer than a batch.
+    fn log_metric_entities(
+        &self,
+        py: Python<'_>,
+        run_id: &str,
+        metrics: &Bound<'_, PyList>,
+    ) -> PyResult<bool> {
+        if metrics.len() > MAX_METRICS_PER_BATCH {
+            return Ok(false);
+        }
+        let names = (
+            pyo3::intern!(py, "_key"),
+            pyo3::intern!(py, "_value"),
+            pyo3::intern!(py, "_timestamp"),
+            pyo3::intern!(py, "_step"),
+            pyo3::intern!(py, "_model_id"),
+        );
+        let mut points = Vec::with_capacity(metrics.len());
+        for metric in metrics.iter() {
+            let (Ok(key), Ok(value), Ok(timestamp), Ok(step), Ok(model_id)) = (
+                metric.getattr(names.0),
+                metric.getattr(names.1),
+                metric.getattr(names.2),
+                metric.getattr(names.3),
+                metric.getattr(names.4),
+            ) else {
+                return Ok(false);
+            };
+            let point = (
+                plain_str(&key),
+                plain_number(&value),
+                plain_int(&timestamp).filter(|t| *t >= 0),
+                plain_int(&step),
+            );
+            let (Some(key), Some(value), Some(timestamp), Some(step)) = point else {
+                return Ok(false);
+            };
+            if !model_id.is_none() {
+                return Ok(false);
+            }
+            points.push(MetricPoint::new(key.into_owned(), value, timestamp, step));
+        }
+        if points.is_empty() {
+            return Ok(false);
+        }
+        self.submit_metrics(py, run_id, points)?;
+        Ok(true)
     }
 
     fn log_param(&self, py: Python<'_>, run_id: &str, key: &str, value: &str) -> PyResult<()> {
@@ -457,9 +595,17 @@ impl PyStore {
 /// Before `os.fork`: waits until no thread of this process is inside SQLite and holds new calls
 /// at the door, so the child inherits no SQLite lock. Runs with the GIL held on purpose: no
 /// thread inside SQLite needs it to get out, and no other Python thread may start a call.
+///
+/// It first fills pyo3's lazily imported `pathlib.Path` (waiting for a thread that is filling
+/// it): a thread that lost the GIL halfway through that import when another thread forked
+/// left the cell "being filled" in the child for good, and the child's first `Store.path`
+/// hung (multiprocessing's fork start method). Not done at import: pathlib costs `import mlrs`
+/// milliseconds.
 #[pyfunction]
-pub fn fork_pause() {
+pub fn fork_pause(py: Python<'_>) -> PyResult<()> {
+    std::path::Path::new(".").into_pyobject(py)?;
     crate::engine::store::gate::pause();
+    Ok(())
 }
 
 /// After `os.fork`, in the parent and in the child: lets SQLite calls in again.

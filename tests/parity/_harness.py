@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import difflib
+import itertools
 import json
 import math
 import os
+import queue
 import re
+import select
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,15 +60,126 @@ def clean_env(workdir: Path, impl: str, extra: dict[str, str] | None = None) -> 
 
 def make_mlflow_template(directory: Path) -> Path:
     """Let real mlflow create ``mlflow.db`` once (about 4 s); scenarios get copies of it."""
-    subprocess.run(
-        [PYTHON, "-c", "import mlflow; mlflow.search_experiments()"],
-        cwd=directory,
-        env=clean_env(directory, "mlflow"),
-        check=True,
-        capture_output=True,
-        timeout=SCRIPT_TIMEOUT_S,
-    )
+    script = directory / "make_template.py"
+    script.write_text("import mlflow\nmlflow.search_experiments()\n", encoding="utf-8")
+    returncode, _, stderr = run_python(script.name, directory, "mlflow")
+    assert returncode == 0, stderr[-3000:]
     return directory / "mlflow.db"
+
+
+# ---- running scripts: mlflow's from forks of a process that imported it once -----------------
+
+ZYGOTE = Path(__file__).parent / "_zygote.py"
+# PARITY_ZYGOTE=0 starts a fresh interpreter for every mlflow script (to check the zygote).
+USE_ZYGOTE = os.environ.get("PARITY_ZYGOTE", "1") != "0" and hasattr(os, "fork")
+
+
+def _read_line(fd: int, timeout_s: float | None) -> str | None:
+    """One line from a pipe, or None when `timeout_s` passes first (unbuffered, so a wait with
+    select never misses a line that a buffer already holds)."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not select.select([fd], [], [], left)[0]:
+            return None
+        byte = os.read(fd, 1)
+        if not byte:
+            raise RuntimeError("the mlflow zygote exited")
+        data += byte
+    return data.decode()
+
+
+class _Zygote:
+    """One `_zygote.py` process: mlflow imported once, a fork per script."""
+
+    _numbers = itertools.count()
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="parity-zygote-"))
+        self.process = subprocess.Popen(
+            [PYTHON, str(ZYGOTE)],
+            cwd=self.dir,
+            env=clean_env(self.dir, "mlflow"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+
+    def run(self, script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        number = next(self._numbers)
+        out, err = self.dir / f"{number}.out", self.dir / f"{number}.err"
+        request = {"script": script, "cwd": str(cwd), "env": env, "stdout": str(out)}
+        request["stderr"] = str(err)
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        fd = self.process.stdout.fileno()
+        pid = json.loads(_read_line(fd, None) or "")["pid"]
+        done = _read_line(fd, SCRIPT_TIMEOUT_S)
+        if done is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            done = _read_line(fd, None)
+        returncode = json.loads(done or "")["returncode"]
+        texts = [path.read_text(encoding="utf-8", errors="replace") for path in (out, err)]
+        for path in (out, err):
+            path.unlink()
+        return returncode, texts[0], texts[1]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _ZygotePool:
+    """Zygotes lent to one caller at a time: at most as many as scripts run at once."""
+
+    def __init__(self) -> None:
+        self.idle: queue.SimpleQueue[_Zygote] = queue.SimpleQueue()
+        self.all: list[_Zygote] = []
+        self.lock = threading.Lock()
+
+    def run(self, script: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+        try:
+            zygote = self.idle.get_nowait()
+        except queue.Empty:
+            zygote = _Zygote()
+            with self.lock:
+                self.all.append(zygote)
+        try:
+            return zygote.run(script, cwd, env)
+        finally:
+            self.idle.put(zygote)
+
+    def close(self) -> None:
+        for zygote in self.all:
+            with contextlib.suppress(Exception):
+                zygote.close()
+
+
+_ZYGOTES = _ZygotePool()
+atexit.register(_ZYGOTES.close)
+
+
+def run_python(script: str, workdir: Path, impl: str, fresh: bool = False) -> tuple[int, str, str]:
+    """Runs ``python <script>`` in ``workdir`` under ``impl``: (returncode, stdout, stderr).
+    mlflow's scripts run in forks of a zygote unless ``fresh``."""
+    env = clean_env(workdir, impl)
+    if impl == "mlflow" and USE_ZYGOTE and not fresh:
+        return _ZYGOTES.run(script, workdir, env)
+    done = subprocess.run(
+        [PYTHON, script],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_TIMEOUT_S,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 def install_template(template: Path, workdir: Path) -> None:
@@ -102,7 +220,7 @@ class ScriptResult:
 
 
 def run_scenario(
-    script: Path, workdir: Path, impl: str, template: Path | None = None
+    script: Path, workdir: Path, impl: str, template: Path | None = None, fresh: bool = False
 ) -> ScriptResult:
     """Run ``script`` as ``<name>.py`` from ``workdir`` (a fresh directory) under ``impl``."""
     workdir = workdir.resolve()
@@ -111,18 +229,10 @@ def run_scenario(
     shutil.copyfile(script, local)
     if template is not None and "fresh-db" not in directives(script):
         install_template(template, workdir)
-    done = subprocess.run(
-        [PYTHON, local.name],
-        cwd=workdir,
-        env=clean_env(workdir, impl),
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_TIMEOUT_S,
-        check=False,
-    )
-    result = ScriptResult(impl, workdir, done.returncode, done.stdout, done.stderr)
-    result.records = normalise(done.stdout, workdir)
-    result.records.append(("<exit>", str(done.returncode)))
+    returncode, stdout, stderr = run_python(local.name, workdir, impl, fresh)
+    result = ScriptResult(impl, workdir, returncode, stdout, stderr)
+    result.records = normalise(stdout, workdir)
+    result.records.append(("<exit>", str(returncode)))
     return result
 
 

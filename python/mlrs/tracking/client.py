@@ -674,6 +674,16 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         if metrics and _active_model.possible:
             metrics = _link_active_model(metrics)
         store = self._store
+        if (
+            not params
+            and not tags
+            and synchronous is None
+            and metrics.__class__ is list
+            and run_id.__class__ is str
+            and not _runtime.async_logging_enabled()
+            and store.log_metric_entities(run_id, metrics)
+        ):
+            return None  # plain metrics, validated and queued by the engine in one call
         return run_logged(
             store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
         )

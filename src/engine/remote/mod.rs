@@ -24,7 +24,7 @@ use crate::engine::backend::{Backend, OpenOptions};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{
-    Experiment, Lifecycle, MetricPoint, MetricSeries, Run, RunStatus, ViewType,
+    Experiment, Lifecycle, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
 use crate::engine::validate;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, Writer};
@@ -387,25 +387,12 @@ impl Backend for RemoteStore {
         self.writer.is_closing()
     }
 
-    fn run_is_fresh(&self, run_id: &str) -> bool {
+    fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
         self.runs
             .lock()
             .get(run_id)
             .is_some_and(|r| r.lifecycle == Lifecycle::Active)
-    }
-
-    fn refresh_run(&self, run_id: &str) -> Result<()> {
-        let run = self.fetch_run(run_id)?;
-        let mut runs = self.runs.lock();
-        let entry = runs.entry(run_id.to_owned()).or_insert_with(|| CachedRun {
-            lifecycle: run.info.lifecycle_stage,
-            params: HashMap::new(),
-        });
-        entry.lifecycle = run.info.lifecycle_stage;
-        for (k, v) in run.params {
-            entry.params.entry(k).or_insert(v);
-        }
-        Ok(())
+            .then(|| Arc::from(run_id))
     }
 
     fn metric_op(
@@ -681,6 +668,21 @@ impl Backend for RemoteStore {
 }
 
 impl RemoteStore {
+    /// Reads the run's lifecycle and params from the server into the cache.
+    fn refresh_run(&self, run_id: &str) -> Result<()> {
+        let run = self.fetch_run(run_id)?;
+        let mut runs = self.runs.lock();
+        let entry = runs.entry(run_id.to_owned()).or_insert_with(|| CachedRun {
+            lifecycle: run.info.lifecycle_stage,
+            params: HashMap::new(),
+        });
+        entry.lifecycle = run.info.lifecycle_stage;
+        for (k, v) in run.params {
+            entry.params.entry(k).or_insert(v);
+        }
+        Ok(())
+    }
+
     fn fetch_run(&self, run_id: &str) -> Result<Run> {
         let answer = self
             .client

@@ -715,19 +715,23 @@ impl Store {
 
     // ---- logging ---------------------------------------------------------------------------
 
-    /// True when the cache holds the run as active and no other process has committed since it
-    /// was read, so a metric can be logged to it without a database read.
-    pub fn run_is_fresh(&self, run_id: &str) -> bool {
+    /// The shared id of the run when the cache holds it as active and no other process has
+    /// committed since it was read, so a metric can be logged to it without a database read:
+    /// one lock, one lookup (the hot path's only check).
+    pub fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
+        if self.read_only.is_some() {
+            return None; // every write is refused there, with the file's name
+        }
         let epoch = self.writer.external_epoch();
-        self.runs
-            .lock()
-            .get(run_id)
-            .is_some_and(|r| r.lifecycle == Lifecycle::Active && r.verified_epoch == epoch)
+        let runs = self.runs.lock();
+        let run = runs.get(run_id)?;
+        (run.lifecycle == Lifecycle::Active && run.verified_epoch == epoch)
+            .then(|| Arc::clone(&run.id))
     }
 
     /// Reads the run's lifecycle from the database into the cache (the binding calls this
-    /// without the GIL).
-    pub fn refresh_run(&self, run_id: &str) -> Result<()> {
+    /// without the GIL) and returns its shared id if it is active.
+    pub fn refresh_run(&self, run_id: &str) -> Result<RunId> {
         let epoch = self.writer.external_epoch();
         let info = {
             let conn = self.reader()?;
@@ -743,7 +747,8 @@ impl Store {
         });
         run.lifecycle = info.lifecycle_stage;
         run.verified_epoch = epoch;
-        Ok(())
+        check_cached_run_active(run)?;
+        Ok(Arc::clone(&run.id))
     }
 
     /// The shared id of an active run. With `verify`, the lifecycle is read from the database
@@ -751,13 +756,10 @@ impl Store {
     /// it, only when another process has committed since the last read.
     fn active_run_id(&self, run_id: &str, verify: bool) -> Result<RunId> {
         self.writable()?;
-        if verify || !self.run_is_fresh(run_id) {
-            self.refresh_run(run_id)?;
+        if !verify && let Some(id) = self.fresh_run_id(run_id) {
+            return Ok(id);
         }
-        let runs = self.runs.lock();
-        let run = runs.get(run_id).expect("refreshed above");
-        check_cached_run_active(run)?;
-        Ok(Arc::clone(&run.id))
+        self.refresh_run(run_id)
     }
 
     /// Validates one metric point and returns the op that logs it.
@@ -771,9 +773,7 @@ impl Store {
     ) -> Result<WriteOp> {
         validate::validate_metric_key(key, "")?;
         let run_id = self.active_run_id(run_id, false)?;
-        let timestamp_ms = timestamp_ms.unwrap_or_else(now_ms);
-        let point = MetricPoint::new(key.to_owned(), value, timestamp_ms, step);
-        Ok(WriteOp::Metric { run_id, point })
+        Ok(WriteOp::metric(run_id, key, value, timestamp_ms, step))
     }
 
     /// Validates one param; `None` when the run already has it with this value (a no-op).
@@ -820,14 +820,22 @@ impl Store {
         tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
         validate::validate_run_id(run_id)?;
+        // Messages name the entry (`metrics[3]`); the name is only formatted for a refusal.
         for (i, point) in metrics.iter().enumerate() {
-            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+            if validate::validate_metric_key(&point.key, "").is_err() {
+                validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
+            }
         }
         for (i, (key, value)) in params.iter().enumerate() {
-            validate::validate_param(key, value, &format!("params[{i}]"))?;
+            if validate::validate_param(key, value, "").is_err() {
+                validate::validate_param(key, value, &format!("params[{i}]"))?;
+            }
         }
         for (i, (key, value)) in tags.iter().enumerate() {
-            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
+            let value = value.as_deref().unwrap_or("");
+            if validate::validate_tag(key, value, "").is_err() {
+                validate::validate_tag(key, value, &format!("tags[{i}]"))?;
+            }
         }
         validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
         validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
@@ -1204,6 +1212,25 @@ mod tests {
         assert!(err.contains("t.db"), "{err}");
         let unstored = store.close_within(Duration::from_millis(100));
         assert_eq!(unstored.ops, 1, "the point is reported as not stored");
+    }
+
+    #[test]
+    fn the_cache_answers_for_active_runs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        assert_eq!(
+            store.fresh_run_id(&run_id).as_deref(),
+            Some(run_id.as_str())
+        );
+        assert!(store.fresh_run_id("abc").is_none());
+        store.delete_run(&run_id).unwrap();
+        assert!(store.fresh_run_id(&run_id).is_none());
+        let err = store.refresh_run(&run_id).unwrap_err().to_string();
+        assert!(err.ends_with("Current state is deleted."));
+        let bad = [MetricPoint::new("a#b".into(), 1.0, 1, 0)];
+        let err = validate::validate_metric_batch(&run_id, &bad).unwrap_err();
+        assert!(err.to_string().contains("'metrics[0].name'"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub enum WriteOp {
 }
 
 impl WriteOp {
+    /// One metric point for a run found active and a key that passed `validate_metric_key`,
+    /// stamped now when `timestamp_ms` is None.
+    pub fn metric(
+        run_id: RunId,
+        key: &str,
+        value: f64,
+        timestamp_ms: Option<i64>,
+        step: i64,
+    ) -> Self {
+        let timestamp_ms = timestamp_ms.unwrap_or_else(crate::engine::clock::now_ms);
+        let point = MetricPoint::new(key.to_owned(), value, timestamp_ms, step);
+        Self::Metric { run_id, point }
+    }
+
     /// The run the op writes to.
     pub fn run_id(&self) -> &RunId {
         match self {
