@@ -565,6 +565,16 @@ def test_cursor_sync_and_hover_highlight(open_page: Any, store: Fixture) -> None
     assert tip.is_visible()
     assert tip.locator(".tip-row").count() == 3  # every run's value at the cursor
     p.shot("chart-tooltip")
+    # Hovering near a line highlights its run in the table and the other chart: walk down the
+    # plot until a line is close enough to be focused.
+    found = ""
+    for i in range(1, 60):
+        page.mouse.move(bb["x"] + bb["width"] * 0.5, bb["y"] + bb["height"] * i / 60)
+        found = page.locator("[data-chart=b]").get_attribute("data-highlight") or ""
+        if found:
+            break
+    assert found in runs
+    assert page.locator(f".tr.hover[data-run-id='{found}']").count() == 1
     # Hovering a table row highlights its run in every chart.
     page.locator(f".tr[data-run-id='{runs[1]}']").hover()
     for c in ("a", "b"):
