@@ -9,7 +9,7 @@
 
 mod api;
 mod files;
-mod json;
+pub(crate) mod json;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
