@@ -8,6 +8,7 @@
 //! a process always reads its own writes.
 
 pub(crate) mod datasets;
+mod gc;
 pub mod models;
 mod pragmas;
 pub(crate) mod read;
