@@ -879,6 +879,157 @@ def bench_pytest_suite(run: Runner, report: Report) -> None:
             extrapolated=True,
         )
     )
+# ---- 8. mlrs ui against mlflow server ----------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(url: str, body: dict[str, Any] | None = None) -> tuple[float, Any]:
+    """One request on loopback: its wall time and the decoded JSON answer."""
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"} if data else {}
+    )
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=900) as response:
+        raw = response.read()
+    return time.perf_counter() - t0, json.loads(raw)
+
+
+def timed(url: str, repeats: int, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The first (cold) request and the median of `repeats` more; the last answer."""
+    cold, answer = http(url, body)
+    warm = []
+    for _ in range(repeats):
+        elapsed, answer = http(url, body)
+        warm.append(elapsed)
+    return {"cold": cold, "warm": statistics.median(warm), "all": warm, "answer": answer}
+
+
+def bench_ui(run: Runner, report: Report) -> None:
+    import urllib.parse
+
+    n, runs = COUNTS["mlrs"]["history"], COUNTS["mlrs"]["runs"]
+    ids = run.workload("reads_setup", "mlrs", {})
+    db = ids["db"]
+    params = {"db": db, "long_run": ids["long_run"], "wide_run": ids["wide_run"]}
+    run.workload("fill", "sqlite", {**params, "n": n, "keys": 10})
+    run.workload("fill_runs", "sqlite", {"db": db, "experiment_id": "0", "n": runs})
+    uri = f"sqlite:///{db}"
+    top = (n - 1) * 0.5
+    results: dict[str, Any] = {}
+
+    mine = subprocess.Popen(
+        [sys.executable, "-m", "mlrs", "ui", "--backend-store-uri", uri, "--port", "0"],
+        cwd=Path(db).parent,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert mine.stdout is not None
+        base = mine.stdout.readline().rsplit(" at ", 1)[1].strip().rstrip("/")
+        series = timed(f"{base}/api/series?run_ids={ids['long_run']}&keys=m&points=1000", repeats=5)
+        query = urllib.parse.urlencode(
+            {"experiment_ids": "0", "order_by": "metrics.acc DESC", "max_results": 100,
+             "metrics": "acc,loss", "params": "*"}
+        )  # fmt: skip
+        table = timed(f"{base}/api/runs?{query}", repeats=5)
+    finally:
+        mine.terminate()
+        mine.wait(timeout=60)
+    one = series.pop("answer")["series"][0]
+    results["mlrs"] = {"series": series, "runs": {k: v for k, v in table.items() if k != "answer"}}
+    series_ok = one["total_points"] == n and max(one["value"]) == top
+    mine_runs = table["answer"]["runs"]
+    runs_ok = len(mine_runs) == 100 and table["answer"]["total"] == runs + 2
+
+    port = free_port()
+    theirs = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri,
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        cwd=Path(db).parent,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                http(f"http://127.0.0.1:{port}/health")
+                break
+            except (OSError, ValueError):
+                if theirs.poll() is not None or time.perf_counter() - started > 600:
+                    raise BenchError("mlflow server did not start") from None
+                time.sleep(0.5)
+        results["mlflow_start"] = time.perf_counter() - started
+        bulk = timed(
+            f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
+            f"?run_ids={ids['long_run']}&metric_key=m&max_results=1000",
+            repeats=2,
+        )
+        search = timed(
+            f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search",
+            repeats=3,
+            body={"experiment_ids": ["0"], "order_by": ["metrics.acc DESC"], "max_results": 100},
+        )
+    finally:
+        theirs.terminate()
+        theirs.wait(timeout=60)
+    points = bulk.pop("answer").get("metrics", [])
+    their_runs = search.pop("answer").get("runs", [])
+    results["mlflow"] = {"series": bulk, "runs": search, "points": len(points)}
+    report.raw["ui"] = results
+    their_top = max((p["value"] for p in points), default=None)
+    verified = (
+        f"mlrs M4 {len(one['x'])} points, max {'ok' if series_ok else 'WRONG'}; mlflow "
+        f"{len(points)} sampled points, max {their_top} ({'kept' if their_top == top else 'lost'})"
+    )
+    for label, key in (
+        ("cold (first request after start)", "cold"),
+        ("warm (median of 5)", "warm"),
+    ):
+        report.add(
+            Row(
+                "8",
+                f"`mlrs ui` `/api/series` vs mlflow `get-history-bulk-interval`: one {n:,}-point "
+                f"series, 1,000 columns, {label}",
+                results["mlrs"]["series"][key],
+                results["mlflow"]["series"][key],
+                budget=1.0 if key == "cold" else 0.05,
+                budget_text="<= 1 s" if key == "cold" else "<= 50 ms",
+                unit=MILLI,
+                verified=verified,
+            )
+        )
+    same_first = (
+        bool(their_runs)
+        and bool(mine_runs)
+        and (their_runs[0]["info"]["run_id"] == mine_runs[0]["run_id"])
+    )
+    for label, key in (("first request", "cold"), ("median of the next requests", "warm")):
+        report.add(
+            Row(
+                "8",
+                f"`mlrs ui` `/api/runs` vs mlflow `runs/search`: first page (100) of {runs:,} runs "
+                f"sorted by a metric, {label}",
+                results["mlrs"]["runs"][key],
+                results["mlflow"]["runs"][key],
+                unit=MILLI,
+                verified=f"mlrs {'ok' if runs_ok else 'WRONG'}, same first run: {same_first}",
+            )
+        )
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -894,6 +1045,7 @@ BENCHES: dict[str, Callable[[Runner, Report], None]] = {
     "search": bench_search,
     "many_processes": bench_many_processes,
     "pytest_suite": bench_pytest_suite,
+    "ui": bench_ui,
 }
 
 

@@ -494,6 +494,18 @@ def _snapshot(page: Any) -> dict[str, Any]:
     return snap
 
 
+def test_charts_fetch_when_they_come_into_view(open_page: Any, store: Fixture) -> None:
+    p = open_page()
+    charts = [{"i": f"k{i}", "k": ["loss" if i % 2 else "acc"]} for i in range(18)]
+    page = p.goto(_exp_url(store, {"ch": charts}))
+    page.wait_for_function("document.querySelector('[data-chart=k0]')?.dataset.points > 0")
+    last = page.locator("[data-chart=k17]")
+    assert last.get_attribute("data-pending") == "1"
+    assert len([u for u in p.api if "/api/series" in u]) < 18
+    last.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('[data-chart=k17]')?.dataset.points > 0")
+
+
 def test_url_restores_the_view_in_a_fresh_context(open_page: Any, store: Fixture) -> None:
     p = open_page()
     page = p.goto(_exp_url(store, {"c": ["m:max:acc"], "ch": [{"i": "c1", "k": ["loss", "acc"]}]}))
@@ -565,6 +577,16 @@ def test_cursor_sync_and_hover_highlight(open_page: Any, store: Fixture) -> None
     assert tip.is_visible()
     assert tip.locator(".tip-row").count() == 3  # every run's value at the cursor
     p.shot("chart-tooltip")
+    # Hovering near a line highlights its run in the table and the other chart: walk down the
+    # plot until a line is close enough to be focused.
+    found = ""
+    for i in range(1, 60):
+        page.mouse.move(bb["x"] + bb["width"] * 0.5, bb["y"] + bb["height"] * i / 60)
+        found = page.locator("[data-chart=b]").get_attribute("data-highlight") or ""
+        if found:
+            break
+    assert found in runs
+    assert page.locator(f".tr.hover[data-run-id='{found}']").count() == 1
     # Hovering a table row highlights its run in every chart.
     page.locator(f".tr[data-run-id='{runs[1]}']").hover()
     for c in ("a", "b"):

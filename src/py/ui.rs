@@ -10,7 +10,10 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 
-use crate::server::{Config, Ended, Server};
+use crate::engine::model::ViewType;
+use crate::engine::ui::table::{self, Columns, TableQuery};
+use crate::py::store::PyStore;
+use crate::server::{Config, Ended, Server, json};
 
 #[pyclass(frozen, name = "UiServer", module = "mlrs._core")]
 pub struct PyUiServer {
@@ -95,5 +98,100 @@ impl PyUiServer {
             py.detach(move || server.stop())?;
         }
         Ok(())
+    }
+}
+
+/// What the `mlrs` terminal commands read and do through a store: the runs table of `mlrs ui`
+/// (as the JSON of `GET /api/runs`) and `mlrs gc`'s permanent deletions.
+#[pymethods]
+impl PyStore {
+    /// One page of the runs table, as the JSON body of `GET /api/runs`.
+    #[pyo3(signature = (experiment_ids, view_type, filter, order_by, max_results, offset, metrics, params, tags))]
+    #[allow(clippy::too_many_arguments)]
+    fn runs_table_json(
+        &self,
+        py: Python<'_>,
+        experiment_ids: Vec<String>,
+        view_type: i64,
+        filter: &str,
+        order_by: Vec<String>,
+        max_results: i64,
+        offset: i64,
+        metrics: Vec<String>,
+        params: Vec<String>,
+        tags: Vec<String>,
+    ) -> PyResult<String> {
+        let view = ViewType::from_int(view_type).unwrap_or(ViewType::ActiveOnly);
+        self.call(py, move |store| {
+            let ids: Vec<i64> = experiment_ids
+                .iter()
+                .map(|id| crate::engine::validate::parse_experiment_id(id))
+                .collect::<crate::engine::Result<_>>()?;
+            let conn = store.open_read_connection()?;
+            let page = table::runs_page(
+                &conn,
+                &TableQuery {
+                    experiment_ids: &ids,
+                    view,
+                    filter,
+                    order_by: &order_by,
+                    max_results,
+                    offset,
+                    metrics: Columns::parse(&metrics),
+                    params: Columns::parse(&params),
+                    tags: Columns::parse(&tags),
+                },
+            )?;
+            let runs: Vec<serde_json::Value> = page
+                .runs
+                .iter()
+                .map(|r| serde_json::Value::Object(json::run(r)))
+                .collect();
+            Ok(serde_json::json!({
+                "runs": runs,
+                "next_page_token": page.next_offset.map(|o| o.to_string()),
+                "total": page.total,
+            })
+            .to_string())
+        })
+    }
+
+    /// These runs (in this order, unknown ids left out) as runs-table rows with every metric,
+    /// param and tag, as a JSON list.
+    fn run_rows_json(&self, py: Python<'_>, run_ids: Vec<String>) -> PyResult<String> {
+        self.call(py, move |store| {
+            let conn = store.open_read_connection()?;
+            let rows =
+                table::table_runs(&conn, &run_ids, &Columns::All, &Columns::All, &Columns::All)?;
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| serde_json::Value::Object(json::run(r)))
+                .collect();
+            Ok(serde_json::Value::Array(list).to_string())
+        })
+    }
+
+    fn deleted_run_ids(&self, py: Python<'_>, older_than_ms: i64) -> PyResult<Vec<String>> {
+        self.call(py, |store| store.deleted_run_ids(older_than_ms))
+    }
+
+    fn deleted_logged_model_ids(
+        &self,
+        py: Python<'_>,
+        older_than_ms: i64,
+    ) -> PyResult<Vec<String>> {
+        self.call(py, |store| store.deleted_logged_model_ids(older_than_ms))
+    }
+
+    fn hard_delete_run(&self, py: Python<'_>, run_id: &str) -> PyResult<()> {
+        self.call(py, |store| store.hard_delete_run(run_id))
+    }
+
+    fn hard_delete_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
+        self.call(py, |store| store.hard_delete_experiment(experiment_id))
+    }
+
+    fn hard_delete_logged_model(&self, py: Python<'_>, model_id: &str) -> PyResult<()> {
+        self.call(py, |store| store.hard_delete_logged_model(model_id))
     }
 }

@@ -9,7 +9,7 @@
 
 mod api;
 mod files;
-mod json;
+pub(crate) mod json;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -144,7 +144,11 @@ impl Server {
             .map_err(|e| e.to_string());
         let store_error = store.as_ref().err().cloned();
         let allowed_hosts = if addr.ip().is_loopback() {
-            ["localhost", "127.0.0.1", "[::1]"]
+            let bound = match addr.ip() {
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            };
+            ["localhost", "127.0.0.1", "[::1]", &bound]
                 .iter()
                 .flat_map(|h| [(*h).to_owned(), format!("{h}:{}", addr.port())])
                 .collect()

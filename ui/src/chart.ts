@@ -92,6 +92,10 @@ export class ChartCard {
   private unsub: () => void;
   private resizeObs: ResizeObserver;
   private lastWidth = 0;
+  /** Cards fetch once they come near the viewport: a page of many charts asks only for those seen. */
+  private seen = false;
+  private pending = false;
+  private io: IntersectionObserver;
 
   constructor(
     readonly spec: ChartSpec,
@@ -117,6 +121,19 @@ export class ChartCard {
       }
     });
     this.resizeObs.observe(this.plotEl);
+    this.io = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((e) => e.isIntersecting) || this.seen) return;
+        this.seen = true;
+        if (this.pending) {
+          this.pending = false;
+          delete this.el.dataset.pending;
+          void this.load();
+        }
+      },
+      { rootMargin: "400px" },
+    );
+    this.io.observe(this.el);
   }
 
   private header(): HTMLElement {
@@ -206,6 +223,11 @@ export class ChartCard {
 
   /** Fetch the series for the current runs, x-axis and zoom, then draw. */
   async load(): Promise<void> {
+    if (!this.seen) {
+      this.pending = true;
+      this.el.dataset.pending = "1";
+      return;
+    }
     const runs = this.host.runs();
     const ticket = ++this.loading;
     if (!runs.length) {
@@ -526,6 +548,7 @@ export class ChartCard {
   destroy(): void {
     this.unsub();
     this.resizeObs.disconnect();
+    this.io.disconnect();
     this.plot?.destroy();
     this.plot = null;
   }

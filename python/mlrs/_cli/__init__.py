@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # Kept in the order `mlrs --help` lists them.
-_SUBCOMMANDS: tuple[str, ...] = ("mlrs._cli.ui", "mlrs._cli.run")
+_SUBCOMMANDS: tuple[str, ...] = (
+    "mlrs._cli.ui",
+    "mlrs._cli.runs",
+    "mlrs._cli.experiments",
+    "mlrs._cli.gc",
+    "mlrs._cli.run",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

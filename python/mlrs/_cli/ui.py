@@ -8,8 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -42,6 +40,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the port to listen on (default: 5000; 0 picks a free one)",
     )
     parser.set_defaults(handler=run)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address) is this machine's loopback interface."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def assets_dir() -> Path:
@@ -81,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(os.path.dirname(db_path)):
         print(f"mlrs ui: the directory of {db_path} does not exist.", file=sys.stderr)
         return 2
-    if args.host not in _LOOPBACK:
+    if not is_loopback(args.host):
         print(
             f"mlrs ui: warning: listening on {args.host}, not on loopback: anyone who can "
             "reach this machine can read the store and rename or delete runs.",

@@ -9,6 +9,7 @@
 
 pub(crate) mod datasets;
 pub mod gate;
+mod gc;
 pub mod models;
 mod pragmas;
 pub(crate) mod read;
