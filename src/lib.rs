@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use crate::py::store::PyStore;
+    use crate::py::store::{PyStore, ship_spool};
 
     #[pymodule_export]
     use crate::py::context::git_worktree_dirty;

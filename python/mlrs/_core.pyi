@@ -89,6 +89,8 @@ _LoggedModelRow: TypeAlias = tuple[
     list[_ModelMetricRow],
 ]
 
+def ship_spool(uri: str, spool_dir: str | Path) -> tuple[int, int, int]: ...
+
 @final
 class Store:
     def __new__(

@@ -17,6 +17,14 @@ use crate::engine::{Backend, Error, Store};
 use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
 
+/// Sends what ended processes left in the spool of the tracking server `uri`; returns (files
+/// shipped, records shipped, files left).
+#[pyfunction]
+pub fn ship_spool(py: Python<'_>, uri: &str, spool_dir: PathBuf) -> PyResult<(usize, i64, usize)> {
+    let done = py.detach(|| crate::engine::remote::ship_leftovers(uri, &spool_dir))?;
+    Ok((done.files, done.records, done.left))
+}
+
 #[pyclass(frozen, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
     pub(crate) inner: Box<dyn Backend>,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # Kept in the order `mlrs --help` lists them.
-_SUBCOMMANDS: tuple[str, ...] = ()
+_SUBCOMMANDS: tuple[str, ...] = ("mlrs._cli.sync",)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -459,11 +459,27 @@ enum Sent {
 pub struct Shipper {
     client: Client,
     shared: Arc<Shared>,
+    /// Gives up a request after this many transient failures (`None`: tries while it lives).
+    give_up_after: Option<u32>,
 }
 
 impl Shipper {
     pub fn new(client: Client, shared: Arc<Shared>) -> Self {
-        Self { client, shared }
+        Self {
+            client,
+            shared,
+            give_up_after: None,
+        }
+    }
+
+    /// A shipper that stops after `attempts` transient failures of one request (the command
+    /// line's, which must end).
+    pub fn bounded(client: Client, attempts: u32) -> Self {
+        Self {
+            client,
+            shared: Shared::new(0, 1),
+            give_up_after: Some(attempts),
+        }
     }
 
     /// Sends one request, retrying transient failures with backoff until it is answered or
@@ -487,6 +503,9 @@ impl Shipper {
             }
             self.count_failure(true);
             attempt = attempt.saturating_add(1);
+            if self.give_up_after.is_some_and(|limit| attempt > limit) {
+                return Sent::Stopped;
+            }
             let wait = self.client.settings.backoff(attempt).min(MAX_SHIP_BACKOFF);
             let mut state = self.shared.state.lock();
             if state.stop {
