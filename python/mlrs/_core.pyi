@@ -18,6 +18,7 @@ __all__ = [
     "artifact_stage",
     "artifact_write",
     "git_worktree_dirty",
+    "ship_spool",
 ]
 
 ALEMBIC_HEAD: str
