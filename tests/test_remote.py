@@ -303,3 +303,31 @@ def test_sync_copies_local_runs_to_a_server_once(
     assert copy.info.run_name == "offline"
     assert copy.info.status == "FINISHED"
     assert _history(server, copy.info.run_id, "loss") == [(i, 1.0 / (i + 1)) for i in range(2500)]
+
+
+def test_a_refused_token_is_a_clear_error_that_does_not_show_it(
+    server: str, proxy: FaultProxy, fast_retries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret-token-value")
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.get_experiment("0")
+    assert proxy.authorization[-1] == "Bearer s3cret-token-value"
+    proxy.fail_next("status", 401)
+    with pytest.raises(MlflowException) as info:
+        mlrs.get_experiment("0")
+    assert info.value.error_code == "UNAUTHENTICATED"
+    assert proxy.url in info.value.message
+    assert "MLFLOW_TRACKING_TOKEN" in info.value.message
+    assert "s3cret" not in info.value.message
+
+
+def test_basic_auth_goes_as_mlflows_client_sends_it(
+    server: str, proxy: FaultProxy, fast_retries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ann")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.get_experiment("0")
+    assert proxy.authorization[-1] == "Basic " + base64.b64encode(b"ann:pw").decode()
