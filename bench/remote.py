@@ -145,7 +145,10 @@ def main() -> int:
             history_mlflow = mlflow.MlflowClient().get_metric_history(run.info.run_id, "m")
             results["mlflow_history_s"] = time.perf_counter() - started
             assert len(history) == len(history_mlflow) == len(arrays[0]) == n
-            mlrs.MlflowClient()  # keep the store open until here
+            # Close before the server and the spool's directory go away.
+            from mlrs import _runtime
+
+            _runtime.get_store(url).close()
 
     r = results
     mlflow_call = (
