@@ -879,6 +879,8 @@ def bench_pytest_suite(run: Runner, report: Report) -> None:
             extrapolated=True,
         )
     )
+
+
 # ---- 8. mlrs ui against mlflow server ----------------------------------------------------------
 
 

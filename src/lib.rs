@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _core {
     #[pymodule_export]
-    use crate::py::store::PyStore;
+    use crate::py::store::{PyStore, ship_spool};
 
     #[pymodule_export]
     use crate::py::store::{check_metric_key, fork_pause, fork_resume};

@@ -97,6 +97,7 @@ class FaultProxy:
         self.seen: list[str] = []
         self.release = threading.Event()
         self.connections: set[socket.socket] = set()
+        self.authorization: list[str | None] = []
         self._server: http.server.ThreadingHTTPServer | None = None
         self.up()
 
@@ -128,6 +129,7 @@ class FaultProxy:
                 fault = proxy._next_fault()
                 with proxy.lock:
                     proxy.seen.append(f"{self.command} {self.path} {fault}")
+                    proxy.authorization.append(self.headers.get("Authorization"))
                 if fault is not None and fault[0] == "status":
                     payload = b"<html>unavailable</html>"
                     self.send_response(int(fault[1]))

@@ -18,6 +18,7 @@ import pytest
 from _remote import FaultProxy, HtmlServer, mlflow_server
 
 import mlrs
+from mlrs import _cli as cli
 from mlrs import _runtime
 from mlrs.exceptions import MlflowException
 
@@ -234,12 +235,19 @@ def test_an_outage_until_exit_keeps_the_spool_for_the_next_process(
     assert child.returncode == (-15 if ending == "sigterm" else 0), (out, stderr)
     assert f"501 record(s) of run(s) {run_id}" in stderr
     assert f"The next mlrs process that logs to {proxy.url} sends them" in stderr
+    assert f"run: mlrs sync --ship {proxy.url}" in stderr
     assert len(list(fast_retries.rglob("*.db"))) == 1
     assert _history(server, run_id, "m") == []
-    # The next process that uses this server ships what the first one left.
     proxy.up()
-    # Held open while the spool ships: a store nobody holds closes, and its shipper with it.
-    store = _runtime.get_store(proxy.url)
+    store = None
+    if ending == "sigterm":
+        # `mlrs sync --ship`, as the message says, sends what the first process left ...
+        assert cli.main(["sync", "--ship", proxy.url]) == 0
+        assert not list(fast_retries.rglob("*.db"))
+    else:
+        # ... and so does the next process that uses this server (held open while the spool
+        # ships: a store nobody holds closes, and its shipper with it).
+        store = _runtime.get_store(proxy.url)
     deadline = time.monotonic() + 60
     while len(_history(server, run_id, "m")) < 500 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -270,3 +278,59 @@ def test_a_huge_param_value_is_truncated_as_mlflow_does(server: str, fast_retrie
     with mlrs.start_run() as run:
         mlrs.log_param("p", "x" * 1_000_000)
     assert mlrs.get_run(run.info.run_id).data.params["p"] == "x" * 6000
+
+
+def test_sync_copies_local_runs_to_a_server_once(
+    server: str, fast_retries: Path, fresh_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = _unique("sync")
+    mlrs.set_experiment(name)
+    with mlrs.start_run(run_name="offline") as run:
+        mlrs.log_params({"lr": "0.1", "layers": "3"})
+        for i in range(2500):
+            mlrs.log_metric("loss", 1.0 / (i + 1), step=i)
+        mlrs.set_tag("team", "a")
+    local = f"sqlite:///{fresh_store}"
+    assert cli.main(["sync", local, server, "--experiment", name]) == 0
+    assert "1 run(s) copied, 0 already there" in capsys.readouterr().err
+    assert cli.main(["sync", local, server, "--experiment", name]) == 0
+    assert "0 run(s) copied, 1 already there" in capsys.readouterr().err
+    copies = mlrs.MlflowClient(server).search_runs(
+        [mlrs.MlflowClient(server).get_experiment_by_name(name).experiment_id]  # type: ignore[union-attr]
+    )
+    assert len(copies) == 1
+    copy = copies[0]
+    assert copy.data.tags["mlrs.sync.sourceRun"] == run.info.run_id
+    assert copy.data.tags["team"] == "a"
+    assert copy.data.params == {"lr": "0.1", "layers": "3"}
+    assert copy.info.run_name == "offline"
+    assert copy.info.status == "FINISHED"
+    assert _history(server, copy.info.run_id, "loss") == [(i, 1.0 / (i + 1)) for i in range(2500)]
+
+
+def test_a_refused_token_is_a_clear_error_that_does_not_show_it(
+    server: str, proxy: FaultProxy, fast_retries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret-token-value")
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.get_experiment("0")
+    assert proxy.authorization[-1] == "Bearer s3cret-token-value"
+    proxy.fail_next("status", 401)
+    with pytest.raises(MlflowException) as info:
+        mlrs.get_experiment("0")
+    assert info.value.error_code == "UNAUTHENTICATED"
+    assert proxy.url in info.value.message
+    assert "MLFLOW_TRACKING_TOKEN" in info.value.message
+    assert "s3cret" not in info.value.message
+
+
+def test_basic_auth_goes_as_mlflows_client_sends_it(
+    server: str, proxy: FaultProxy, fast_retries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ann")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.get_experiment("0")
+    assert proxy.authorization[-1] == "Basic " + base64.b64encode(b"ann:pw").decode()

@@ -24,6 +24,7 @@ __all__ = [
     "fork_resume",
     "git_worktree_dirty",
     "sample_system_metrics",
+    "ship_spool",
 ]
 
 ALEMBIC_HEAD: str
@@ -98,6 +99,8 @@ _LoggedModelRow: TypeAlias = tuple[
     list[tuple[str, str]],
     list[_ModelMetricRow],
 ]
+
+def ship_spool(uri: str, spool_dir: str | Path) -> tuple[int, int, int]: ...
 
 @final
 class Store:

@@ -46,6 +46,16 @@ fn plain_str<'a>(value: &'a Bound<'_, PyAny>) -> Option<std::borrow::Cow<'a, str
     value.cast_exact::<PyString>().ok()?.to_cow().ok()
 }
 
+/// Sends what ended processes left in the spool of the tracking server `uri`; returns (files
+/// shipped, records shipped, files left).
+#[pyfunction]
+pub fn ship_spool(py: Python<'_>, uri: &str, spool_dir: PathBuf) -> PyResult<(usize, i64, usize)> {
+    let done = detach::engine(py, || {
+        crate::engine::remote::ship_leftovers(uri, &spool_dir)
+    })?;
+    Ok((done.files, done.records, done.left))
+}
+
 #[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
 pub struct PyStore {
     /// Shared with the background threads that log into the store (system metrics).

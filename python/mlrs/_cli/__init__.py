@@ -21,6 +21,7 @@ _SUBCOMMANDS: tuple[str, ...] = (
     "mlrs._cli.runs",
     "mlrs._cli.experiments",
     "mlrs._cli.gc",
+    "mlrs._cli.sync",
     "mlrs._cli.run",
 )
 

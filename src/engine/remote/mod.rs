@@ -257,6 +257,42 @@ fn ship_all(shipper: &Shipper, dir: &Path, own: &Path) {
     }
 }
 
+/// What `ship_leftovers` did: spool files emptied and removed, records sent, files left.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Shipped {
+    pub files: usize,
+    pub records: i64,
+    pub left: usize,
+}
+
+/// Sends what ended processes left in the spool of the server at `uri` (under `spool_root`),
+/// on the calling thread; gives up a file when the server fails a request more often than
+/// MLflow's client retries. Files of live processes are left to them.
+pub fn ship_leftovers(uri: &str, spool_root: &Path) -> Result<Shipped> {
+    let base = parse_base(uri)?;
+    let settings = http::Settings::from_env()?;
+    let attempts = settings.max_retries;
+    let client = Client::new(&base, settings, None)?;
+    let dir = spool::server_dir(spool_root, &base);
+    let shipper = Shipper::bounded(client, attempts);
+    let mut done = Shipped::default();
+    for path in spool::other_files(&dir, Path::new("")) {
+        let Some(file) = SpoolFile::adopt(&path) else {
+            done.left += 1;
+            continue;
+        };
+        let (records, _) = spool::pending(&file.path)?;
+        if shipper.ship_file(&file.path, false)? {
+            file.remove();
+            done.files += 1;
+            done.records += records;
+        } else {
+            done.left += 1;
+        }
+    }
+    Ok(done)
+}
+
 /// How long `close` waits for the spool to drain while the server answers.
 fn exit_timeout() -> Duration {
     std::env::var("MLRS_EXIT_TIMEOUT")
@@ -362,10 +398,12 @@ impl Backend for RemoteStore {
                 };
                 eprintln!(
                     "mlrs: {count} record(s) of run(s) {}{more} could not be sent to {} and are \
-                     kept in {}. The next mlrs process that logs to {} sends them first.",
+                     kept in {}. The next mlrs process that logs to {} sends them first, or \
+                     run: mlrs sync --ship {}",
                     shown.join(", "),
                     self.client.base(),
                     self.spool.path.display(),
+                    self.client.base(),
                     self.client.base()
                 );
             }

@@ -40,6 +40,13 @@ pub const MAX_ENTITIES_PER_BATCH: usize = 1000;
 /// Rows read from the spool at a time when building requests.
 const WINDOW: usize = 20_000;
 
+/// How long the shipper waits for more rows while the writer is still appending and the next
+/// request is not full (a full request costs the server about what a small one does).
+const GATHER: Duration = Duration::from_millis(20);
+
+/// The longest the shipper holds rows back to gather a fuller request.
+const MAX_GATHER: Duration = Duration::from_millis(100);
+
 /// Longest wait between two tries while the server is unreachable.
 const MAX_SHIP_BACKOFF: Duration = Duration::from_secs(10);
 
@@ -459,11 +466,27 @@ enum Sent {
 pub struct Shipper {
     client: Client,
     shared: Arc<Shared>,
+    /// Gives up a request after this many transient failures (`None`: tries while it lives).
+    give_up_after: Option<u32>,
 }
 
 impl Shipper {
     pub fn new(client: Client, shared: Arc<Shared>) -> Self {
-        Self { client, shared }
+        Self {
+            client,
+            shared,
+            give_up_after: None,
+        }
+    }
+
+    /// A shipper that stops after `attempts` transient failures of one request (the command
+    /// line's, which must end).
+    pub fn bounded(client: Client, attempts: u32) -> Self {
+        Self {
+            client,
+            shared: Shared::new(0, 1),
+            give_up_after: Some(attempts),
+        }
     }
 
     /// Sends one request, retrying transient failures with backoff until it is answered or
@@ -487,6 +510,9 @@ impl Shipper {
             }
             self.count_failure(true);
             attempt = attempt.saturating_add(1);
+            if self.give_up_after.is_some_and(|limit| attempt > limit) {
+                return Sent::Stopped;
+            }
             let wait = self.client.settings.backoff(attempt).min(MAX_SHIP_BACKOFF);
             let mut state = self.shared.state.lock();
             if state.stop {
@@ -510,10 +536,24 @@ impl Shipper {
         self.shared.notify();
     }
 
+    /// Waits up to [`GATHER`] for the writer to append more rows; true when it did (read the
+    /// spool again), false when the rows at hand should go now.
+    fn more_rows_coming(&self, have: usize) -> bool {
+        let mut state = self.shared.state.lock();
+        let before = state.appended;
+        let pending = (before - state.head + 1).max(0) as usize;
+        if pending > have || state.stop {
+            return pending > have && !state.stop;
+        }
+        let _ = self.shared.changed.wait_for(&mut state, GATHER);
+        state.appended > before && !state.stop
+    }
+
     /// Ships the rows of `path` in order. With `own`, waits for more rows until stopped;
     /// otherwise returns once the file is empty. Returns whether it emptied the file.
     pub fn ship_file(&self, path: &Path, own: bool) -> Result<bool> {
         let conn = open_connection(path)?;
+        let mut gathering_since: Option<std::time::Instant> = None;
         loop {
             let rows = read_window(&conn)?;
             if rows.is_empty() {
@@ -532,6 +572,16 @@ impl Shipper {
                 }
                 continue;
             }
+            // Gather a fuller request for at most MAX_GATHER, then send what there is.
+            let gathering = *gathering_since.get_or_insert_with(std::time::Instant::now);
+            if own
+                && rows.len() < MAX_METRICS_PER_BATCH
+                && gathering.elapsed() < MAX_GATHER
+                && self.more_rows_coming(rows.len())
+            {
+                continue;
+            }
+            gathering_since = None;
             let mut rows = rows;
             while let Some(request) = next_request(&rows) {
                 match self.send(&request) {
