@@ -919,6 +919,7 @@ def timed(url: str, repeats: int, body: dict[str, Any] | None = None) -> dict[st
 
 def bench_ui(run: Runner, report: Report) -> None:
     import urllib.parse
+    import urllib.request
 
     n, runs = COUNTS["mlrs"]["history"], COUNTS["mlrs"]["runs"]
     ids = run.workload("reads_setup", "mlrs", {})
@@ -950,6 +951,9 @@ def bench_ui(run: Runner, report: Report) -> None:
     finally:
         mine.terminate()
         mine.wait(timeout=60)
+    print(f"  mlrs ui: series {series['cold']:.3f} s cold, {series['warm'] * 1000:.1f} ms warm;"
+          f" runs {table['cold'] * 1000:.1f} ms first, {table['warm'] * 1000:.1f} ms warm",
+          flush=True)  # fmt: skip
     one = series.pop("answer")["series"][0]
     results["mlrs"] = {"series": series, "runs": {k: v for k, v in table.items() if k != "answer"}}
     series_ok = one["total_points"] == n and max(one["value"]) == top
@@ -969,13 +973,14 @@ def bench_ui(run: Runner, report: Report) -> None:
         started = time.perf_counter()
         while True:
             try:
-                http(f"http://127.0.0.1:{port}/health")
-                break
-            except (OSError, ValueError):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30):
+                    break
+            except OSError:
                 if theirs.poll() is not None or time.perf_counter() - started > 600:
                     raise BenchError("mlflow server did not start") from None
                 time.sleep(0.5)
         results["mlflow_start"] = time.perf_counter() - started
+        print(f"  mlflow server answered after {results['mlflow_start']:.0f} s", flush=True)
         bulk = timed(
             f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
             f"?run_ids={ids['long_run']}&metric_key=m&max_results=1000",
@@ -1004,7 +1009,7 @@ def bench_ui(run: Runner, report: Report) -> None:
     ):
         report.add(
             Row(
-                "8",
+                "9",
                 f"`mlrs ui` `/api/series` vs mlflow `get-history-bulk-interval`: one {n:,}-point "
                 f"series, 1,000 columns, {label}",
                 results["mlrs"]["series"][key],
@@ -1023,7 +1028,7 @@ def bench_ui(run: Runner, report: Report) -> None:
     for label, key in (("first request", "cold"), ("median of the next requests", "warm")):
         report.add(
             Row(
-                "8",
+                "9",
                 f"`mlrs ui` `/api/runs` vs mlflow `runs/search`: first page (100) of {runs:,} runs "
                 f"sorted by a metric, {label}",
                 results["mlrs"]["runs"][key],
