@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import _sql
 import pytest
@@ -142,10 +143,10 @@ mlrs.flush()
 _TABLES = ["experiments", "experiment_tags", "runs", "metrics", "latest_metrics", "params", "tags"]
 
 
-def _state(root: Path) -> dict[str, object]:
+def _state(root: Path) -> dict[str, Any]:
     db = root / "mlflow.db"
     counts = {t: _sql.rows(db, f"SELECT count(*) FROM {t}")[0][0] for t in _TABLES}
-    names = sorted(n for (n,) in _sql.rows(db, "SELECT name FROM runs"))
+    names = sorted(str(n) for (n,) in _sql.rows(db, "SELECT name FROM runs"))
     files = sorted(str(p.relative_to(root)) for p in (root / "mlruns").rglob("*") if p.is_file())
     return {"counts": counts, "runs": names, "files": files}
 
@@ -174,7 +175,7 @@ def test_gc_does_what_mlflow_gc_does(tmp_path: Path) -> None:
     env["MLRS_CAPTURE_ENV"] = "0"
     subprocess.run([sys.executable, "-c", _SCENARIO], cwd=template, env=env, check=True)
     active = _sql.rows(template / "mlflow.db", "SELECT run_uuid FROM runs WHERE name = 'active'")
-    refusals = [["--run-ids", active[0][0]]]
+    refusals = [["--run-ids", str(active[0][0])]]
     for n, args in enumerate([*refusals, ["--older-than", "1d"], []]):
         roots = {}
         for impl in ("mlflow", "mlrs"):

@@ -186,8 +186,8 @@ def test_metric_values_convert_like_mlflow() -> None:
         mlrs.log_metric("int", 3)
         mlrs.log_metric("bool", True)
         mlrs.log_metric("text", "1.5")  # type: ignore[arg-type]
-        mlrs.log_metric("numpy", np.float32(0.25))  # type: ignore[arg-type]
-        mlrs.log_metric("array", np.array([2.0]))  # type: ignore[arg-type]
+        mlrs.log_metric("numpy", np.float32(0.25))
+        mlrs.log_metric("array", np.array([2.0]))
         mlrs.log_metric("nan", float("nan"))
         mlrs.log_metric("inf", float("inf"))
         mlrs.log_metric("-inf", -math.inf)
@@ -196,7 +196,7 @@ def test_metric_values_convert_like_mlflow() -> None:
         with pytest.raises(MlflowException, match="Missing value for required parameter 'value'"):
             mlrs.log_metric("none", None)  # type: ignore[arg-type]
         with pytest.raises(MlflowException, match="can only convert an array of size 1"):
-            mlrs.log_metric("big", np.array([1.0, 2.0]))  # type: ignore[arg-type]
+            mlrs.log_metric("big", np.array([1.0, 2.0]))
     metrics = mlrs.get_run(run.info.run_id).data.metrics
     assert metrics["int"] == 3.0
     assert metrics["bool"] == 1.0

@@ -108,6 +108,7 @@ def test_sklearn_log_model_creates_a_ready_logged_model_linked_to_the_run(
     assert outputs is not None
     assert outputs.model_outputs == [LoggedModelOutput(info.model_id, 2)]
     listed = mlrs.search_runs(output_format="list")
+    assert listed[0].outputs is not None
     assert listed[0].outputs.model_outputs == [LoggedModelOutput(info.model_id, 2)]
     # MLflow 3 keeps the files with the model, not under the run's artifacts.
     assert not (fresh_store.parent / "mlruns" / "0" / run_id / "artifacts" / "model").exists()

@@ -32,7 +32,7 @@ needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
 
 sys.path.insert(0, str(BACKEND_DIR))
-import mlrs_build_backend  # noqa: E402
+import mlrs_build_backend  # type: ignore[import-not-found]  # noqa: E402
 
 sys.path.remove(str(BACKEND_DIR))
 
@@ -52,7 +52,8 @@ def steps_running(job: dict[str, Any]) -> list[str]:
 def action(job: dict[str, Any], name: str) -> dict[str, Any]:
     found = [step for step in job["steps"] if step.get("uses", "").startswith(name + "@")]
     assert len(found) == 1, (name, job["steps"])
-    return found[0]
+    step: dict[str, Any] = found[0]
+    return step
 
 
 def make_commands(target: str, *variables: str) -> list[list[str]]:
@@ -147,7 +148,8 @@ def test_wheels_are_tested_installed_then_published_on_a_tag_with_trusted_publis
     data = workflow()
     jobs = data["jobs"]
     # PyYAML reads the bare key `on` as True.
-    triggers = data.get("on", data.get(True))
+    keys: dict[Any, Any] = data
+    triggers = keys["on"] if "on" in keys else keys[True]
     assert triggers["push"] == {"tags": ["v*"]}
 
     test = jobs["test"]

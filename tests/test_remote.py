@@ -135,7 +135,7 @@ def test_the_api_over_a_server_matches_mlflows_client(server: str, fast_retries:
         name = _unique("parity-mlflow")
         expected = _normalise(_scenario(mlflow, name), name)
     finally:
-        mlflow.set_tracking_uri(None)
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
     mlrs.set_tracking_uri(server)
     name = _unique("parity-mlrs")
     actual = _normalise(_scenario(mlrs, name), name)
