@@ -26,6 +26,7 @@ use std::time::Duration;
 use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, Transaction};
 
+use crate::engine::backend::{RunEndHook, RunEnds};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
@@ -106,6 +107,8 @@ pub struct Store {
     /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
     /// forget its run, so what the op claimed (its params) is read again from the database.
     runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
+    /// What must stop when a run ends (its system-metrics monitor).
+    run_ends: RunEnds,
 }
 
 impl Store {
@@ -141,6 +144,7 @@ impl Store {
             read_only,
             runs,
             closed: AtomicBool::new(false),
+            run_ends: RunEnds::new(),
         })
     }
 
@@ -241,9 +245,15 @@ impl Store {
     /// reader connection. Later calls are refused; a pending write failure is returned.
     pub fn close(&self) -> Result<()> {
         self.closed.store(true, Ordering::Release);
+        self.run_ends.close();
         let closed = self.writer.close();
         self.reader.lock().take();
         closed
+    }
+
+    /// See [`RunEnds`].
+    pub fn on_run_end(&self, run_id: &str, hook: RunEndHook) {
+        self.run_ends.add(run_id, hook);
     }
 
     /// True once `close` has started.
@@ -255,6 +265,7 @@ impl Store {
     /// closes the reader connection; says what was not stored.
     pub fn close_within(&self, timeout: Duration) -> Unstored {
         self.closed.store(true, Ordering::Release);
+        self.run_ends.close();
         let unstored = self.writer.close_within(timeout);
         self.reader.lock().take();
         unstored
@@ -655,7 +666,9 @@ impl Store {
                 write::set_tag(tx, &id, RUN_NAME_TAG, Some(name))?;
             }
             Ok(())
-        })
+        })?;
+        self.run_ends.changed(run_id, status, false);
+        Ok(())
     }
 
     /// Soft-deletes a run (deleting twice is fine).
@@ -671,6 +684,7 @@ impl Store {
             Ok(info.experiment_id)
         })?;
         self.set_cached_lifecycle(run_id, experiment_id, Lifecycle::Deleted);
+        self.run_ends.changed(run_id, None, true);
         Ok(())
     }
 
