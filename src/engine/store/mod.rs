@@ -94,6 +94,26 @@ struct ParamChange<'a> {
     new: &'a str,
 }
 
+thread_local! {
+    /// True while this thread runs store work right after flushing the store itself: its
+    /// reads then do not flush a second time (see `after_flush`).
+    static FLUSHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, the work of a caller that has just flushed the one store `f` uses (the binding
+/// flushes in slices, so Ctrl-C interrupts a long wait): the reads in `f` do not flush again,
+/// so a read flushes once. Reads outside it flush first, as the `Backend` contract says.
+pub fn after_flush<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FLUSHED.set(self.0);
+        }
+    }
+    let _restore = Restore(FLUSHED.replace(true));
+    f()
+}
+
 pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
@@ -332,7 +352,9 @@ impl Store {
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        self.flush()?;
+        if !FLUSHED.get() {
+            self.flush()?;
+        }
         let mut conn = self.reader()?;
         let read = |conn: &mut Connection| {
             let tx = conn.transaction()?;
@@ -1049,6 +1071,28 @@ mod tests {
     use super::*;
 
     use super::testing::{new_run, open};
+
+    #[test]
+    fn a_read_after_the_callers_flush_does_not_flush_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        // The writer is held by a control op: a flush now would wait for it.
+        let (release, held) = crossbeam_channel::bounded::<()>(0);
+        let (started, running) = crossbeam_channel::bounded::<()>(1);
+        store
+            .writer
+            .submit_control(Box::new(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+            }))
+            .unwrap();
+        running.recv().unwrap();
+        let experiment = after_flush(|| store.get_experiment("0")).unwrap();
+        assert_eq!(experiment.name, "Default");
+        assert!(!FLUSHED.get(), "the flag ends with the call");
+        release.send(()).unwrap();
+        store.flush().unwrap();
+    }
 
     #[test]
     fn metrics_round_trip_with_mlflows_storage_rules() {
