@@ -154,6 +154,23 @@ KNOWN_CASES: list[Any] = [
         for ids in [[1.5], [0.0], [True], [None], [{"bytes": "0"}], ["x"]]
     ),
     *(
+        ["search_runs", {"filter": f, "view": 1, "order_by": None}]
+        for f in [
+            "  ",
+            "\n",
+            "metrics.m > +1",
+            "metrics.m > -1",
+            "attributes.run_id IN ('a',)",
+            "attributes.run_id IN ('a' 'b')",
+            "attributes.run_id IN (,'a')",
+            "attributes.run_id IN ('a',,)",
+        ]
+    ),
+    *(
+        ["search_runs", {"filter": "", "view": 1, "order_by": [o]}]
+        for o in [" metrics.m DESC", "metrics.m DESC ", "metrics.m  DESC", "metrics.m\tASC"]
+    ),
+    *(
         ["log_artifact", {"artifact_path": p}]
         for p in [{"bytes": "x"}, {"bytes": ""}, {"bytes": "a/b"}, 0, 5, "sub", "../x"]
     ),
