@@ -26,6 +26,15 @@ def main() -> None:
     print(json.dumps(outcomes))
 
 
+def _arg(value: Any) -> Any:
+    """JSON's stand-ins for what it cannot carry: {"bytes": text}, {"float": "inf"}."""
+    if isinstance(value, dict) and "bytes" in value:
+        return value["bytes"].encode()
+    if isinstance(value, dict) and "float" in value:
+        return float(value["float"])
+    return value
+
+
 def _outcome(
     tracking: Any, client: Any, experiment_id: str, runs: dict[str, Any], name: str, args: Any
 ) -> str:
@@ -46,9 +55,19 @@ def _outcome(
         ),
         "get_metric_history": lambda a: client.get_metric_history(rid, a["key"]),
         "list_artifacts": lambda a: client.list_artifacts(rid, a["path"]),
+        "search_runs_page": lambda a: client.search_runs(
+            [_arg(x) for x in a["experiment_ids"]] or [experiment_id],
+            max_results=_arg(a["max_results"]),
+        ),
+        "log_artifact": lambda a: client.log_artifact(rid, __file__, _arg(a["artifact_path"])),
     }
+    if name == "search_runs_page":  # enough runs for a page size to show
+        while len(client.search_runs([experiment_id], max_results=10)) < 4:
+            client.create_run(experiment_id)
     try:
-        calls[name](args)
+        result = calls[name](args)
+        if name == "search_runs_page":
+            return f"ok {len(result)} {result.token is not None}"
         if name in ("log_metric", "log_param", "set_tag"):
             getattr(tracking, "flush", lambda: None)()
     except tracking.exceptions.MlflowException as e:

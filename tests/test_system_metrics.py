@@ -105,3 +105,37 @@ def test_a_run_ended_by_a_deletion_stops_its_sampler() -> None:
     assert _sampler_threads() == 0
     with pytest.raises(MlflowException, match="deleted"):
         mlrs.end_run()  # as MLflow: a deleted run cannot be ended
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        lambda client, run_id: client.set_terminated(run_id),
+        lambda client, run_id: client.set_terminated(run_id, "KILLED"),
+        lambda client, run_id: client.update_run(run_id, status="FAILED"),
+        lambda client, run_id: client.delete_run(run_id),
+    ],
+    ids=["set_terminated", "killed", "update_run", "delete_run"],
+)
+def test_a_run_ended_by_the_client_stops_its_sampler_at_once(end: object) -> None:
+    # MLflow's monitor stops once it sees the run is no longer RUNNING; mlrs stops it when the
+    # store ends the run, whatever the path, so no step is logged after the run ended.
+    run = mlrs.start_run(log_system_metrics=True)
+    run_id = run.info.run_id
+    _wait_for_step(run_id, 0)
+    client = mlrs.MlflowClient()
+    end(client, run_id)  # type: ignore[operator]
+    assert _sampler_threads() == 0
+    mlrs.flush()
+    key = "system/cpu_utilization_percentage"
+    last = max(m.step for m in client.get_metric_history(run_id, key))
+    # A new run's sampler runs on: the ended run still gets nothing.
+    with mlrs.start_run(nested=True, log_system_metrics=True) as other:
+        _wait_for_step(other.info.run_id, 2)
+    mlrs.flush()
+    assert max(m.step for m in client.get_metric_history(run_id, key)) == last
+    if client.get_run(run_id).info.lifecycle_stage == "active":
+        mlrs.end_run()
+    else:
+        with pytest.raises(MlflowException, match="deleted"):
+            mlrs.end_run()

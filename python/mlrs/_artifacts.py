@@ -19,6 +19,7 @@ from mlrs.entities.file_info import FileInfo
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import (
     BAD_REQUEST,
+    INTERNAL_ERROR,
     INVALID_PARAMETER_VALUE,
     RESOURCE_DOES_NOT_EXIST,
 )
@@ -103,16 +104,37 @@ class _Staged:
 # ---- writing -------------------------------------------------------------------------------
 
 
-def log_artifact_to(
-    store: Store, run_id: str, local_path: Any, artifact_path: str | None = None
-) -> None:
-    _core.artifact_log_file(run_root(store, run_id), os.fspath(local_path), artifact_path)
+def _destination(artifact_path: Any) -> str | None:
+    """`artifact_path` of `log_artifact(s)` as MLflow's local repository takes it: anything
+    falsy is the root; a path object is its text; bytes never name a unique path (MLflow
+    compares their normal form with their `str`), so they are refused as MLflow refuses them;
+    other types are a TypeError."""
+    if not artifact_path:
+        return None
+    if isinstance(artifact_path, os.PathLike):
+        artifact_path = os.fspath(artifact_path)
+    if isinstance(artifact_path, bytes):
+        raise MlflowException(
+            f"Invalid artifact path: '{artifact_path!s}'. Names may be treated as files in "
+            "certain cases, and must not resolve to other names when treated as such. This "
+            f"name would resolve to {posixpath.normpath(artifact_path)!r}",
+            INTERNAL_ERROR,
+        )
+    if not isinstance(artifact_path, str):
+        raise TypeError(
+            f"expected str, bytes or os.PathLike object, not {type(artifact_path).__name__}"
+        )
+    return artifact_path
 
 
-def log_artifacts_to(
-    store: Store, run_id: str, local_dir: Any, artifact_path: str | None = None
-) -> None:
-    _core.artifact_log_dir(run_root(store, run_id), os.fspath(local_dir), artifact_path)
+def log_artifact_to(store: Store, run_id: str, local_path: Any, artifact_path: Any = None) -> None:
+    destination = _destination(artifact_path)
+    _core.artifact_log_file(run_root(store, run_id), os.fspath(local_path), destination)
+
+
+def log_artifacts_to(store: Store, run_id: str, local_dir: Any, artifact_path: Any = None) -> None:
+    destination = _destination(artifact_path)
+    _core.artifact_log_dir(run_root(store, run_id), os.fspath(local_dir), destination)
 
 
 def log_text_to(store: Store, run_id: str, text: str, artifact_file: str) -> None:

@@ -549,7 +549,7 @@ def search_runs(
     experiment_ids: list[str] | None = None,
     filter_string: str = "",
     run_view_type: int = ViewType.ACTIVE_ONLY,
-    max_results: int = 100000,
+    max_results: int | None = 100000,
     order_by: list[str] | None = None,
     output_format: str = "pandas",
     search_all_experiments: bool = False,
@@ -587,7 +587,8 @@ def search_runs(
         )
     client = MlflowClient()
     if experiment_ids:
-        ids = [str(e) for e in experiment_ids]
+        # As given: the client reads each as MLflow's store does (`int()`: 1.5 is experiment 1).
+        ids = list(experiment_ids)
     elif experiment_names:
         ids = []
         for name in experiment_names:
@@ -602,10 +603,10 @@ def search_runs(
         ids = [_get_experiment_id()]
     runs: list[Run] = []
     token = None
-    while ids and len(runs) < max_results:
-        page = client.search_runs(
-            ids, filter_string, run_view_type, min(max_results - len(runs), 50000), order_by, token
-        )
+    # None: every run, page by page (as MLflow).
+    while ids and (max_results is None or len(runs) < max_results):
+        page_size = 50000 if max_results is None else min(max_results - len(runs), 50000)
+        page = client.search_runs(ids, filter_string, run_view_type, page_size, order_by, token)
         runs.extend(page)
         token = page.token
         if not token:

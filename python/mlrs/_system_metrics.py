@@ -4,7 +4,9 @@ every run with `enable_system_metrics_logging()` / `MLFLOW_ENABLE_SYSTEM_METRICS
 The sampling runs in the engine (`_core.SystemMetricsMonitor`: a Rust thread that reads the
 kernel's counters and NVML when an NVIDIA driver is present), so it needs no psutil and never
 takes the GIL; each step goes straight onto the run's store queue. The knobs are MLflow's
-environment variables, read when a run starts.
+environment variables, read when a run starts. The monitor stops when its run ends, whichever
+call ends it (fluent `end_run`, `MlflowClient.set_terminated` / `update_run` / `delete_run`,
+closing the store): the store runs the monitor's run-end hook.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ def _next_step(store: Store, run_id: str) -> int:
 def start(store: Store, run_id: str, resumed: bool) -> None:
     """Starts the monitor of a run (stopping an earlier one of the same run)."""
     stop(run_id)
+    # Monitors of runs that ended another way (`set_terminated`, `delete_run`, ...) were
+    # stopped by their store's run-end hook; forget them.
+    for ended in [rid for rid, monitor in _monitors.items() if not monitor.running]:
+        del _monitors[ended]
     interval = _number(_INTERVAL_ENV, float, _DEFAULT_INTERVAL_S)
     samples = int(_number(_SAMPLES_ENV, int, _DEFAULT_SAMPLES))
     node = os.environ.get(_NODE_ENV)

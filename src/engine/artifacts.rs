@@ -32,55 +32,33 @@ use crate::engine::validate::{normpath, py_repr};
 /// MLflow's prefix for files being written; listings skip it and artifact names may not use it.
 pub const STAGING_PREFIX: &str = ".artifact.uploading.";
 
-/// A failure of an artifact operation: one of MLflow's refusals, or an OS error on a path (the
-/// binding layer raises the matching `OSError` subclass, e.g. `FileNotFoundError`).
-#[derive(Debug)]
-pub enum ArtifactError {
-    Mlflow(Error),
-    Io { error: io::Error, path: PathBuf },
-}
+/// Artifact work fails with the engine's one error type: MLflow's refusals, or `Error::Io`
+/// (a file operation, with its path).
+pub type Result<T> = std::result::Result<T, Error>;
 
-impl From<Error> for ArtifactError {
-    fn from(error: Error) -> Self {
-        Self::Mlflow(error)
-    }
-}
-
-impl std::fmt::Display for ArtifactError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Mlflow(error) => error.fmt(f),
-            Self::Io { error, path } => write!(f, "{error}: {}", path.display()),
-        }
-    }
-}
-
-pub type Result<T> = std::result::Result<T, ArtifactError>;
-
-fn at(path: &Path) -> impl FnOnce(io::Error) -> ArtifactError + '_ {
-    move |error| ArtifactError::Io {
+fn at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |error| Error::Io {
         error,
         path: path.to_owned(),
     }
 }
 
-fn io_kind(kind: io::ErrorKind, path: &Path) -> ArtifactError {
-    ArtifactError::Io {
+fn io_kind(kind: io::ErrorKind, path: &Path) -> Error {
+    Error::Io {
         error: kind.into(),
         path: path.to_owned(),
     }
 }
 
-fn outside() -> ArtifactError {
-    Error::invalid("Invalid path: resolved path is outside the artifact directory").into()
+fn outside() -> Error {
+    Error::invalid("Invalid path: resolved path is outside the artifact directory")
 }
 
-fn download_failed(path: &str) -> ArtifactError {
+fn download_failed(path: &str) -> Error {
     Error::not_found(format!(
         "Failed to download artifacts from path {}, please ensure that the path is correct.",
         py_repr(path)
     ))
-    .into()
 }
 
 // ---- paths -----------------------------------------------------------------------------------
@@ -97,8 +75,7 @@ pub fn check_artifact_path(path: &str) -> Result<()> {
             "Invalid artifact path: '{path}'. Names may be treated as files in certain cases, and \
              must not resolve to other names when treated as such. This name would resolve to {}",
             py_repr(&norm)
-        ))
-        .into());
+        )));
     }
     Ok(())
 }
@@ -128,8 +105,7 @@ fn check_file_name(name: &str, shown: &str) -> Result<()> {
         return Err(Error::invalid(format!(
             "Invalid artifact file name: '{shown}'. Artifact names starting with \
              '{STAGING_PREFIX}' are reserved."
-        ))
-        .into());
+        )));
     }
     Ok(())
 }
@@ -159,7 +135,7 @@ fn real_location(path: &Path) -> Result<Option<PathBuf>> {
                         };
                     }
                     _ => {
-                        return Err(ArtifactError::Io {
+                        return Err(Error::Io {
                             error: e,
                             path: path.to_owned(),
                         });
@@ -167,7 +143,7 @@ fn real_location(path: &Path) -> Result<Option<PathBuf>> {
                 }
             }
             Err(e) => {
-                return Err(ArtifactError::Io {
+                return Err(Error::Io {
                     error: e,
                     path: path.to_owned(),
                 });
@@ -208,8 +184,8 @@ struct Dir {
     path: PathBuf,
 }
 
-fn errno_at(path: &Path) -> impl FnOnce(Errno) -> ArtifactError + '_ {
-    move |errno| ArtifactError::Io {
+fn errno_at(path: &Path) -> impl FnOnce(Errno) -> Error + '_ {
+    move |errno| Error::Io {
         error: errno.into(),
         path: path.to_owned(),
     }
@@ -319,8 +295,7 @@ fn check_loggable(meta: &fs::Metadata, path: &Path) -> Result<()> {
         "Cannot log {}: it is not a regular file or a directory (a FIFO, socket or device \
          file has no contents to copy).",
         py_repr(&path.to_string_lossy())
-    ))
-    .into())
+    )))
 }
 
 /// Opens a file to copy from. Opened non-blocking and checked after opening, so a FIFO that
@@ -460,7 +435,10 @@ fn staging_dir(staged: &Path) -> Result<&Path> {
         {
             Ok(dir)
         }
-        _ => Err(Error::invalid(format!("not a staged artifact: {}", staged.display())).into()),
+        _ => Err(Error::invalid(format!(
+            "not a staged artifact: {}",
+            staged.display()
+        ))),
     }
 }
 
@@ -724,7 +702,7 @@ mod tests {
 
     fn message(result: Result<impl std::fmt::Debug>) -> String {
         match result {
-            Err(ArtifactError::Mlflow(e)) => e.to_string(),
+            Err(e @ Error::Mlflow { .. }) => e.to_string(),
             other => panic!("expected an MlflowException, got {other:?}"),
         }
     }
@@ -765,7 +743,7 @@ mod tests {
         );
         assert!(matches!(
             split_artifact_file(""),
-            Err(ArtifactError::Io { ref error, .. }) if error.kind() == io::ErrorKind::IsADirectory
+            Err(Error::Io { ref error, .. }) if error.kind() == io::ErrorKind::IsADirectory
         ));
         assert!(
             split(".artifact.uploading.x")

@@ -11,7 +11,10 @@
 //! - Domains not yet behind the interface (datasets, logged models, the registry) are reached
 //!   through `as_sqlite`; a backend without them refuses those calls with a clear message.
 
+use std::collections::HashMap;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
@@ -20,6 +23,65 @@ use crate::engine::model::{
 use crate::engine::remote::RemoteStore;
 use crate::engine::store::Store;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, WriterConfig};
+
+/// Work tied to a run's life, such as its system-metrics monitor.
+pub type RunEndHook = Box<dyn FnOnce() + Send>;
+
+/// The run-end hooks of one store. A run ends when the store sets its status to anything but
+/// RUNNING (the condition MLflow's system-metrics monitor stops on), deletes it, or closes;
+/// so fluent `end_run`, `set_terminated`, `update_run` and `delete_run` all end it alike.
+/// Hooks run on the caller's thread after the change is made, with no lock held.
+pub struct RunEnds {
+    /// None once the store closed: later hooks run at once.
+    hooks: Mutex<Option<HashMap<String, Vec<RunEndHook>>>>,
+}
+
+impl Default for RunEnds {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunEnds {
+    pub fn new() -> Self {
+        Self {
+            hooks: Mutex::new(Some(HashMap::new())),
+        }
+    }
+
+    pub fn add(&self, run_id: &str, hook: RunEndHook) {
+        let mut hooks = self.hooks.lock();
+        if let Some(map) = hooks.as_mut() {
+            map.entry(run_id.to_owned()).or_default().push(hook);
+        } else {
+            drop(hooks);
+            hook();
+        }
+    }
+
+    /// The run's status became `status` (None: unchanged) or it was deleted (`deleted`).
+    pub fn changed(&self, run_id: &str, status: Option<RunStatus>, deleted: bool) {
+        if !deleted && status.is_none_or(|s| s == RunStatus::Running) {
+            return;
+        }
+        let ended = self
+            .hooks
+            .lock()
+            .as_mut()
+            .and_then(|map| map.remove(run_id));
+        for hook in ended.into_iter().flatten() {
+            hook();
+        }
+    }
+
+    /// The store closes: every hook runs, and later ones run at once.
+    pub fn close(&self) {
+        let all = self.hooks.lock().take();
+        for hook in all.into_iter().flat_map(HashMap::into_values).flatten() {
+            hook();
+        }
+    }
+}
 
 /// A tracking store: where experiments, runs and their data live.
 pub trait Backend: Send + Sync {
@@ -63,6 +125,9 @@ pub trait Backend: Send + Sync {
     fn is_closed(&self) -> bool {
         false
     }
+    /// Runs `hook` once when the run ends through this store, whichever call ends it (see
+    /// [`RunEnds`]), or at once if the store is already closed.
+    fn on_run_end(&self, run_id: &str, hook: RunEndHook);
 
     // ---- log calls: validate, build the op ---------------------------------------------------
 
@@ -234,6 +299,9 @@ impl Backend for Store {
     fn is_closed(&self) -> bool {
         Store::is_closed(self)
     }
+    fn on_run_end(&self, run_id: &str, hook: RunEndHook) {
+        Store::on_run_end(self, run_id, hook);
+    }
     fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
         Store::fresh_run_id(self, run_id)
     }
@@ -364,6 +432,38 @@ impl Backend for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counting(count: &Arc<AtomicUsize>) -> RunEndHook {
+        let count = Arc::clone(count);
+        Box::new(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+
+    #[test]
+    fn run_end_hooks_run_once_when_the_run_ends_by_any_path() {
+        let ends = RunEnds::new();
+        let count = Arc::new(AtomicUsize::new(0));
+        ends.add("a", counting(&count));
+        ends.add("b", counting(&count));
+        ends.changed("a", None, false);
+        ends.changed("a", Some(RunStatus::Running), false);
+        ends.changed("c", Some(RunStatus::Finished), false);
+        assert_eq!(count.load(Ordering::SeqCst), 0);
+        ends.changed("a", Some(RunStatus::Killed), false);
+        ends.changed("a", Some(RunStatus::Finished), false);
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        ends.changed("b", None, true);
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        ends.add("d", counting(&count));
+        ends.close();
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+        ends.add("e", counting(&count)); // after close: at once
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
 
     #[test]
     fn a_sqlite_uri_opens_the_sqlite_store_behind_the_interface() {

@@ -130,6 +130,13 @@ pub enum Error {
     /// read-only); the message names the file.
     #[error("{0}")]
     Unwritable(String),
+    /// A file operation failed (artifacts): Python raises it as the `OSError` its own file
+    /// functions would, with the errno and the path.
+    #[error("{error}: {}", path.display())]
+    Io {
+        error: std::io::Error,
+        path: std::path::PathBuf,
+    },
 }
 
 impl Error {
@@ -176,7 +183,8 @@ impl Error {
             | Self::SqliteFile { .. }
             | Self::Schema(_)
             | Self::WriterStopped(_)
-            | Self::Unwritable(_) => ErrorCode::InternalError,
+            | Self::Unwritable(_)
+            | Self::Io { .. } => ErrorCode::InternalError,
         }
     }
 
@@ -202,9 +210,11 @@ impl Error {
                 )
             ),
             Self::Unwritable(_) => true,
-            Self::Mlflow { .. } | Self::Rest { .. } | Self::Schema(_) | Self::WriterStopped(_) => {
-                false
-            }
+            Self::Mlflow { .. }
+            | Self::Rest { .. }
+            | Self::Schema(_)
+            | Self::WriterStopped(_)
+            | Self::Io { .. } => false,
         }
     }
 

@@ -6,56 +6,22 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::ffi::OsString;
-use std::io;
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 
-use crate::engine::artifacts::{self, ArtifactError};
+use crate::engine::artifacts;
+use crate::py::detach;
 
 /// `(path, is_dir, file_size)` of one listing entry.
 type EntryTuple = (OsString, bool, Option<u64>);
 
-fn errno(py: Python<'_>, error: &io::Error) -> Option<i32> {
-    if let Some(code) = error.raw_os_error() {
-        return Some(code);
-    }
-    let name = match error.kind() {
-        io::ErrorKind::NotFound => "ENOENT",
-        io::ErrorKind::IsADirectory => "EISDIR",
-        io::ErrorKind::NotADirectory => "ENOTDIR",
-        io::ErrorKind::AlreadyExists => "EEXIST",
-        io::ErrorKind::PermissionDenied => "EACCES",
-        _ => return None,
-    };
-    py.import("errno").ok()?.getattr(name).ok()?.extract().ok()
-}
-
-/// The exception Python's own file functions would raise: `OSError(errno, strerror, path)`,
-/// which Python turns into the subclass for that errno.
-fn to_py(py: Python<'_>, error: ArtifactError) -> PyErr {
-    match error {
-        ArtifactError::Mlflow(e) => e.into(),
-        ArtifactError::Io { error, path } => {
-            let Some(code) = errno(py, &error) else {
-                return PyOSError::new_err(format!("{error}: {}", path.display()));
-            };
-            let strerror = py
-                .import("os")
-                .and_then(|os| os.call_method1("strerror", (code,)))
-                .and_then(|s| s.extract::<String>())
-                .unwrap_or_else(|_| error.to_string());
-            PyOSError::new_err((code, strerror, path.into_os_string()))
-        }
-    }
-}
-
+/// Runs artifact work without the GIL; its error goes through the binding's one translation.
 fn detached<T: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> artifacts::Result<T> + Send,
 ) -> PyResult<T> {
-    py.detach(f).map_err(|e| to_py(py, e))
+    detach::engine(py, f)
 }
 
 /// Copies a local file (or directory) to `root/artifact_path/<its name>`.

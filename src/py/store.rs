@@ -14,6 +14,7 @@ use crate::engine::backend::{self, OpenOptions};
 use crate::engine::clock::now_ms;
 use crate::engine::error::ErrorCode;
 use crate::engine::model::{MetricPoint, RunStatus, ViewType};
+use crate::engine::store;
 use crate::engine::validate;
 use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
 use crate::engine::{Backend, Error, Store};
@@ -127,14 +128,15 @@ impl PyStore {
         })
     }
 
-    /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
+    /// Runs a read or a synchronous write without the GIL, after an interruptible flush (the
+    /// only one: the engine's reads inside do not flush again).
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,
     ) -> PyResult<T> {
         detach::flush(py, &*self.inner)?;
-        detach::engine(py, || f(&*self.inner))
+        detach::engine(py, || store::after_flush(|| f(&*self.inner)))
     }
 
     /// Queues metric points of one run as one batch op, checked as MLflow's `log_batch` checks
@@ -169,7 +171,7 @@ impl PyStore {
     ) -> PyResult<T> {
         let store = self.sqlite()?;
         detach::flush(py, store)?;
-        detach::engine(py, || f(store))
+        detach::engine(py, || store::after_flush(|| f(store)))
     }
 }
 
@@ -192,8 +194,9 @@ impl PyStore {
             queue_capacity,
             max_batch_ops,
         };
-        let inner =
-            py.detach(|| Store::open_with(&path, default_artifact_root, config, durable))?;
+        let inner = detach::engine(py, || {
+            Store::open_with(&path, default_artifact_root, config, durable)
+        })?;
         Ok(Self {
             inner: Arc::new(inner),
             pid: std::process::id(),
@@ -223,7 +226,7 @@ impl PyStore {
             spool_dir,
             scratch: !durable,
         };
-        let inner = py.detach(|| backend::open(uri, &options))?;
+        let inner = detach::engine(py, || backend::open(uri, &options))?;
         Ok(Self {
             inner: Arc::from(inner),
             pid: std::process::id(),

@@ -2,7 +2,7 @@
 //! each step into the run's store queue without Python.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -15,7 +15,9 @@ use crate::py::store::PyStore;
 
 #[pyclass(frozen, name = "SystemMetricsMonitor", module = "mlrs._core")]
 pub struct PySystemMetricsMonitor {
-    inner: Mutex<Option<Monitor>>,
+    /// Shared with the store's run-end hook, which stops the monitor whichever way the run
+    /// ends (the hook holds it weakly: a dropped monitor is not kept alive by its store).
+    inner: Arc<Mutex<Option<Monitor>>>,
     /// A forked child never waits for the thread: it does not exist there.
     pid: u32,
 }
@@ -34,7 +36,9 @@ impl PySystemMetricsMonitor {
         prefix: String,
         first_step: i64,
     ) -> PyResult<Self> {
-        let target = Arc::clone(&store.inner);
+        let store = Arc::clone(&store.inner);
+        let target = Arc::clone(&store);
+        let hook_run_id = run_id.clone();
         let config = MonitorConfig {
             interval: Duration::try_from_secs_f64(interval_s.max(0.0))
                 .unwrap_or(Duration::from_secs(10)),
@@ -60,8 +64,19 @@ impl PySystemMetricsMonitor {
                 }
             }),
         )?;
+        let inner = Arc::new(Mutex::new(Some(monitor)));
+        let on_end: Weak<Mutex<Option<Monitor>>> = Arc::downgrade(&inner);
+        store.on_run_end(
+            &hook_run_id,
+            Box::new(move || {
+                let monitor = on_end.upgrade().and_then(|m| m.lock().take());
+                if let Some(mut monitor) = monitor {
+                    monitor.stop();
+                }
+            }),
+        );
         Ok(Self {
-            inner: Mutex::new(Some(monitor)),
+            inner,
             pid: std::process::id(),
         })
     }

@@ -103,8 +103,12 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        if let Error::Schema(reason) = &e {
-            return Self::not_mlflow(reason);
+        match &e {
+            Error::Schema(reason) => return Self::not_mlflow(reason),
+            Error::Io { error, path } if error.kind() == std::io::ErrorKind::NotFound => {
+                return Self::not_found(format!("No such artifact: {}", path.display()));
+            }
+            _ => {}
         }
         let code = e.code();
         let status = match code {
@@ -117,21 +121,6 @@ impl From<Error> for ApiError {
             ErrorCode::Other(_) => StatusCode::BAD_GATEWAY,
         };
         Self::new(status, code.as_str(), e.to_string())
-    }
-}
-
-impl From<crate::engine::artifacts::ArtifactError> for ApiError {
-    fn from(e: crate::engine::artifacts::ArtifactError) -> Self {
-        match e {
-            crate::engine::artifacts::ArtifactError::Mlflow(e) => e.into(),
-            crate::engine::artifacts::ArtifactError::Io { error, path } => {
-                if error.kind() == std::io::ErrorKind::NotFound {
-                    Self::not_found(format!("No such artifact: {}", path.display()))
-                } else {
-                    Self::internal(format!("{error}: {}", path.display()))
-                }
-            }
-        }
     }
 }
 

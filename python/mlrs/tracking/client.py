@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import operator
 import os
 from collections import namedtuple
 from itertools import zip_longest
@@ -81,6 +84,44 @@ def parse_page_token(token: str | bytes | None) -> int:
             f"Invalid page token, parsed value={parsed!r}", INVALID_PARAMETER_VALUE
         )
     return offset
+
+
+def _search_page(max_results: Any) -> tuple[int, int | None]:
+    """(the store's page size, the page size to cut at) for `search_runs`, as MLflow's SQL
+    store reads `max_results`: None fetches every row (no next page); a float that is not
+    whole (1.5) passes validation and SQLite truncates its LIMIT (`max_results + 1`), so
+    those rows are the page."""
+    if max_results is None:
+        return 2**62, None
+    if isinstance(max_results, float) and not isinstance(max_results, bool):
+        if not max_results >= 1:  # NaN included
+            validate_max_results(max_results)
+        if max_results > SEARCH_MAX_RESULTS_THRESHOLD:
+            raise MlflowException(
+                f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
+                f"at most {SEARCH_MAX_RESULTS_THRESHOLD}",
+                INVALID_PARAMETER_VALUE,
+            )
+        if max_results.is_integer():
+            size = int(max_results)
+            return size, size
+        # The store reads one row past the page: floor(max_results + 1) rows in all.
+        return math.floor(max_results), None
+    with contextlib.suppress(TypeError):
+        max_results = operator.index(max_results)  # numpy integers, as MLflow takes them
+    size = validate_max_results(max_results)
+    return size, size
+
+
+def _search_experiment_id(experiment_id: Any) -> str:
+    """An experiment id as MLflow's SQL store reads it: whatever `int()` takes (1.5, True)."""
+    try:
+        return str(int(experiment_id))
+    except (ValueError, TypeError, OverflowError):
+        raise MlflowException(
+            f"Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer.",
+            INVALID_PARAMETER_VALUE,
+        ) from None
 
 
 def validate_max_results(max_results: Any) -> int:
@@ -708,7 +749,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         experiment_ids: list[str] | str,
         filter_string: str = "",
         run_view_type: int = ViewType.ACTIVE_ONLY,
-        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        max_results: int | None = SEARCH_MAX_RESULTS_DEFAULT,
         order_by: list[str] | None = None,
         page_token: str | bytes | None = None,
     ) -> PagedList[Run]:
@@ -733,12 +774,12 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
 
         if isinstance(experiment_ids, (str, int)):
             experiment_ids = [experiment_ids]
-        max_results = validate_max_results(max_results)
+        fetch, page_size = _search_page(max_results)
         offset = parse_page_token(page_token)
         view = check.view_type(run_view_type)
         filter_string = filter_string or ""
         order = check.order_by(order_by)
-        ids = [str(e) for e in experiment_ids]
+        ids = [_search_experiment_id(e) for e in experiment_ids]
         if view is None or not check.encodable(filter_string):
             # Checked as MLflow checks them even when nothing can match: order_by first, then
             # the filter, whose text is bound last.
@@ -746,9 +787,12 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             check.utf8(filter_string)
             self._store.search_runs(ids, ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
             return PagedList([], None)
-        rows = self._store.search_runs(ids, view, filter_string, order, max_results, offset)
-        token = create_page_token(offset + max_results) if len(rows) > max_results else None
-        runs = [_convert.run(r) for r in rows[:max_results]]
+        rows = self._store.search_runs(ids, view, filter_string, order, fetch, offset)
+        token = None
+        if page_size is not None and len(rows) > page_size:
+            token = create_page_token(offset + page_size)
+            rows = rows[:page_size]
+        runs = [_convert.run(r) for r in rows]
         _logged.fill_outputs(self._store, runs)
         return PagedList(runs, token)
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
-use crate::engine::backend::{Backend, OpenOptions};
+use crate::engine::backend::{Backend, OpenOptions, RunEndHook, RunEnds};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{
@@ -59,6 +59,8 @@ pub struct RemoteStore {
     spool: SpoolFile,
     runs: Mutex<HashMap<String, CachedRun>>,
     shipper: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// What must stop when a run ends (its system-metrics monitor).
+    run_ends: RunEnds,
 }
 
 fn spool_root(options: &OpenOptions) -> PathBuf {
@@ -122,6 +124,7 @@ impl RemoteStore {
             spool,
             runs: Mutex::new(HashMap::new()),
             shipper: Mutex::new(Some(handle)),
+            run_ends: RunEnds::new(),
         })
     }
 
@@ -377,6 +380,7 @@ impl Backend for RemoteStore {
     /// stderr what is left in the spool for a later process (kept, not lost).
     fn close_within(&self, timeout: Duration) -> Unstored {
         let deadline = Instant::now() + timeout;
+        self.run_ends.close();
         let unstored = self.writer.close_within(timeout);
         let Some(handle) = self.shipper.lock().take() else {
             return unstored;
@@ -423,6 +427,10 @@ impl Backend for RemoteStore {
 
     fn is_closed(&self) -> bool {
         self.writer.is_closing()
+    }
+
+    fn on_run_end(&self, run_id: &str, hook: RunEndHook) {
+        self.run_ends.add(run_id, hook);
     }
 
     fn fresh_run_id(&self, run_id: &str) -> Option<RunId> {
@@ -650,13 +658,16 @@ impl Backend for RemoteStore {
             }))?;
         result
             .recv()
-            .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))?
+            .map_err(|_| Error::WriterStopped("the writer dropped a request".into()))??;
+        self.run_ends.changed(run_id, status, false);
+        Ok(())
     }
 
     fn delete_run(&self, run_id: &str) -> Result<()> {
         self.client
             .post("runs/delete", &json!({"run_id": run_id}))?;
         self.set_lifecycle(run_id, Lifecycle::Deleted);
+        self.run_ends.changed(run_id, None, true);
         Ok(())
     }
 

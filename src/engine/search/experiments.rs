@@ -144,6 +144,9 @@ fn compile_comparison(c: &Comparison, params: &mut Vec<SqlValue>) -> Result<Stri
 pub fn compile(view_type: ViewType, filter: &str, order_by: &[String]) -> Result<Query> {
     let mut params = Vec::new();
     let mut clauses = vec![view_type.lifecycle_sql("lifecycle_stage")];
+    if !filter.is_empty() && filter.trim().is_empty() {
+        return Err(super::blank_filter_error(filter));
+    }
     if !filter.trim().is_empty() {
         for comparison in parse_conjunction(filter)? {
             clauses.push(compile_comparison(&comparison, &mut params)?);

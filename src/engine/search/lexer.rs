@@ -87,7 +87,8 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>> {
                 tokens.push(Token::Ident(parts));
                 i = next;
             }
-            c if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => {
+            // As MLflow's parser: a number may start with '-', not with '+' ("> +1" is refused).
+            c if c.is_ascii_digit() || c == '-' || c == '.' => {
                 let start = i;
                 i += 1;
                 while i < chars.len()

@@ -53,6 +53,11 @@ impl Value {
     }
 }
 
+/// MLflow's refusal of a filter with nothing but whitespace in it (an empty one matches all).
+pub fn blank_filter_error(filter: &str) -> Error {
+    Error::invalid(format!("Invalid filter '{filter}'. Could not be parsed."))
+}
+
 /// MLflow's error for a list value that is not a non-empty list of quoted strings.
 pub fn list_error(raw: &str) -> Error {
     if raw
@@ -284,12 +289,23 @@ fn parse_list(tokens: &[Token], open: usize) -> Result<(Value, usize)> {
             )
         })?;
     let inner = &tokens[open + 1..close];
-    let mut items = Vec::new();
+    // As MLflow reads the list (Python's `literal_eval` of the parenthesised text): strings
+    // separated by commas, a trailing comma allowed, adjacent strings joined into one.
+    let mut items: Vec<String> = Vec::new();
     let mut well_formed = !inner.is_empty();
-    for (k, token) in inner.iter().enumerate() {
-        match (k % 2, token) {
-            (0, Token::Str(s)) => items.push(s.clone()),
-            (1, Token::Comma) if k + 1 < inner.len() => {}
+    let mut expect_item = true;
+    for token in inner {
+        match token {
+            Token::Str(s) if expect_item => {
+                items.push(s.clone());
+                expect_item = false;
+            }
+            Token::Str(s) => {
+                if let Some(last) = items.last_mut() {
+                    last.push_str(s);
+                }
+            }
+            Token::Comma if !expect_item => expect_item = true,
             _ => well_formed = false,
         }
     }
@@ -309,7 +325,8 @@ pub fn parse_order_by(clause: &str) -> Result<(String, bool)> {
             "Invalid order_by clause '{clause}'. Could not be parsed."
         ))
     };
-    if trimmed.is_empty() {
+    // Whitespace around the clause is a token of its own to MLflow's parser: refused.
+    if trimmed.is_empty() || trimmed.len() != clause.len() {
         return Err(invalid());
     }
     let (key, direction) = match trimmed.rsplit_once(char::is_whitespace) {
@@ -370,6 +387,12 @@ mod tests {
         );
         assert_eq!(parse_order_by("name aSc").unwrap(), ("name".into(), true));
         assert_eq!(parse_order_by("name").unwrap(), ("name".into(), true));
+        assert!(parse_order_by(" name DESC").is_err());
+        assert!(parse_order_by("name DESC ").is_err());
+        assert_eq!(
+            parse_order_by("name  DESC").unwrap(),
+            ("name".into(), false)
+        );
         assert!(parse_order_by("name sideways").is_err());
         assert!(parse_order_by("  ").is_err());
     }

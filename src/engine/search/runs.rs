@@ -590,6 +590,9 @@ fn compile_with(
 ) -> Result<RunQuery> {
     let mut params: Vec<SqlValue> = Vec::new();
     let mut clauses = Vec::new();
+    if !filter.is_empty() && filter.trim().is_empty() {
+        return Err(super::blank_filter_error(filter));
+    }
     if !filter.trim().is_empty() {
         let comparisons = parse_conjunction_styled(filter, Style::Runs)?;
         for comparison in &comparisons {

@@ -26,6 +26,7 @@ use std::time::Duration;
 use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use rusqlite::{Connection, Transaction};
 
+use crate::engine::backend::{RunEndHook, RunEnds};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
@@ -93,6 +94,26 @@ struct ParamChange<'a> {
     new: &'a str,
 }
 
+thread_local! {
+    /// True while this thread runs store work right after flushing the store itself: its
+    /// reads then do not flush a second time (see `after_flush`).
+    static FLUSHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, the work of a caller that has just flushed the one store `f` uses (the binding
+/// flushes in slices, so Ctrl-C interrupts a long wait): the reads in `f` do not flush again,
+/// so a read flushes once. Reads outside it flush first, as the `Backend` contract says.
+pub fn after_flush<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FLUSHED.set(self.0);
+        }
+    }
+    let _restore = Restore(FLUSHED.replace(true));
+    f()
+}
+
 pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
@@ -106,6 +127,8 @@ pub struct Store {
     /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
     /// forget its run, so what the op claimed (its params) is read again from the database.
     runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
+    /// What must stop when a run ends (its system-metrics monitor).
+    run_ends: RunEnds,
 }
 
 impl Store {
@@ -141,6 +164,7 @@ impl Store {
             read_only,
             runs,
             closed: AtomicBool::new(false),
+            run_ends: RunEnds::new(),
         })
     }
 
@@ -241,9 +265,15 @@ impl Store {
     /// reader connection. Later calls are refused; a pending write failure is returned.
     pub fn close(&self) -> Result<()> {
         self.closed.store(true, Ordering::Release);
+        self.run_ends.close();
         let closed = self.writer.close();
         self.reader.lock().take();
         closed
+    }
+
+    /// See [`RunEnds`].
+    pub fn on_run_end(&self, run_id: &str, hook: RunEndHook) {
+        self.run_ends.add(run_id, hook);
     }
 
     /// True once `close` has started.
@@ -255,6 +285,7 @@ impl Store {
     /// closes the reader connection; says what was not stored.
     pub fn close_within(&self, timeout: Duration) -> Unstored {
         self.closed.store(true, Ordering::Release);
+        self.run_ends.close();
         let unstored = self.writer.close_within(timeout);
         self.reader.lock().take();
         unstored
@@ -321,7 +352,9 @@ impl Store {
 
     /// Runs a read on the reader connection in one snapshot, after the queue has drained.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        self.flush()?;
+        if !FLUSHED.get() {
+            self.flush()?;
+        }
         let mut conn = self.reader()?;
         let read = |conn: &mut Connection| {
             let tx = conn.transaction()?;
@@ -655,7 +688,9 @@ impl Store {
                 write::set_tag(tx, &id, RUN_NAME_TAG, Some(name))?;
             }
             Ok(())
-        })
+        })?;
+        self.run_ends.changed(run_id, status, false);
+        Ok(())
     }
 
     /// Soft-deletes a run (deleting twice is fine).
@@ -671,6 +706,7 @@ impl Store {
             Ok(info.experiment_id)
         })?;
         self.set_cached_lifecycle(run_id, experiment_id, Lifecycle::Deleted);
+        self.run_ends.changed(run_id, None, true);
         Ok(())
     }
 
@@ -1035,6 +1071,28 @@ mod tests {
     use super::*;
 
     use super::testing::{new_run, open};
+
+    #[test]
+    fn a_read_after_the_callers_flush_does_not_flush_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        // The writer is held by a control op: a flush now would wait for it.
+        let (release, held) = crossbeam_channel::bounded::<()>(0);
+        let (started, running) = crossbeam_channel::bounded::<()>(1);
+        store
+            .writer
+            .submit_control(Box::new(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+            }))
+            .unwrap();
+        running.recv().unwrap();
+        let experiment = after_flush(|| store.get_experiment("0")).unwrap();
+        assert_eq!(experiment.name, "Default");
+        assert!(!FLUSHED.get(), "the flag ends with the call");
+        release.send(()).unwrap();
+        store.flush().unwrap();
+    }
 
     #[test]
     fn metrics_round_trip_with_mlflows_storage_rules() {
