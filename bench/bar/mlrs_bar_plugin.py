@@ -76,6 +76,7 @@ def _bar_isolated_store(
     finally:
         while lib.active_run() is not None:
             lib.end_run()
+        lib.clear_active_model()
         if lib.__name__ == "mlrs":
             # mlrs keeps the chosen experiment in mlrs._fluent, not in the attribute of
             # mlflow.tracking.fluent that MLflow's fixtures reset.
