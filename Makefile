@@ -102,6 +102,10 @@ ifeq ($(ABI3),1)
 WHEEL_ARGS += --features pyo3/abi3-py310
 endif
 
+.PHONY: bar
+bar: $(VENV)/.mlflow build-dev ## MLflow's own tests against mlrs, sorted (not in `make test`; docs/bar.md)
+	$(PY) bench/bar/run_bar.py --src $(or $(BAR_SRC),/tmp/mlflow-bar)
+
 .PHONY: wheel
 wheel: $(VENV)/.base ## release wheel for this platform into dist/ (manylinux on Linux)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --out $(DIST) $(WHEEL_ARGS)

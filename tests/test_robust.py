@@ -234,6 +234,37 @@ def test_fork_while_other_threads_log_and_read_never_hangs_the_child(tmp_path: P
     assert _count(db, "SELECT count(*) FROM metrics WHERE key = 'child'") == 40
 
 
+def test_a_store_dropped_while_a_fork_is_under_way_lets_the_fork_finish(tmp_path: Path) -> None:
+    """Dropping a store's last reference closes it through the fork gate. Done holding the GIL,
+    a drop that met a fork under way kept the forking thread from the hook that reopens the
+    gate, and both waited for good (seen with MLflow's test_set_experiment_thread_safety).
+    Here the main thread closes the gate as a fork's first hook does; a thread drops a store
+    and the main thread, woken by it, must get the GIL back to reopen the gate."""
+    done = _run(
+        """
+        import threading
+        from mlrs import _core
+        store = _core.Store("db.sqlite", "artifacts")
+        about_to_drop = threading.Event()
+        def drop():
+            global store
+            about_to_drop.set()
+            del store  # the last reference: the store closes here, on this thread
+        _core.fork_pause()
+        thread = threading.Thread(target=drop)
+        thread.start()
+        about_to_drop.wait()
+        _core.fork_resume()  # needs the GIL, which the dropping thread must not keep
+        thread.join()
+        print("done")
+        """,
+        tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "done"
+
+
 def _read_only_mounts_work() -> bool:
     import shutil
 

@@ -815,6 +815,8 @@ def log_metrics(
         MlflowException: a bad key or value, or a run that is not active.
     """
     store, run_id = _target(run_id)
+    if model_id is None and _active_model.possible:
+        model_id = _active_model.model_id()  # they link to the active model, as log_metric's
     if (
         synchronous is None
         and model_id is None
@@ -831,7 +833,6 @@ def log_metrics(
         except OverflowError:
             pass  # a step or timestamp beyond int64: the general path refuses it as MLflow does
     timestamp = timestamp if timestamp is not None else _runtime.now_ms()
-    model_id = model_id or _active_model.model_id()
     named = _dataset_fields(dataset)
     batch = [Metric(k, v, timestamp, step or 0, model_id, *named) for k, v in metrics.items()]
     return run_logged(store, synchronous, lambda _: log_batch_to(store, run_id, batch, (), ()))

@@ -75,7 +75,11 @@ impl Drop for PyStore {
         if self.pid != std::process::id() || self.inner.is_closed() {
             return;
         }
-        let unstored = self.inner.close_within(DROP_CLOSE_TIMEOUT);
+        // Without the GIL: closing waits on the writer and on the fork gate
+        // (engine::store::gate), and a thread that holds the GIL while a fork is under way
+        // would keep the forking thread from ever reaching the hook that reopens the gate.
+        let inner = &self.inner;
+        let unstored = Python::attach(|py| py.detach(|| inner.close_within(DROP_CLOSE_TIMEOUT)));
         let path = self.inner.location();
         if let Some(e) = unstored.failure {
             eprintln!("mlrs: closing the tracking store {path}: {e}");

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlrs.data.dataset import Dataset
+from mlrs.data.pyfunc_dataset_mixin import PyFuncConvertibleDatasetMixin, PyFuncInputsOutputs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 _UNSET: Any = object()
 
 
-class NumpyDataset(Dataset):
+class NumpyDataset(Dataset, PyFuncConvertibleDatasetMixin):
     """Array features and optional targets (each an array or a dict of named arrays)."""
 
     def __init__(
@@ -82,6 +83,10 @@ class NumpyDataset(Dataset):
                 logger().warning("Failed to infer schema for NumPy dataset. Exception: %s", e)
                 self._schema = None
         return self._schema  # type: ignore[no-any-return]
+
+    def to_pyfunc(self) -> PyFuncInputsOutputs:
+        """The features as a model's inputs and the targets (if any) as its expected outputs."""
+        return PyFuncInputsOutputs(self._features, self._targets)
 
     def to_dict(self) -> dict[str, str]:
         """The base fields plus ``schema`` (``{"mlflow_tensorspec": ...}`` as JSON text, or

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlrs.data.dataset import Dataset
+from mlrs.data.pyfunc_dataset_mixin import PyFuncConvertibleDatasetMixin, PyFuncInputsOutputs
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 _UNSET: Any = object()
 
 
-class PandasDataset(Dataset):
+class PandasDataset(Dataset, PyFuncConvertibleDatasetMixin):
     """A pandas DataFrame for tracking, with optional target and prediction column names."""
 
     def __init__(
@@ -75,6 +76,15 @@ class PandasDataset(Dataset):
 
             self._schema = infer_frame_schema(self._df)
         return self._schema  # type: ignore[no-any-return]
+
+    def to_pyfunc(self) -> PyFuncInputsOutputs:
+        """The DataFrame as a model's inputs and, with ``targets``, that column as the outputs
+        expected (the inputs are then the other columns)."""
+        if self._targets:
+            return PyFuncInputsOutputs(
+                self._df.drop(columns=[self._targets]), self._df[self._targets]
+            )
+        return PyFuncInputsOutputs(self._df)
 
     def to_dict(self) -> dict[str, str]:
         """The base fields plus ``schema`` (``{"mlflow_colspec": [...]}`` as JSON text, or None)

@@ -183,9 +183,15 @@ def resolve_model_uri(uri: str | Path, dst_path: str | None = None) -> str:
         return found
     import shutil
 
-    target = os.path.join(os.path.abspath(dst_path), os.path.basename(found.rstrip(os.sep)))
+    if scheme == "models":
+        # As MLflow: the model's files land in dst_path itself, a path inside it at that path.
+        target = os.path.join(os.path.abspath(dst_path), inner) if inner else dst_path
+        target = os.path.abspath(target)
+    else:
+        target = os.path.join(os.path.abspath(dst_path), os.path.basename(found.rstrip(os.sep)))
     if os.path.isdir(found):
         shutil.copytree(found, target, dirs_exist_ok=True)
     else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(found, target)
     return target
