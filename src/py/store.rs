@@ -74,7 +74,9 @@ impl Drop for PyStore {
         if self.pid != std::process::id() || self.inner.is_closed() {
             return;
         }
-        let unstored = self.inner.close_within(DROP_CLOSE_TIMEOUT);
+        // Without the GIL: the shipper may need it to ask a header provider.
+        let inner = &self.inner;
+        let unstored = Python::attach(|py| py.detach(|| inner.close_within(DROP_CLOSE_TIMEOUT)));
         let path = self.inner.location();
         if let Some(e) = unstored.failure {
             eprintln!("mlrs: closing the tracking store {path}: {e}");
