@@ -10,6 +10,7 @@ import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -51,8 +52,8 @@ class _Credential:
     """Stands in for DefaultAzureCredential: hands out numbered tokens that expire `ttl`
     seconds after they are issued."""
 
-    issued: list[str] = []
-    ttl = 3600.0
+    issued: ClassVar[list[str]] = []
+    ttl: ClassVar[float] = 3600.0
 
     def get_token(self, scope: str) -> types.SimpleNamespace:
         assert scope == "https://management.azure.com/.default"
