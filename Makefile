@@ -41,7 +41,7 @@ demo: build-release ## train a small model, log it to ./mlflow.db and show what 
 	$(PY) examples/demo.py
 
 .PHONY: test
-test: $(VENV)/.mlflow build-dev ui browser lint test-rust test-python ## everything: lints, Rust tests, pytest (incl. parity)
+test: $(VENV)/.mlflow build-dev ui browser postgres lint test-rust test-python ## everything: lints, Rust tests, pytest (incl. parity)
 
 .PHONY: ui
 ui: ## build the web UI (npm ci, tsc, vite) into python/mlrs/ui_assets and run its unit tests
@@ -53,6 +53,13 @@ browser: ## Debian's chromium for the UI's browser tests (apt-get as root when i
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "no chromium and no apt-get as root here: the browser tests will skip"; fi
+
+.PHONY: postgres
+postgres: ## PostgreSQL 15 for the team-path test (apt-get as root when it is missing)
+	@if [ -x /usr/lib/postgresql/15/bin/initdb ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
+	else echo "no PostgreSQL 15 and no apt-get as root here: the team-path test will skip"; fi
 
 .PHONY: test-rust
 test-rust: ## cargo tests of the engine

@@ -49,6 +49,7 @@ COUNTS = {
         "many": 100_000,
         "repeats": 5,
         "pytest_tests": 50,
+        "remote_points": 100_000,
     },
     "mlflow": {
         "log_metric": 5_000,
@@ -60,6 +61,7 @@ COUNTS = {
         "many": 100,
         "repeats": 3,
         "pytest_tests": 10,
+        "remote_points": 100_000,
     },
 }
 PROCESSES = 8
@@ -1039,6 +1041,85 @@ def bench_ui(run: Runner, report: Report) -> None:
         )
 
 
+def bench_remote(run: Runner, report: Report) -> None:
+    """bench/remote.py in a fresh process: mlrs and mlflow's REST client (sync and async)
+    against one local `mlflow server`, and the floor of that server."""
+    n = COUNTS["mlrs"]["remote_points"]
+    workdir = run.workdir("remote")
+    out = workdir / "remote.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "remote.py"), "--points", str(n), "--json", str(out)],
+        cwd=workdir,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"bench/remote.py failed:\n{proc.stderr[-3000:]}")
+    r = json.loads(out.read_text())
+    report.raw["remote"] = r
+    floor = r["floor_s"]
+    report.add(
+        Row(
+            "R",
+            "remote: `log_metric` per call (enqueue; mlflow sync: one request per call)",
+            r["mlrs_log_metric_us"] * MICRO,
+            r["mlflow_sync_log_metric_us"] * MICRO,
+            r["mlflow_async_log_metric_us"] * MICRO,
+            budget=2 * MICRO,
+            budget_text="<= 2 µs",
+            unit=MICRO,
+            verified="server history complete",
+        )
+    )
+    report.add(
+        Row(
+            "R",
+            f"remote: {n:,} points until the server has them (floor: {floor:.2f} s of "
+            "1000-point log-batch requests back to back)",
+            r["mlrs_points_s"],
+            n * r["mlflow_sync_log_metric_us"] * MICRO,
+            n / r["mlflow_async_points_per_s"],
+            budget=1.3 * floor,
+            budget_text=f"<= 1.3x floor ({1.3 * floor:.2f} s)",
+            extrapolated=True,
+            verified=f"{r['mlrs_points_s'] / floor:.2f}x the floor; {n:,} points read back",
+        )
+    )
+    report.add(
+        Row(
+            "R",
+            "remote: sweep of 100 runs (10 params, 500 points, 3 tags each)",
+            r["mlrs_sweep_100_s"],
+            r["mlflow_sweep_per_run_s"] * 100,
+            extrapolated=True,
+            verified="mlflow: 3 runs",
+        )
+    )
+    report.add(
+        Row(
+            "R",
+            "remote: `search_runs`, 100 runs, metric filter",
+            r["mlrs_search_runs_s"],
+            r["mlflow_search_runs_s"],
+            unit=MILLI,
+            verified="100 runs each",
+        )
+    )
+    report.add(
+        Row(
+            "R",
+            f"remote: `get_metric_history` of {n:,} points (numpy: "
+            f"{r['mlrs_history_numpy_s']:.2f} s)",
+            r["mlrs_history_s"],
+            r["mlflow_history_s"],
+            verified=f"{n:,} points each",
+        )
+    )
+
+
 # ---- main --------------------------------------------------------------------------------------
 
 BENCHES: dict[str, Callable[[Runner, Report], None]] = {
@@ -1053,6 +1134,7 @@ BENCHES: dict[str, Callable[[Runner, Report], None]] = {
     "many_processes": bench_many_processes,
     "pytest_suite": bench_pytest_suite,
     "ui": bench_ui,
+    "remote": bench_remote,
 }
 
 

@@ -23,6 +23,9 @@ mod _core {
     use crate::py::context::git_worktree_dirty;
 
     #[pymodule_export]
+    use crate::py::headers::set_header_provider;
+
+    #[pymodule_export]
     use crate::py::system_metrics::{PySystemMetricsMonitor, sample_system_metrics};
 
     #[pymodule_export]

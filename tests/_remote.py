@@ -98,6 +98,7 @@ class FaultProxy:
         self.release = threading.Event()
         self.connections: set[socket.socket] = set()
         self.authorization: list[str | None] = []
+        self.headers: list[dict[str, str]] = []
         self._server: http.server.ThreadingHTTPServer | None = None
         self.up()
 
@@ -130,6 +131,7 @@ class FaultProxy:
                 with proxy.lock:
                     proxy.seen.append(f"{self.command} {self.path} {fault}")
                     proxy.authorization.append(self.headers.get("Authorization"))
+                    proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if fault is not None and fault[0] == "status":
                     payload = b"<html>unavailable</html>"
                     self.send_response(int(fault[1]))

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -334,3 +335,145 @@ def test_basic_auth_goes_as_mlflows_client_sends_it(
     mlrs.set_tracking_uri(proxy.url)
     mlrs.get_experiment("0")
     assert proxy.authorization[-1] == "Basic " + base64.b64encode(b"ann:pw").decode()
+
+
+# ---- the request header hook -----------------------------------------------------------------
+
+
+class _CountingTokens:
+    """A token provider whose token changes at every call, so each request shows whether it
+    asked anew; while `failing`, it raises (and `refused` is set)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.failing = False
+        self.refused = threading.Event()
+
+    def __call__(self) -> dict[str, str]:
+        if self.failing:
+            self.refused.set()
+            raise RuntimeError("the token service is down")
+        self.calls += 1
+        return {"Authorization": f"Bearer tok-{self.calls}", "X-Team": "vision"}
+
+
+@pytest.fixture
+def provider() -> Iterator[_CountingTokens]:
+    tokens = _CountingTokens()
+    mlrs.set_request_header_provider(tokens)
+    yield tokens
+    mlrs.set_request_header_provider(None)
+
+
+def test_a_header_provider_is_asked_before_every_request_and_only_then(
+    server: str,
+    proxy: FaultProxy,
+    fast_retries: Path,
+    provider: _CountingTokens,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "env-token")  # the provider's header wins
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.set_experiment(_unique("hdr"))
+    with mlrs.start_run() as run:
+        for i in range(3000):
+            mlrs.log_metric("loss", 1.0 / (i + 1), step=i)
+        mlrs.log_param("lr", "0.1")
+    assert _history(server, run.info.run_id, "loss")[-1] == (2999, 1.0 / 3000)
+    # One call per request, none per log call: 3000 points went in a few log-batch requests.
+    assert provider.calls == len(proxy.headers)
+    assert 3 <= provider.calls < 100
+    assert [h.get("authorization") for h in proxy.headers] == [
+        f"Bearer tok-{i}" for i in range(1, provider.calls + 1)
+    ]
+    assert all(h.get("x-team") == "vision" for h in proxy.headers)
+    assert any("log-batch" in seen for seen in proxy.seen)
+
+    mlrs.set_request_header_provider(None)
+    mlrs.get_run(run.info.run_id)
+    assert proxy.headers[-1].get("authorization") == "Bearer env-token"
+    assert "x-team" not in proxy.headers[-1]
+
+
+def test_a_failing_provider_raises_clearly_and_logged_data_waits_for_it(
+    server: str,
+    proxy: FaultProxy,
+    fast_retries: Path,
+    provider: _CountingTokens,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Retries enough that the shipper is still trying when the provider recovers.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "100000")
+    mlrs.set_tracking_uri(proxy.url)
+    mlrs.set_experiment(_unique("hdr-fail"))
+    run = mlrs.start_run()
+    provider.failing = True
+    with pytest.raises(MlflowException) as info:
+        mlrs.get_experiment("0")
+    assert info.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert "request header provider raised RuntimeError: the token service is down" in str(
+        info.value.message
+    )
+    provider.refused.clear()
+    seen = len(proxy.seen)
+    for i in range(50):
+        mlrs.log_metric("acc", float(i), step=i)  # enqueues: never asks the provider
+    assert provider.refused.wait(60)  # the shipper asked, was refused, kept the rows
+    assert len(proxy.seen) == seen
+    provider.failing = False
+    mlrs.end_run()
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")  # mlflow's client allows 10
+    assert _history(server, run.info.run_id, "acc") == [(i, float(i)) for i in range(50)]
+    assert mlrs.get_run(run.info.run_id).info.status == "FINISHED"
+
+
+def test_a_provider_token_refused_by_the_server_is_never_shown(
+    server: str, proxy: FaultProxy, fast_retries: Path
+) -> None:
+    from mlrs.tracking.request_header.abstract_request_header_provider import (
+        RequestHeaderProvider,
+    )
+
+    class Workspace(RequestHeaderProvider):
+        def in_context(self) -> bool:
+            return True
+
+        def request_headers(self) -> dict[str, str]:
+            return {"Authorization": "Bearer wksp-s3cret"}
+
+    mlrs.set_request_header_provider(Workspace)
+    try:
+        mlrs.set_tracking_uri(proxy.url)
+        proxy.fail_next("status", 403)
+        with pytest.raises(MlflowException) as info:
+            mlrs.get_experiment("0")
+        assert info.value.error_code == "PERMISSION_DENIED"
+        assert "set_request_header_provider" in info.value.message
+        assert "s3cret" not in info.value.message
+        assert proxy.headers[-1]["authorization"] == "Bearer wksp-s3cret"
+    finally:
+        mlrs.set_request_header_provider(None)
+
+
+def test_bad_headers_from_a_provider_are_refused_without_showing_values(
+    server: str, proxy: FaultProxy, fast_retries: Path
+) -> None:
+    mlrs.set_tracking_uri(proxy.url)
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: {"Authorization": "Bearer s3cret\r\nX-Evil: 1"}, "invalid value for the header"),
+        (lambda: {"Bad Name": "s3cret"}, "invalid header name"),
+        (lambda: {"X-Count": 3}, "str header names and values"),
+        (lambda: ["s3cret"], "must return a mapping"),
+    ]
+    try:
+        for bad, expected in cases:
+            mlrs.set_request_header_provider(bad)
+            with pytest.raises(MlflowException) as info:
+                mlrs.get_experiment("0")
+            assert expected in info.value.message
+            assert "s3cret" not in info.value.message
+        assert proxy.headers == []  # nothing went out with a bad header
+        with pytest.raises(MlflowException, match="in_context"):
+            mlrs.set_request_header_provider(42)
+    finally:
+        mlrs.set_request_header_provider(None)

@@ -59,6 +59,7 @@ from mlrs._registry import (
     search_registered_models,
     set_model_version_tag,
 )
+from mlrs._request_headers import set_request_header_provider
 from mlrs._run_operations import RunOperations
 from mlrs._runtime import (
     get_registry_uri,
@@ -220,6 +221,7 @@ __all__ = [
     "set_logged_model_tags",
     "set_model_version_tag",
     "set_registry_uri",
+    "set_request_header_provider",
     "set_system_metrics_node_id",
     "set_system_metrics_samples_before_logging",
     "set_system_metrics_sampling_interval",

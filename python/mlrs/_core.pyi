@@ -2,6 +2,7 @@
 # `mlrs._convert` turns them into entities.
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias, final
 
@@ -24,6 +25,7 @@ __all__ = [
     "fork_resume",
     "git_worktree_dirty",
     "sample_system_metrics",
+    "set_header_provider",
     "ship_spool",
 ]
 
@@ -101,6 +103,7 @@ _LoggedModelRow: TypeAlias = tuple[
 ]
 
 def ship_spool(uri: str, spool_dir: str | Path) -> tuple[int, int, int]: ...
+def set_header_provider(provider: Callable[[str], list[tuple[str, str]]] | None) -> None: ...
 
 @final
 class Store:

@@ -156,8 +156,13 @@ def is_tracking_uri_set() -> bool:
 
 
 def _remote_uri(uri: str) -> str | None:
-    """The normalized server URL of an `http(s)://` tracking URI, else None."""
+    """The normalized server URL of an `http(s)://` tracking URI (or of an `azureml://` one,
+    whose token provider it installs), else None."""
     scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme == "azureml":
+        from mlrs import _azureml
+
+        return _azureml.connect(uri)
     if scheme not in ("http", "https"):
         return None
     from urllib.parse import urlsplit

@@ -78,6 +78,7 @@ impl Drop for PyStore {
         // Without the GIL: closing waits on the writer and on the fork gate
         // (engine::store::gate), and a thread that holds the GIL while a fork is under way
         // would keep the forking thread from ever reaching the hook that reopens the gate.
+        // The shipper of a remote store may also need the GIL to ask a header provider.
         let inner = &self.inner;
         let unstored = Python::attach(|py| py.detach(|| inner.close_within(DROP_CLOSE_TIMEOUT)));
         let path = self.inner.location();

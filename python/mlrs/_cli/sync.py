@@ -61,7 +61,9 @@ def _ship(url: str) -> int:
     from mlrs.exceptions import MlflowException
 
     try:
-        files, records, left = _core.ship_spool(url, _runtime._spool_dir())
+        # An azureml:// URI ships to its https endpoint with the workspace's token.
+        server = _runtime._remote_uri(url) or url
+        files, records, left = _core.ship_spool(server, _runtime._spool_dir())
     except MlflowException as e:
         print(f"mlrs sync: {e.message}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 //! of answers to errors.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,8 +19,45 @@ const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
 /// HTTP statuses that MLflow's client retries (`_TRANSIENT_FAILURE_RESPONSE_CODES`).
 pub const TRANSIENT_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
-/// Headers added to every request, asked for anew each time (a token provider).
-pub type HeaderHook = Arc<dyn Fn() -> Result<Vec<(String, String)>> + Send + Sync>;
+/// Headers added to every request, asked for anew each time (a token provider); given the
+/// server's URL.
+pub type HeaderHook = Arc<dyn Fn(&str) -> Result<Vec<(String, String)>> + Send + Sync>;
+
+/// The process's header provider (`mlrs.set_request_header_provider`), asked for every request
+/// to every server while one is set; None costs nothing.
+static HEADER_PROVIDER: RwLock<Option<HeaderHook>> = RwLock::new(None);
+
+/// Installs (or with None removes) the process's header provider.
+pub fn set_header_provider(hook: Option<HeaderHook>) {
+    let mut slot = HEADER_PROVIDER
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *slot = hook;
+}
+
+fn header_provider() -> Option<HeaderHook> {
+    HEADER_PROVIDER
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// Checks a header from a provider before it goes on the wire; the value is never quoted (it
+/// is usually a secret).
+fn checked_header(name: String, value: String) -> Result<(String, String)> {
+    if ureq::http::HeaderName::try_from(name.as_str()).is_err() {
+        return Err(Error::invalid(format!(
+            "The request header provider returned an invalid header name {name:?}."
+        )));
+    }
+    if ureq::http::HeaderValue::try_from(value.as_str()).is_err() {
+        return Err(Error::invalid(format!(
+            "The request header provider returned an invalid value for the header '{name}' \
+             (header values are visible ASCII without line breaks)."
+        )));
+    }
+    Ok((name, value))
+}
 
 /// MLflow's HTTP client settings, with MLflow 3.18's defaults.
 #[derive(Debug, Clone)]
@@ -145,13 +182,16 @@ pub enum Failure {
     Transport(String),
     /// An answer with a status that is not 200.
     Status { status: u16, body: String },
+    /// The header provider failed, so nothing was sent: the shipper keeps the rows and tries
+    /// again later; a call made by the user raises it at once.
+    Headers(Error),
 }
 
 impl Failure {
     /// True for what MLflow's client retries: no answer, or 408/429/5xx.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Transport(_) => true,
+            Self::Transport(_) | Self::Headers(_) => true,
             Self::Status { status, .. } => TRANSIENT_STATUSES.contains(status),
         }
     }
@@ -198,8 +238,9 @@ impl Client {
                 format!("Basic {}", base64_encode(raw.as_bytes())),
             ));
         }
-        if let Some(hook) = &self.hook {
-            for (name, value) in hook()? {
+        for hook in self.hook.iter().cloned().chain(header_provider()) {
+            for (name, value) in hook(&self.base)? {
+                let (name, value) = checked_header(name, value)?;
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
                 headers.push((name, value));
             }
@@ -216,7 +257,10 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<std::result::Result<Value, Failure>> {
         let url = format!("{}{API}{endpoint}", self.base);
-        let headers = self.auth_headers()?;
+        let headers = match self.auth_headers() {
+            Ok(headers) => headers,
+            Err(e) => return Ok(Err(Failure::Headers(e))),
+        };
         let response = if method == "GET" {
             let mut request = self.agent.get(&url);
             for (name, value) in &headers {
@@ -289,6 +333,7 @@ impl Client {
         loop {
             match self.attempt(method, endpoint, query, body)? {
                 Ok(value) => return Ok(value),
+                Err(Failure::Headers(e)) => return Err(e),
                 Err(failure) if failure.is_transient() && attempt < self.settings.max_retries => {
                     attempt += 1;
                     std::thread::sleep(self.settings.backoff(attempt));
@@ -310,6 +355,7 @@ impl Client {
     /// error, the status and body otherwise; 401/403 name the variables to set).
     pub fn error(&self, endpoint: &str, failure: &Failure) -> Error {
         match failure {
+            Failure::Headers(e) => Error::with_code(e.code(), e.to_string()),
             Failure::Transport(message) => Error::internal(format!(
                 "API request to {}{API}{endpoint} failed: {message}. The tracking server \
                  did not answer (retried {} times).",
