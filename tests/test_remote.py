@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -334,3 +335,151 @@ def test_basic_auth_goes_as_mlflows_client_sends_it(
     mlrs.set_tracking_uri(proxy.url)
     mlrs.get_experiment("0")
     assert proxy.authorization[-1] == "Basic " + base64.b64encode(b"ann:pw").decode()
+
+
+# ---- artifacts through the server's artifact proxy ---------------------------------------------
+
+
+def _caught(f: Callable[[], object]) -> str:
+    try:
+        return repr(f())
+    except Exception as e:
+        return f"{type(e).__name__} {getattr(e, 'error_code', '')} {e}"
+
+
+def _log_artifacts(m: Any, source: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Logs the same artifacts through `m` (mlflow or mlrs) into a new run; returns its id and
+    what the refused calls raised."""
+    import io
+
+    import numpy as np
+
+    (source / "tree" / "sub").mkdir(parents=True, exist_ok=True)
+    (source / "tree" / "empty").mkdir(exist_ok=True)
+    (source / "tree" / "a.txt").write_text("a")
+    (source / "tree" / "sub" / "b.bin").write_bytes(bytes(range(256)) * 40)
+    one = source / "one file 1.txt"
+    one.write_text("spaces in the name")
+    refused = []
+    with m.start_run() as run:
+        m.log_artifact(str(one))
+        m.log_artifact(str(one), "nested/dir")
+        m.log_artifacts(str(source / "tree"), "tree")
+        m.log_text("text ü", "notes/n.txt")
+        m.log_dict({"a": [1, 2]}, "d.json")
+        m.log_dict({"a": [1, 2]}, "d.yaml")
+        m.log_stream(io.BytesIO(b"streamed"), "s.bin")
+        m.log_image(np.full((4, 6, 3), 7, dtype=np.uint8), "img.png")
+        with warnings.catch_warnings():  # mlflow's own read_json call warns on pandas 3
+            warnings.simplefilter("ignore")
+            m.log_table({"c": [1, 2]}, "t.json")
+            m.log_table({"c": [3]}, "t.json")
+        for label, call in [
+            ("text up", lambda: m.log_text("x", "../evil.txt")),
+            ("artifact up", lambda: m.log_artifact(str(one), "../up")),
+            ("artifact dotdot", lambda: m.log_artifact(str(one), "a/../../b")),
+            ("missing file", lambda: m.log_artifact(str(source / "nope.txt"))),
+        ]:
+            refused.append((label, _caught(call)))
+    return run.info.run_id, refused
+
+
+def _tree(path: Path) -> list[tuple[str, str]]:
+    import hashlib
+
+    if path.is_file():
+        return [(path.name, hashlib.sha1(path.read_bytes()).hexdigest())]
+    return sorted(
+        (
+            str(p.relative_to(path)) + ("/" if p.is_dir() else ""),
+            hashlib.sha1(p.read_bytes()).hexdigest() if p.is_file() else "",
+        )
+        for p in path.rglob("*")
+    )
+
+
+def _read_artifacts(m: Any, run_id: str, dst: Path) -> list[tuple[str, str]]:
+    """What `m` reads back of a run's artifacts."""
+    client = m.MlflowClient()
+    out: list[tuple[str, str]] = []
+
+    def listing(f: Callable[[], Any]) -> str:
+        return _caught(lambda: [(i.path, i.is_dir, i.file_size) for i in f()])
+
+    for path in (None, "tree", "tree/sub", "tree/empty", "notes/n.txt", "missing", "nested"):
+        out.append((f"list {path}", listing(lambda p=path: client.list_artifacts(run_id, p))))
+    out.append(
+        (
+            "list fluent",
+            listing(lambda: m.artifacts.list_artifacts(run_id=run_id, artifact_path="tree")),
+        )
+    )
+    out.append(("list runs uri", listing(lambda: m.artifacts.list_artifacts(f"runs:/{run_id}/"))))
+    everything = dst / "all"
+    everything.mkdir()
+    got = client.download_artifacts(run_id, "", str(everything))
+    out.append(("download all", repr((Path(got) == everything, _tree(everything)))))
+    one = client.download_artifacts(run_id, "tree/sub/b.bin", str(dst))
+    out.append(("download file", repr((os.path.relpath(one, dst), _tree(Path(one))))))
+    uri = m.artifacts.download_artifacts(f"runs:/{run_id}/tree", dst_path=str(dst / "uri"))
+    out.append(("download runs uri", repr((os.path.relpath(uri, dst), _tree(Path(uri))))))
+    temp = m.artifacts.download_artifacts(run_id=run_id, artifact_path="nested")
+    out.append(("download to temp", repr(_tree(Path(temp)))))
+    for label, path in [("missing", "missing.txt"), ("up", "../x"), ("absolute", "/etc/passwd")]:
+        out.append(
+            (f"download {label}", _caught(lambda p=path: client.download_artifacts(run_id, p, str(dst))))
+        )
+    out.append(("load text", _caught(lambda: m.artifacts.load_text(f"runs:/{run_id}/notes/n.txt"))))
+    out.append(("load dict", _caught(lambda: m.artifacts.load_dict(f"runs:/{run_id}/d.yaml"))))
+    out.append(("artifact uri", client.get_run(run_id).info.artifact_uri))
+    outside = [p.name for p in dst.parent.iterdir() if p.name in ("x", "passwd", "evil.txt")]
+    out.append(("nothing outside", repr(outside)))
+    return out
+
+
+def test_artifacts_over_a_server_match_mlflows_client_both_ways(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """mlflow's client and mlrs log the same artifacts through the server's proxy; each lists
+    and downloads what the other logged, with the same results and errors."""
+    import mlflow
+
+    mlflow.set_tracking_uri(server)
+    try:
+        mlflow.set_experiment(_unique("artifacts-mlflow"))
+        mlflow_run, mlflow_refused = _log_artifacts(mlflow, tmp_path / "src-mlflow")
+    finally:
+        mlflow.set_tracking_uri(None)
+    mlrs.set_tracking_uri(server)
+    mlrs.set_experiment(_unique("artifacts-mlrs"))
+    mlrs_run, mlrs_refused = _log_artifacts(mlrs, tmp_path / "src-mlrs")
+    assert mlrs.get_artifact_uri  # fluent helper exists
+    assert [label for label, _ in mlrs_refused] == [label for label, _ in mlflow_refused]
+    for (label, expected), (_, actual) in zip(mlflow_refused, mlrs_refused, strict=True):
+        # mlflow words a missing local file as Python does; the error class must match.
+        assert expected.split(" ")[0] == actual.split(" ")[0], (label, expected, actual)
+        assert actual.split(" ")[0] != "'None'", label
+
+    def normalised(records: list[tuple[str, str]], run_id: str, dst: Path) -> list[Any]:
+        text = [(label, value.replace(run_id, "<run>").replace(str(dst), "<dst>")) for label, value in records]
+        return [(label, re.sub(r"/\d+/<run>/", "/<exp>/<run>/", value)) for label, value in text]
+
+    results = {}
+    for reader_name, reader in (("mlflow", mlflow), ("mlrs", mlrs)):
+        reader.set_tracking_uri(server)
+        try:
+            for logger_name, run_id in (("mlflow", mlflow_run), ("mlrs", mlrs_run)):
+                dst = tmp_path / f"{reader_name}-reads-{logger_name}" / "dst"
+                dst.mkdir(parents=True)
+                records = _read_artifacts(reader, run_id, dst)
+                results[reader_name, logger_name] = normalised(records, run_id, dst)
+        finally:
+            reader.set_tracking_uri(None)
+    reference = results["mlflow", "mlflow"]
+    assert ("list tree/empty", "[]") in reference  # the server keeps no empty directory
+    for key, records in results.items():
+        differences = [(e, a) for e, a in zip(reference, records, strict=True) if e != a]
+        for expected_item, actual_item in differences:
+            print(key, "EXPECTED", expected_item)
+            print(key, "ACTUAL  ", actual_item)
+        assert differences == [], key

@@ -35,6 +35,11 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// The tracking server's HTTP client, for a remote backend (artifacts go through it).
+    fn remote_client(&self) -> Option<&crate::engine::remote::http::Client> {
+        None
+    }
+
     // ---- the write queue ---------------------------------------------------------------------
 
     fn try_enqueue(&self, op: WriteOp) -> Result<Submitted>;

@@ -8,6 +8,7 @@
 //! `spool.rs` for the invariants). Everything else is a request on the caller's thread, after
 //! what the process queued before it has been shipped (or found undeliverable for now).
 
+pub mod artifacts;
 pub mod http;
 mod json;
 pub mod spool;
@@ -305,6 +306,10 @@ fn exit_timeout() -> Duration {
 impl Backend for RemoteStore {
     fn location(&self) -> String {
         self.client.base().to_owned()
+    }
+
+    fn remote_client(&self) -> Option<&Client> {
+        Some(&self.client)
     }
 
     fn default_artifact_root(&self) -> &'static str {
