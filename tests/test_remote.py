@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _remote import FaultProxy, HtmlServer, mlflow_server
+from _remote import FaultProxy, HostileArtifactServer, HtmlServer, mlflow_server
 
 import mlrs
 from mlrs import _cli as cli
@@ -483,3 +483,93 @@ def test_artifacts_over_a_server_match_mlflows_client_both_ways(
             print(key, "EXPECTED", expected_item)
             print(key, "ACTUAL  ", actual_item)
         assert differences == [], key
+
+
+@pytest.mark.parametrize("hostile", ["../evil.txt", "/tmp/evil.txt", "a/../../evil.txt"])
+def test_a_listing_that_leaves_the_destination_is_refused_as_mlflow_does(
+    tmp_path: Path, hostile: str
+) -> None:
+    """A server listing `..` or an absolute path: MLflow's `Invalid path`, nothing written
+    outside the destination (nor any file fetched)."""
+    import mlflow
+
+    server = HostileArtifactServer(hostile)
+    try:
+        uri = f"{server.url}/api/2.0/mlflow-artifacts/artifacts/root/dir"
+        outcomes = []
+        for m in (mlflow, mlrs):
+            dst = tmp_path / m.__name__ / "dst"
+            dst.mkdir(parents=True)
+            outcomes.append(_caught(lambda m=m, dst=dst: m.artifacts.download_artifacts(uri, dst_path=str(dst))))
+            assert [p.name for p in dst.parent.rglob("*") if p.name == "evil.txt"] == []
+        assert not Path("/tmp/evil.txt").exists()
+        assert outcomes[0] == outcomes[1]
+        assert outcomes[1].startswith("MlflowException INVALID_PARAMETER_VALUE Invalid path")
+        assert not any("evil" in r for r in server.requests)
+    finally:
+        server.close()
+
+
+def test_a_local_artifact_location_on_a_server_still_works(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    mlrs.set_tracking_uri(server)
+    location = tmp_path / "local-artifacts"
+    experiment_id = mlrs.create_experiment(_unique("local-loc"), artifact_location=str(location))
+    with mlrs.start_run(experiment_id=experiment_id) as run:
+        mlrs.log_text("here", "dir/t.txt")
+    assert (location / run.info.run_id / "artifacts" / "dir" / "t.txt").read_text() == "here"
+    listed = mlrs.MlflowClient().list_artifacts(run.info.run_id, "dir")
+    assert [(i.path, i.is_dir, i.file_size) for i in listed] == [("dir/t.txt", False, 4)]
+
+
+_BIG_FILE_SCRIPT = """
+import os, sys
+import mlrs
+
+def peak_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+server, work, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+big = os.path.join(work, "big.bin")
+with open(big, "wb") as f:  # sparse: a marker at each end, zeros between
+    f.write(b"head")
+    f.seek(size - 4)
+    f.write(b"tail")
+mlrs.set_tracking_uri(server)
+with mlrs.start_run() as run:
+    mlrs.log_text("warm", "warm.txt")  # the connection and the code paths, before measuring
+    mlrs.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="warm.txt")
+    before = peak_kb()
+    mlrs.log_artifact(big, "blobs")
+after_upload = peak_kb()
+got = mlrs.MlflowClient().download_artifacts(run.info.run_id, "blobs/big.bin", work + "/dl")
+after_download = peak_kb()
+with open(got, "rb") as f:
+    head = f.read(4)
+    f.seek(size - 4)
+    tail = f.read(4)
+print(before, after_upload, after_download, os.path.getsize(got), head.decode(), tail.decode())
+"""
+
+
+def test_a_large_file_streams_both_ways_in_flat_memory(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """A 256 MB file goes up and comes back while the process's peak RSS (VmHWM) grows by far
+    less than the file: it streams from disk to the socket and back."""
+    size = 256 * 1024 * 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _BIG_FILE_SCRIPT, server, str(tmp_path), str(size)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    before, after_upload, after_download, got_size, head, tail = done.stdout.split()[-6:]
+    assert (int(got_size), head, tail) == (size, "head", "tail")
+    grown_mb = (int(after_download) - int(before)) / 1024
+    print(f"peak RSS before {int(before) // 1024} MB, grown by {grown_mb:.1f} MB")
+    assert grown_mb < 32, (before, after_upload, after_download)

@@ -630,8 +630,6 @@ def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInf
     `<name>/<file>`, as MLflow 3.18 lists them."""
     root = run_root(store, run_id)
     infos = [FileInfo(*entry) for entry in _list(root, path)]
-    if isinstance(root, _Remote):
-        return infos  # logged models are not reached over a tracking server yet
     model = _run_model(store, run_id, path)
     if model is not None:
         root, name, rel = model
@@ -645,8 +643,8 @@ def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInf
 def _run_model(store: Store, run_id: str, path: str | None) -> tuple[str, str, str] | None:
     """`(model artifact root, model name, path inside the model)` when the first part of `path`
     names a model this run logged (the newest such model), else None."""
-    if not path:
-        return None
+    if not path or store.location.startswith(("http://", "https://")):
+        return None  # logged models are not reached over a tracking server yet
     name, _, rel = path.strip("/").partition("/")
     if not name or any(c in name for c in "'\"\\"):
         return None  # no model name holds a quote (see _logged_models.validate_name)
