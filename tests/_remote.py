@@ -221,12 +221,14 @@ class HostileArtifactServer:
     def __init__(self, hostile_path: str) -> None:
         import json
 
-        listing = json.dumps({
-            "files": [
-                {"path": "ok.txt", "is_dir": False, "file_size": 2},
-                {"path": hostile_path, "is_dir": False, "file_size": 4},
-            ]
-        }).encode()
+        listing = json.dumps(
+            {
+                "files": [
+                    {"path": "ok.txt", "is_dir": False, "file_size": 2},
+                    {"path": hostile_path, "is_dir": False, "file_size": 4},
+                ]
+            }
+        ).encode()
         self.requests: list[str] = []
         server = self
 

@@ -806,8 +806,8 @@ def list_uri(store: Store, uri: str) -> list[FileInfo]:
         return infos
     remote = _remote_parent(store, uri)
     if remote is not None:
-        parent, name = remote
-        return [FileInfo(*entry) for entry in parent.list(name or None)]
+        remote_root, name = remote
+        return [FileInfo(*entry) for entry in remote_root.list(name or None)]
     local = local_artifact_path(uri)
     root, name = os.path.dirname(local), os.path.basename(local)
     return [FileInfo(*entry) for entry in _core.artifact_list(root, name or None)]

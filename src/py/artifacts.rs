@@ -6,6 +6,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
@@ -268,7 +269,7 @@ pub fn remote_artifact_download(
                 if !text.is_empty() {
                     text.push('\n');
                 }
-                text.push_str(&format!("##### File {file} #####\n{shown}"));
+                let _ = write!(text, "##### File {file} #####\n{shown}");
             }
             let code = match codes.as_slice() {
                 [one] => *one,

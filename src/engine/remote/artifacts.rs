@@ -14,6 +14,7 @@
 //! is absolute or has a `..` part (MLflow's `Invalid path`), so a download never writes outside
 //! its destination.
 
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -199,7 +200,7 @@ fn http_error(method: &str, url: &str, failure: &Failure, retries: u32) -> Error
                 while !body.is_char_boundary(end) {
                     end -= 1;
                 }
-                text.push_str(&format!(". Response text: {}", &body[..end]));
+                let _ = write!(text, ". Response text: {}", &body[..end]);
             }
             Error::with_code(ErrorCode::from_http_status(*status), text)
         }
@@ -422,11 +423,21 @@ fn beneath(dst: &Path, rel: &str) -> Result<PathBuf> {
     if norm == ".." || norm.starts_with("../") || norm.starts_with('/') {
         return Err(Error::invalid("Invalid path").into());
     }
-    Ok(if norm == "." { dst.to_owned() } else { dst.join(norm) })
+    Ok(if norm == "." {
+        dst.to_owned()
+    } else {
+        dst.join(norm)
+    })
 }
 
 /// What a recursive download found: the files to fetch and the empty directories to create.
-fn walk(client: &Client, root: &str, path: &str, files: &mut Vec<String>, dirs: &mut Vec<String>) -> Result<()> {
+fn walk(
+    client: &Client,
+    root: &str,
+    path: &str,
+    files: &mut Vec<String>,
+    dirs: &mut Vec<String>,
+) -> Result<()> {
     let entries: Vec<_> = list(client, root, (!path.is_empty()).then_some(path))?
         .into_iter()
         .filter(|e| {
