@@ -592,3 +592,60 @@ def test_a_large_file_streams_both_ways_in_flat_memory(
     grown_mb = (int(after_download) - int(before)) / 1024
     print(f"peak RSS before {int(before) // 1024} MB, grown by {grown_mb:.1f} MB")
     assert grown_mb < 32, (before, after_upload, after_download)
+
+
+# ---- datasets ----------------------------------------------------------------------------------
+
+
+def _dataset_scenario(m: Any, experiment: str) -> list[tuple[str, str]]:
+    """Datasets logged as run inputs through `m`, and what the server gives back."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": [0.5, 1.5, 2.5]})
+    train = m.data.from_pandas(frame, source="s3://bucket/train.csv", name="train", targets="b")
+    test = m.data.from_pandas(frame.head(1), source="s3://bucket/test.csv", name="test")
+    m.set_experiment(experiment)
+    out = []
+    # mlflow's schema inference warns (integer columns); pytest's warnings-as-errors would make
+    # it log no schema at all.
+    with warnings.catch_warnings(), m.start_run() as run:
+        warnings.simplefilter("ignore")
+        m.log_input(train, context="training", tags={"team": "a"})
+        m.log_input(train, context="training")  # the same input again: kept once
+        m.log_inputs([test], contexts=["eval"], tags_list=[None])
+        m.log_param("p", 1)  # queued before the inputs by mlrs: order must hold
+    client = m.MlflowClient()
+    got = client.get_run(run.info.run_id)
+    for d in got.inputs.dataset_inputs:
+        dataset = d.dataset
+        fields = (dataset.name, dataset.digest, dataset.source_type, dataset.source)
+        shape = (dataset.schema, dataset.profile)
+        out.append(("input", repr((fields, shape, sorted((t.key, t.value) for t in d.tags)))))
+    out.append(("params", repr(got.data.params)))
+    found = m.search_runs(filter_string="dataset.name = 'train'", output_format="list")
+    out.append(("search by dataset", repr([r.info.run_id == run.info.run_id for r in found])))
+    entity = m.entities.DatasetInput(train._to_mlflow_entity(), [])
+    out.append(("unknown run", _caught(lambda: client.log_inputs("f" * 32, [entity]))))
+    client.delete_run(run.info.run_id)
+    out.append(("deleted run", _caught(lambda: client.log_inputs(run.info.run_id, [entity]))))
+    return out
+
+
+def test_datasets_over_a_server_match_mlflows_client(server: str, fast_retries: Path) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(server)
+    try:
+        name = _unique("datasets-mlflow")
+        expected = _normalise(_dataset_scenario(mlflow, name), name)
+    finally:
+        cast(Any, mlflow).set_tracking_uri(None)
+    mlrs.set_tracking_uri(server)
+    name = _unique("datasets-mlrs")
+    actual = _normalise(_dataset_scenario(mlrs, name), name)
+    assert len([label for label, _ in expected if label == "input"]) == 2
+    differences = [(e, a) for e, a in zip(expected, actual, strict=True) if e != a]
+    for expected_item, actual_item in differences:
+        print("EXPECTED", expected_item)
+        print("ACTUAL  ", actual_item)
+    assert differences == []

@@ -128,7 +128,7 @@ impl PyStore {
     }
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush.
-    fn run<T: Send>(
+    pub(crate) fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,
