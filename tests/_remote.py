@@ -160,7 +160,7 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _relay
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _relay
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

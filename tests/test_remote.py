@@ -649,3 +649,33 @@ def test_datasets_over_a_server_match_mlflows_client(server: str, fast_retries: 
         print("EXPECTED", expected_item)
         print("ACTUAL  ", actual_item)
     assert differences == []
+
+
+def test_artifact_transfers_retry_503_and_lost_answers_whole(
+    proxy: FaultProxy, fast_retries: Path, tmp_path: Path
+) -> None:
+    """An upload answered 503 is sent again from the start of the file; a download whose
+    connection is reset is fetched again; a 403 is not retried and names the status."""
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    source = tmp_path / "blob.bin"
+    source.write_bytes(payload)
+    mlrs.set_tracking_uri(proxy.url)
+    from mlrs import _artifacts
+
+    with mlrs.start_run() as run:
+        # The run's root, resolved first, so that the faults hit the artifact requests only.
+        root = _artifacts.run_root(mlrs.MlflowClient()._store, run.info.run_id)
+        assert isinstance(root, _artifacts._Remote)
+        proxy.fail_next("status", 503, times=2)
+        root.log_file(str(source), None)
+        proxy.fail_next("status", 403)
+        with pytest.raises(MlflowException, match="403 Client Error") as refused:
+            root.log_file(str(source), "refused")
+        assert refused.value.error_code == "PERMISSION_DENIED"
+    puts = [line for line in proxy.seen if line.startswith("PUT ")]
+    assert len(puts) == 4, puts  # 2 refused + 1 applied, then 1 refused without a retry
+    proxy.fail_next("lost")
+    got = mlrs.MlflowClient().download_artifacts(run.info.run_id, "blob.bin", str(tmp_path / "d"))
+    assert Path(got).read_bytes() == payload
+    listed = mlrs.MlflowClient().list_artifacts(run.info.run_id)
+    assert [(i.path, i.file_size) for i in listed] == [("blob.bin", len(payload))]
