@@ -679,3 +679,23 @@ def test_artifact_transfers_retry_503_and_lost_answers_whole(
     assert Path(got).read_bytes() == payload
     listed = mlrs.MlflowClient().list_artifacts(run.info.run_id)
     assert [(i.path, i.file_size) for i in listed] == [("blob.bin", len(payload))]
+
+
+def test_log_artifacts_skips_directory_links_as_mlflow_does(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """A link to a directory (here a loop back to the logged directory) is not entered, as
+    `os.walk` does not enter it; a link to a file is uploaded as the file."""
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "f.txt").write_text("f")
+    (tree / "loop").symlink_to(tree, target_is_directory=True)
+    (tree / "link.txt").symlink_to(tree / "sub" / "f.txt")
+    mlrs.set_tracking_uri(server)
+    with mlrs.start_run() as run:
+        mlrs.log_artifacts(str(tree))
+    client = mlrs.MlflowClient()
+    assert [(i.path, i.is_dir) for i in client.list_artifacts(run.info.run_id)] == [
+        ("link.txt", False),
+        ("sub", True),
+    ]

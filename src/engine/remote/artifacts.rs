@@ -243,6 +243,14 @@ pub fn upload_file(
             path: local.to_owned(),
         });
     }
+    if !metadata.is_file() {
+        // A FIFO or a device would block the upload or never end.
+        return Err(Error::invalid(format!(
+            "{} is not a regular file; only files can be logged as artifacts.",
+            local.display()
+        ))
+        .into());
+    }
     let name = local
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -288,9 +296,11 @@ pub fn upload_dir(
             } else {
                 format!("{rel}/{name}")
             };
-            if fs::metadata(&path).map_err(at(&path))?.is_dir() {
+            // As `os.walk` (MLflow's walk): a real directory is entered, a link to one is not
+            // (so a link loop cannot recurse forever), a file or a link to one is uploaded.
+            if entry.file_type().map_err(at(&path))?.is_dir() {
                 pending.push((path, child));
-            } else {
+            } else if !fs::metadata(&path).map_err(at(&path))?.is_dir() {
                 upload_file(client, root, &path, (!rel.is_empty()).then_some(&*rel))?;
             }
         }
@@ -519,4 +529,42 @@ pub fn download(
         return Ok(Err(DownloadFailures { failures }));
     }
     Ok(Ok(target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts_are_percent_encoded_one_by_one() {
+        assert_eq!(
+            join_url(
+                "http://h/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/",
+                "a b/c#1?.txt"
+            ),
+            "http://h/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/a%20b/c%231%3F.txt"
+        );
+        assert_eq!(join_url("http://h/x", ""), "http://h/x");
+    }
+
+    #[test]
+    fn listed_paths_that_leave_the_destination_are_refused() {
+        for bad in ["../x", "a/../../x", "/etc/passwd", "a\\b", "a#b", ".."] {
+            assert!(check_listed(bad).is_err(), "{bad}");
+            assert!(beneath(Path::new("/dst"), bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            beneath(Path::new("/dst"), "a/b.txt").unwrap(),
+            Path::new("/dst/a/b.txt")
+        );
+        assert_eq!(beneath(Path::new("/dst"), "").unwrap(), Path::new("/dst"));
+    }
+
+    #[test]
+    fn the_service_root_splits_into_server_and_path() {
+        let (server, tail) =
+            split_root("http://h:5/api/2.0/mlflow-artifacts/artifacts/3/r/artifacts").unwrap();
+        assert_eq!((server, tail), ("http://h:5/api/2.0", "3/r/artifacts"));
+        assert!(split_root("http://h/elsewhere").is_err());
+    }
 }
