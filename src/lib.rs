@@ -38,5 +38,11 @@ mod _core {
     };
 
     #[pymodule_export]
+    use crate::py::artifacts::{
+        remote_artifact_download, remote_artifact_list, remote_artifact_log_dir,
+        remote_artifact_log_file,
+    };
+
+    #[pymodule_export]
     const ALEMBIC_HEAD: &str = crate::engine::store::ALEMBIC_HEAD;
 }

@@ -162,7 +162,7 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _relay
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _relay
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -206,6 +206,46 @@ class HtmlServer:
                 self.wfile.write(payload)
 
             do_GET = do_POST = _page
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class HostileArtifactServer:
+    """An artifact service that lists a path leaving the download's destination (`../...`)
+    next to an honest file, to check that clients refuse it before writing anything."""
+
+    def __init__(self, hostile_path: str) -> None:
+        import json
+
+        listing = json.dumps(
+            {
+                "files": [
+                    {"path": "ok.txt", "is_dir": False, "file_size": 2},
+                    {"path": hostile_path, "is_dir": False, "file_size": 4},
+                ]
+            }
+        ).encode()
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                payload = listing if "?path=" in self.path else b"evil"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"

@@ -3,6 +3,7 @@ own REST client, the spool through network faults, and bad servers."""
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -11,12 +12,13 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from _remote import FaultProxy, HtmlServer, mlflow_server
+from _remote import FaultProxy, HostileArtifactServer, HtmlServer, mlflow_server
 
 import mlrs
 from mlrs import _cli as cli
@@ -477,3 +479,366 @@ def test_bad_headers_from_a_provider_are_refused_without_showing_values(
             mlrs.set_request_header_provider(42)
     finally:
         mlrs.set_request_header_provider(None)
+
+
+# ---- artifacts through the server's artifact proxy ---------------------------------------------
+
+
+def _caught(f: Callable[[], object]) -> str:
+    try:
+        return repr(f())
+    except Exception as e:
+        return f"{type(e).__name__} {getattr(e, 'error_code', '')} {e}"
+
+
+def _log_artifacts(m: Any, source: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Logs the same artifacts through `m` (mlflow or mlrs) into a new run; returns its id and
+    what the refused calls raised."""
+    import io
+
+    import numpy as np
+
+    (source / "tree" / "sub").mkdir(parents=True, exist_ok=True)
+    (source / "tree" / "empty").mkdir(exist_ok=True)
+    (source / "tree" / "a.txt").write_text("a")
+    (source / "tree" / "sub" / "b.bin").write_bytes(bytes(range(256)) * 40)
+    one = source / "one file 1.txt"
+    one.write_text("spaces in the name")
+    refused = []
+    with m.start_run() as run:
+        uri = m.get_artifact_uri("a/b").replace(run.info.run_id, "<run>")
+        refused.append(("artifact uri", re.sub(r":/\d+/", ":/<exp>/", uri)))
+        m.log_artifact(str(one))
+        m.log_artifact(str(one), "nested/dir")
+        m.log_artifacts(str(source / "tree"), "tree")
+        m.log_text("text ü", "notes/n.txt")
+        m.log_dict({"a": [1, 2]}, "d.json")
+        m.log_dict({"a": [1, 2]}, "d.yaml")
+        m.log_stream(io.BytesIO(b"streamed"), "s.bin")
+        m.log_image(np.full((4, 6, 3), 7, dtype=np.uint8), "img.png")
+        with warnings.catch_warnings():  # mlflow's own read_json call warns on pandas 3
+            warnings.simplefilter("ignore")
+            m.log_table({"c": [1, 2]}, "t.json")
+            m.log_table({"c": [3]}, "t.json")
+        for label, call in [
+            ("text up", lambda: m.log_text("x", "../evil.txt")),
+            ("artifact up", lambda: m.log_artifact(str(one), "../up")),
+            ("artifact dotdot", lambda: m.log_artifact(str(one), "a/../../b")),
+            ("missing file", lambda: m.log_artifact(str(source / "nope.txt"))),
+        ]:
+            refused.append((label, _caught(call)))
+    return run.info.run_id, refused
+
+
+def _tree(path: Path) -> list[tuple[str, str]]:
+    import hashlib
+
+    if path.is_file():
+        return [(path.name, hashlib.sha1(path.read_bytes()).hexdigest())]
+    return sorted(
+        (
+            str(p.relative_to(path)) + ("/" if p.is_dir() else ""),
+            hashlib.sha1(p.read_bytes()).hexdigest() if p.is_file() else "",
+        )
+        for p in path.rglob("*")
+    )
+
+
+def _read_artifacts(m: Any, run_id: str, dst: Path) -> list[tuple[str, str]]:
+    """What `m` reads back of a run's artifacts."""
+    client = m.MlflowClient()
+    out: list[tuple[str, str]] = []
+
+    def listing(f: Callable[[], Any]) -> str:
+        return _caught(lambda: [(i.path, i.is_dir, i.file_size) for i in f()])
+
+    for path in (None, "tree", "tree/sub", "tree/empty", "notes/n.txt", "missing", "nested"):
+        out.append(
+            (f"list {path}", listing(functools.partial(client.list_artifacts, run_id, path)))
+        )
+    out.append(
+        (
+            "list fluent",
+            listing(lambda: m.artifacts.list_artifacts(run_id=run_id, artifact_path="tree")),
+        )
+    )
+    out.append(("list runs uri", listing(lambda: m.artifacts.list_artifacts(f"runs:/{run_id}/"))))
+    everything = dst / "all"
+    everything.mkdir()
+    got = client.download_artifacts(run_id, "", str(everything))
+    out.append(("download all", repr((Path(got) == everything, _tree(everything)))))
+    one = client.download_artifacts(run_id, "tree/sub/b.bin", str(dst))
+    out.append(("download file", repr((os.path.relpath(one, dst), _tree(Path(one))))))
+    uri = m.artifacts.download_artifacts(f"runs:/{run_id}/tree", dst_path=str(dst / "uri"))
+    out.append(("download runs uri", repr((os.path.relpath(uri, dst), _tree(Path(uri))))))
+    temp = m.artifacts.download_artifacts(run_id=run_id, artifact_path="nested")
+    out.append(("download to temp", repr(_tree(Path(temp)))))
+    for label, path in [("missing", "missing.txt"), ("up", "../x"), ("absolute", "/etc/passwd")]:
+        out.append(
+            (
+                f"download {label}",
+                _caught(functools.partial(client.download_artifacts, run_id, path, str(dst))),
+            )
+        )
+    out.append(("load text", _caught(lambda: m.artifacts.load_text(f"runs:/{run_id}/notes/n.txt"))))
+    out.append(("load dict", _caught(lambda: m.artifacts.load_dict(f"runs:/{run_id}/d.yaml"))))
+    out.append(("artifact uri", client.get_run(run_id).info.artifact_uri))
+    outside = [p.name for p in dst.parent.iterdir() if p.name in ("x", "passwd", "evil.txt")]
+    out.append(("nothing outside", repr(outside)))
+    return out
+
+
+def test_artifacts_over_a_server_match_mlflows_client_both_ways(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """mlflow's client and mlrs log the same artifacts through the server's proxy; each lists
+    and downloads what the other logged, with the same results and errors."""
+    import mlflow
+
+    mlflow.set_tracking_uri(server)
+    try:
+        mlflow.set_experiment(_unique("artifacts-mlflow"))
+        mlflow_run, mlflow_refused = _log_artifacts(mlflow, tmp_path / "src-mlflow")
+    finally:
+        cast(Any, mlflow).set_tracking_uri(None)
+    mlrs.set_tracking_uri(server)
+    mlrs.set_experiment(_unique("artifacts-mlrs"))
+    mlrs_run, mlrs_refused = _log_artifacts(mlrs, tmp_path / "src-mlrs")
+    assert [label for label, _ in mlrs_refused] == [label for label, _ in mlflow_refused]
+    for (label, expected), (_, actual) in zip(mlflow_refused, mlrs_refused, strict=True):
+        # mlflow words a missing local file as Python does; the error class must match.
+        assert expected.split(" ")[0] == actual.split(" ")[0], (label, expected, actual)
+    assert (
+        mlrs_refused[0]
+        == mlflow_refused[0]
+        == (
+            "artifact uri",
+            "mlflow-artifacts:/<exp>/<run>/artifacts/a/b",
+        )
+    )
+
+    def normalised(records: list[tuple[str, str]], run_id: str, dst: Path) -> list[Any]:
+        text = [
+            (label, value.replace(run_id, "<run>").replace(str(dst), "<dst>"))
+            for label, value in records
+        ]
+        return [(label, re.sub(r"/\d+/<run>/", "/<exp>/<run>/", value)) for label, value in text]
+
+    results = {}
+    for reader_name, reader in (("mlflow", mlflow), ("mlrs", mlrs)):
+        reader.set_tracking_uri(server)
+        try:
+            for logger_name, run_id in (("mlflow", mlflow_run), ("mlrs", mlrs_run)):
+                dst = tmp_path / f"{reader_name}-reads-{logger_name}" / "dst"
+                dst.mkdir(parents=True)
+                records = _read_artifacts(reader, run_id, dst)
+                results[reader_name, logger_name] = normalised(records, run_id, dst)
+        finally:
+            reader.set_tracking_uri(None)
+    reference = results["mlflow", "mlflow"]
+    assert ("list tree/empty", "[]") in reference  # the server keeps no empty directory
+    for key, records in results.items():
+        differences = [(e, a) for e, a in zip(reference, records, strict=True) if e != a]
+        for expected_item, actual_item in differences:
+            print(key, "EXPECTED", expected_item)
+            print(key, "ACTUAL  ", actual_item)
+        assert differences == [], key
+
+
+@pytest.mark.parametrize("hostile", ["../evil.txt", "/tmp/evil.txt", "a/../../evil.txt"])
+def test_a_listing_that_leaves_the_destination_is_refused_as_mlflow_does(
+    tmp_path: Path, hostile: str
+) -> None:
+    """A server listing `..` or an absolute path: MLflow's `Invalid path`, nothing written
+    outside the destination (nor any file fetched)."""
+    import mlflow
+
+    server = HostileArtifactServer(hostile)
+    try:
+        uri = f"{server.url}/api/2.0/mlflow-artifacts/artifacts/root/dir"
+        outcomes = []
+        for m in (mlflow, mlrs):
+            dst = tmp_path / m.__name__ / "dst"
+            dst.mkdir(parents=True)
+            outcomes.append(
+                _caught(functools.partial(m.artifacts.download_artifacts, uri, dst_path=str(dst)))
+            )
+            assert [p.name for p in dst.parent.rglob("*") if p.name == "evil.txt"] == []
+        assert not Path("/tmp/evil.txt").exists()
+        assert outcomes[0] == outcomes[1]
+        assert outcomes[1].startswith("MlflowException INVALID_PARAMETER_VALUE Invalid path")
+        assert not any("evil" in r for r in server.requests)
+    finally:
+        server.close()
+
+
+def test_a_local_artifact_location_on_a_server_still_works(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    mlrs.set_tracking_uri(server)
+    location = tmp_path / "local-artifacts"
+    experiment_id = mlrs.create_experiment(_unique("local-loc"), artifact_location=str(location))
+    with mlrs.start_run(experiment_id=experiment_id) as run:
+        mlrs.log_text("here", "dir/t.txt")
+    assert (location / run.info.run_id / "artifacts" / "dir" / "t.txt").read_text() == "here"
+    listed = mlrs.MlflowClient().list_artifacts(run.info.run_id, "dir")
+    assert [(i.path, i.is_dir, i.file_size) for i in listed] == [("dir/t.txt", False, 4)]
+
+
+_BIG_FILE_SCRIPT = """
+import os, sys
+import mlrs
+
+def peak_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+server, work, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+big = os.path.join(work, "big.bin")
+with open(big, "wb") as f:  # sparse: a marker at each end, zeros between
+    f.write(b"head")
+    f.seek(size - 4)
+    f.write(b"tail")
+mlrs.set_tracking_uri(server)
+with mlrs.start_run() as run:
+    mlrs.log_text("warm", "warm.txt")  # the connection and the code paths, before measuring
+    mlrs.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="warm.txt")
+    before = peak_kb()
+    mlrs.log_artifact(big, "blobs")
+after_upload = peak_kb()
+got = mlrs.MlflowClient().download_artifacts(run.info.run_id, "blobs/big.bin", work + "/dl")
+after_download = peak_kb()
+with open(got, "rb") as f:
+    head = f.read(4)
+    f.seek(size - 4)
+    tail = f.read(4)
+print(before, after_upload, after_download, os.path.getsize(got), head.decode(), tail.decode())
+"""
+
+
+def test_a_large_file_streams_both_ways_in_flat_memory(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """A 256 MB file goes up and comes back while the process's peak RSS (VmHWM) grows by far
+    less than the file: it streams from disk to the socket and back."""
+    size = 256 * 1024 * 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _BIG_FILE_SCRIPT, server, str(tmp_path), str(size)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    before, after_upload, after_download, got_size, head, tail = done.stdout.split()[-6:]
+    assert (int(got_size), head, tail) == (size, "head", "tail")
+    grown_mb = (int(after_download) - int(before)) / 1024
+    print(f"peak RSS before {int(before) // 1024} MB, grown by {grown_mb:.1f} MB")
+    assert grown_mb < 32, (before, after_upload, after_download)
+
+
+# ---- datasets ----------------------------------------------------------------------------------
+
+
+def _dataset_scenario(m: Any, experiment: str) -> list[tuple[str, str]]:
+    """Datasets logged as run inputs through `m`, and what the server gives back."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": [0.5, 1.5, 2.5]})
+    train = m.data.from_pandas(frame, source="s3://bucket/train.csv", name="train", targets="b")
+    test = m.data.from_pandas(frame.head(1), source="s3://bucket/test.csv", name="test")
+    m.set_experiment(experiment)
+    out = []
+    # mlflow's schema inference warns (integer columns); pytest's warnings-as-errors would make
+    # it log no schema at all.
+    with warnings.catch_warnings(), m.start_run() as run:
+        warnings.simplefilter("ignore")
+        m.log_input(train, context="training", tags={"team": "a"})
+        m.log_input(train, context="training")  # the same input again: kept once
+        m.log_inputs([test], contexts=["eval"], tags_list=[None])
+        m.log_param("p", 1)  # queued before the inputs by mlrs: order must hold
+    client = m.MlflowClient()
+    got = client.get_run(run.info.run_id)
+    for d in got.inputs.dataset_inputs:
+        dataset = d.dataset
+        fields = (dataset.name, dataset.digest, dataset.source_type, dataset.source)
+        shape = (dataset.schema, dataset.profile)
+        out.append(("input", repr((fields, shape, sorted((t.key, t.value) for t in d.tags)))))
+    out.append(("params", repr(got.data.params)))
+    found = m.search_runs(filter_string="dataset.name = 'train'", output_format="list")
+    out.append(("search by dataset", repr([r.info.run_id == run.info.run_id for r in found])))
+    entity = m.entities.DatasetInput(train._to_mlflow_entity(), [])
+    out.append(("unknown run", _caught(lambda: client.log_inputs("f" * 32, [entity]))))
+    client.delete_run(run.info.run_id)
+    out.append(("deleted run", _caught(lambda: client.log_inputs(run.info.run_id, [entity]))))
+    return out
+
+
+def test_datasets_over_a_server_match_mlflows_client(server: str, fast_retries: Path) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(server)
+    try:
+        name = _unique("datasets-mlflow")
+        expected = _normalise(_dataset_scenario(mlflow, name), name)
+    finally:
+        cast(Any, mlflow).set_tracking_uri(None)
+    mlrs.set_tracking_uri(server)
+    name = _unique("datasets-mlrs")
+    actual = _normalise(_dataset_scenario(mlrs, name), name)
+    assert len([label for label, _ in expected if label == "input"]) == 2
+    differences = [(e, a) for e, a in zip(expected, actual, strict=True) if e != a]
+    for expected_item, actual_item in differences:
+        print("EXPECTED", expected_item)
+        print("ACTUAL  ", actual_item)
+    assert differences == []
+
+
+def test_artifact_transfers_retry_503_and_lost_answers_whole(
+    proxy: FaultProxy, fast_retries: Path, tmp_path: Path
+) -> None:
+    """An upload answered 503 is sent again from the start of the file; a download whose
+    connection is reset is fetched again; a 403 is not retried and names the status."""
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    source = tmp_path / "blob.bin"
+    source.write_bytes(payload)
+    mlrs.set_tracking_uri(proxy.url)
+    from mlrs import _artifacts
+
+    with mlrs.start_run() as run:
+        # The run's root, resolved first, so that the faults hit the artifact requests only.
+        root = _artifacts.run_root(mlrs.MlflowClient()._store, run.info.run_id)
+        assert isinstance(root, _artifacts._Remote)
+        proxy.fail_next("status", 503, times=2)
+        root.log_file(str(source), None)
+        proxy.fail_next("status", 403)
+        with pytest.raises(MlflowException, match="403 Client Error") as refused:
+            root.log_file(str(source), "refused")
+        assert refused.value.error_code == "PERMISSION_DENIED"
+    puts = [line for line in proxy.seen if line.startswith("PUT ")]
+    assert len(puts) == 4, puts  # 2 refused + 1 applied, then 1 refused without a retry
+    proxy.fail_next("lost")
+    got = mlrs.MlflowClient().download_artifacts(run.info.run_id, "blob.bin", str(tmp_path / "d"))
+    assert Path(got).read_bytes() == payload
+    listed = mlrs.MlflowClient().list_artifacts(run.info.run_id)
+    assert [(i.path, i.file_size) for i in listed] == [("blob.bin", len(payload))]
+
+
+def test_log_artifacts_skips_directory_links_as_mlflow_does(
+    server: str, fast_retries: Path, tmp_path: Path
+) -> None:
+    """A link to a directory (here a loop back to the logged directory) is not entered, as
+    `os.walk` does not enter it; a link to a file is uploaded as the file."""
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "f.txt").write_text("f")
+    (tree / "loop").symlink_to(tree, target_is_directory=True)
+    (tree / "link.txt").symlink_to(tree / "sub" / "f.txt")
+    mlrs.set_tracking_uri(server)
+    with mlrs.start_run() as run:
+        mlrs.log_artifacts(str(tree))
+    client = mlrs.MlflowClient()
+    assert [(i.path, i.is_dir) for i in client.list_artifacts(run.info.run_id)] == [
+        ("link.txt", False),
+        ("sub", True),
+    ]

@@ -71,12 +71,134 @@ def local_artifact_path(uri: str) -> str:
     return local
 
 
-def run_root(store: Store, run_id: str) -> str:
-    """The local artifact root of a run, read from the run's `artifact_uri`."""
+_SERVICE = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+class _Remote:
+    """An artifact root on a tracking server's artifact proxy: the HTTP URL of the root under
+    `/api/2.0/mlflow-artifacts/artifacts`, reached through the tracking store's HTTP client
+    (`mlrs._core.remote_artifact_*`, streaming, without the GIL)."""
+
+    def __init__(self, store: Store, url: str) -> None:
+        self.store, self.url = store, url
+
+    def log_file(self, local_path: str, artifact_path: str | None) -> None:
+        _core.remote_artifact_log_file(self.store, self.url, local_path, artifact_path)
+
+    def log_dir(self, local_dir: str, artifact_path: str | None) -> None:
+        _core.remote_artifact_log_dir(self.store, self.url, local_dir, artifact_path)
+
+    def list(self, path: str | None) -> list[tuple[str, bool, int | None]]:
+        return _core.remote_artifact_list(self.store, self.url, path)
+
+    def download(self, path: str, dst: str) -> str:
+        return _core.remote_artifact_download(self.store, self.url, path, dst)
+
+    def local_copy(self, path: str) -> str:
+        """The file `path`, downloaded to a new temporary directory."""
+        import tempfile
+
+        return self.download(path, tempfile.mkdtemp())
+
+
+def _split_artifact_file(artifact_file: str) -> tuple[str | None, str]:
+    """`(directory or None, file name)` of a run-relative artifact file, as MLflow splits it
+    before uploading the file it wrote to a temporary directory."""
+    norm = posixpath.normpath(artifact_file)
+    return posixpath.dirname(norm) or None, posixpath.basename(norm)
+
+
+def mlflow_artifacts_url(uri: str, tracking_uri: str) -> str:
+    """The HTTP URL of an `mlflow-artifacts:` location on the tracking server `tracking_uri`
+    (MLflow's `MlflowArtifactsRepository.resolve_uri`)."""
+    import re
+    from urllib.parse import urlparse, urlunparse
+
+    track, parsed = urlparse(tracking_uri), urlparse(uri)
+    if parsed.hostname and parsed.hostname.replace(".", "", 1).isdigit() and not parsed.port:
+        raise MlflowException(
+            f"The mlflow-artifacts uri was supplied with a port number: {parsed.hostname}, but "
+            "no host was defined."
+        )
+    if track.scheme not in ("http", "https"):
+        shown = track._replace(
+            netloc=track.netloc.rpartition("@")[2], params="", query="", fragment=""
+        ).geturl()
+        raise MlflowException(
+            "When an mlflow-artifacts URI was supplied, the tracking URI must be a valid http "
+            f"or https URI, but it was currently set to {shown}. Perhaps you forgot to set the "
+            "tracking URI to the running MLflow server. To set the tracking URI, use either of "
+            "the following methods:\n1. Set the MLFLOW_TRACKING_URI environment variable to the "
+            "desired tracking URI. `export MLFLOW_TRACKING_URI=http://localhost:5000`\n2. Set "
+            "the tracking URI programmatically by calling `mlflow.set_tracking_uri`. "
+            "`mlflow.set_tracking_uri('http://localhost:5000')`"
+        )
+    if parsed.path == "/":
+        path = f"{_SERVICE}/"
+    elif parsed.path == _SERVICE:
+        path = _SERVICE
+    else:
+        path = f"{track.path}/{_SERVICE}/{parsed.path}"
+    path = re.sub(r"//+", "/", path)
+    url = urlunparse((track.scheme, parsed.netloc or track.netloc, path, "", "", ""))
+    return url.replace("///", "/").rstrip("/")
+
+
+def location(store: Store, uri: str) -> str | _Remote:
+    """Where an artifact location is: a local directory, or a root on a tracking server
+    (`mlflow-artifacts:` resolved against the tracking server, or an `http(s)://` URL)."""
+    if uri.startswith("mlflow-artifacts:"):
+        return _Remote(store, mlflow_artifacts_url(uri, store.location))
+    if uri.startswith(("http://", "https://")):
+        return _Remote(store, uri.rstrip("/"))
+    return local_artifact_path(uri)
+
+
+def run_root(store: Store, run_id: str) -> str | _Remote:
+    """The artifact root of a run, read from the run's `artifact_uri`."""
     uri = store.get_run(run_id)[0][8]
     if uri is None:
         raise MlflowException(f"Run {run_id} has no artifact location")
-    return local_artifact_path(uri)
+    return location(store, uri)
+
+
+def _log_file(root: str | _Remote, local_path: str, artifact_path: str | None) -> None:
+    if isinstance(root, _Remote):
+        root.log_file(local_path, artifact_path)
+    else:
+        _core.artifact_log_file(root, local_path, artifact_path)
+
+
+def _log_dir(root: str | _Remote, local_dir: str, artifact_path: str | None) -> None:
+    if isinstance(root, _Remote):
+        root.log_dir(local_dir, artifact_path)
+    else:
+        _core.artifact_log_dir(root, local_dir, artifact_path)
+
+
+def _write(root: str | _Remote, artifact_file: str, data: bytes) -> None:
+    if not isinstance(root, _Remote):
+        _core.artifact_write(root, artifact_file, data)
+        return
+    with _Staged(root, artifact_file) as path, open(path, "wb") as out:
+        out.write(data)
+
+
+def _list(root: str | _Remote, path: str | None) -> list[tuple[str, bool, int | None]]:
+    return root.list(path) if isinstance(root, _Remote) else _core.artifact_list(root, path)
+
+
+def _local_path(root: str | _Remote, path: str) -> str:
+    """A local copy of a remote file; the file itself for a local root."""
+    if isinstance(root, _Remote):
+        return root.local_copy(path)
+    return _core.artifact_local_path(root, path)
+
+
+def _download(root: str | _Remote, path: str, dst: str) -> str:
+    if isinstance(root, _Remote):
+        return root.download(path, dst)
+    return _core.artifact_download(root, path, dst)
 
 
 def artifact_uri(store: Store, run_id: str, artifact_path: str | None = None) -> str:
@@ -85,17 +207,37 @@ def artifact_uri(store: Store, run_id: str, artifact_path: str | None = None) ->
 
 
 class _Staged:
-    """A path with the artifact's own file name to write to; moved into place on success."""
+    """A path with the artifact's own file name to write to; moved into place on success (for
+    a remote root: written in a temporary directory, then uploaded)."""
 
-    def __init__(self, root: str, artifact_file: str) -> None:
-        self.path, _ = _core.artifact_stage(root, artifact_file)
+    def __init__(self, root: str | _Remote, artifact_file: str) -> None:
         self._root, self._artifact_file = root, artifact_file
+        self._tmp: str | None = None
+        if isinstance(root, _Remote):
+            import tempfile
+
+            directory, name = _split_artifact_file(artifact_file)
+            self._tmp = tempfile.mkdtemp()
+            self._directory = directory
+            self.path = os.path.join(self._tmp, name)
+        else:
+            self.path, _ = _core.artifact_stage(root, artifact_file)
 
     def __enter__(self) -> str:
         return self.path
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is None:
+        if self._tmp is not None:
+            import shutil
+
+            try:
+                if exc_type is None:
+                    assert isinstance(self._root, _Remote)
+                    self._root.log_file(self.path, self._directory)
+            finally:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+        elif exc_type is None:
+            assert isinstance(self._root, str)
             _core.artifact_publish(self.path, self._root, self._artifact_file)
         else:
             _core.artifact_discard(self.path)
@@ -129,18 +271,18 @@ def _destination(artifact_path: Any) -> str | None:
 
 def log_artifact_to(store: Store, run_id: str, local_path: Any, artifact_path: Any = None) -> None:
     destination = _destination(artifact_path)
-    _core.artifact_log_file(run_root(store, run_id), os.fspath(local_path), destination)
+    _log_file(run_root(store, run_id), os.fspath(local_path), destination)
 
 
 def log_artifacts_to(store: Store, run_id: str, local_dir: Any, artifact_path: Any = None) -> None:
     destination = _destination(artifact_path)
-    _core.artifact_log_dir(run_root(store, run_id), os.fspath(local_dir), destination)
+    _log_dir(run_root(store, run_id), os.fspath(local_dir), destination)
 
 
 def log_text_to(store: Store, run_id: str, text: str, artifact_file: str) -> None:
     if not isinstance(text, str):
         raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-    _core.artifact_write(run_root(store, run_id), artifact_file, text.encode("utf-8"))
+    _write(run_root(store, run_id), artifact_file, text.encode("utf-8"))
 
 
 def log_dict_to(store: Store, run_id: str, dictionary: Any, artifact_file: str) -> None:
@@ -153,7 +295,7 @@ def log_dict_to(store: Store, run_id: str, dictionary: Any, artifact_file: str) 
         import json
 
         text = json.dumps(dictionary, indent=2, default=str)
-    _core.artifact_write(run_root(store, run_id), artifact_file, text.encode("utf-8"))
+    _write(run_root(store, run_id), artifact_file, text.encode("utf-8"))
 
 
 def log_stream_to(store: Store, run_id: str, stream: Any, artifact_file: str) -> None:
@@ -350,10 +492,10 @@ def _read_table(path: str, infer_dtypes: bool = True) -> Any:
     raise ValueError(f"Unsupported file type in {path}. Expected .json or .parquet")
 
 
-def _table_file_exists(root: str, artifact_file: str) -> bool:
+def _table_file_exists(root: str | _Remote, artifact_file: str) -> bool:
     """Whether `artifact_file` is listed as a file in its directory (as MLflow looks it up)."""
     directory = posixpath.dirname(posixpath.normpath(artifact_file)) or None
-    listed = _core.artifact_list(root, directory)
+    listed = _list(root, directory)
     return any(path == artifact_file and not is_dir for path, is_dir, _ in listed)
 
 
@@ -365,7 +507,7 @@ def _is_image(value: Any) -> bool:
     )
 
 
-def _save_table_images(root: str, data: Any, artifact_file: str) -> None:
+def _save_table_images(root: str | _Remote, data: Any, artifact_file: str) -> None:
     """Image cells are saved under `table_images/<table>/` and replaced by a reference."""
     import uuid
 
@@ -418,7 +560,7 @@ def log_table_to(store: Store, run_id: str, data: Any, artifact_file: str) -> No
     root = run_root(store, run_id)
     _save_table_images(root, frame, artifact_file)
     if _table_file_exists(root, artifact_file):
-        existing = _read_table(_core.artifact_local_path(root, artifact_file), infer_dtypes=False)
+        existing = _read_table(_local_path(root, artifact_file), infer_dtypes=False)
         frame = pd.concat([existing, frame], ignore_index=True)
     with _Staged(root, artifact_file) as path:
         try:
@@ -480,13 +622,13 @@ def load_table_to(
         )
     frames = []
     for _, run in runs.iterrows():
-        root = local_artifact_path(run["artifact_uri"])
+        root = location(client._store, run["artifact_uri"])
         if not _table_file_exists(root, artifact_file):
             raise MlflowException(
                 f"Artifact {artifact_file} not found for run {run['run_id']}.",
                 RESOURCE_DOES_NOT_EXIST,
             )
-        table = _read_table(_core.artifact_local_path(root, artifact_file))
+        table = _read_table(_local_path(root, artifact_file))
         for column in extra_columns or ():
             name = column
             if column in table:
@@ -508,7 +650,8 @@ def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInf
     """The run's artifacts directly under `path`, and, when `path` starts with the name of a
     model the run logged (`log_model(..., name="model")`), that model's files as
     `<name>/<file>`, as MLflow 3.18 lists them."""
-    infos = [FileInfo(*entry) for entry in _core.artifact_list(run_root(store, run_id), path)]
+    root = run_root(store, run_id)
+    infos = [FileInfo(*entry) for entry in _list(root, path)]
     model = _run_model(store, run_id, path)
     if model is not None:
         root, name, rel = model
@@ -522,8 +665,8 @@ def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInf
 def _run_model(store: Store, run_id: str, path: str | None) -> tuple[str, str, str] | None:
     """`(model artifact root, model name, path inside the model)` when the first part of `path`
     names a model this run logged (the newest such model), else None."""
-    if not path:
-        return None
+    if not path or store.location.startswith(("http://", "https://")):
+        return None  # logged models are not reached over a tracking server yet
     name, _, rel = path.strip("/").partition("/")
     if not name or any(c in name for c in "'\"\\"):
         return None  # no model name holds a quote (see _logged_models.validate_name)
@@ -553,6 +696,23 @@ def download_run(store: Store, run_id: str, path: str | None, dst_path: str | No
 
         pathlib.Path(dst_path).mkdir(parents=True, exist_ok=True)
     root = run_root(store, run_id)
+    if isinstance(root, _Remote):
+        if dst_path is None:
+            import tempfile
+
+            dst_path = tempfile.mkdtemp()
+        if path:  # MLflow's error for an absolute path (it joins it to the run id)
+            _split_runs_uri("runs:/" + posixpath.join(run_id, path))
+        try:
+            return root.download(path or "", os.path.abspath(dst_path))
+        except (MlflowException, OSError) as e:
+            # MLflow's run repository words any failure so (the cause is in its debug log),
+            # naming the last part of the path it downloads.
+            raise MlflowException(
+                f"Failed to download artifacts from path {posixpath.basename(path or '')!r}, "
+                "please ensure that the path is correct.",
+                RESOURCE_DOES_NOT_EXIST,
+            ) from e
     if not path:
         if dst_path is None:
             if not os.path.isdir(root):
@@ -616,6 +776,14 @@ def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = Fal
 
             dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
         return resolve_model_uri(uri, dst_path)
+    remote = _remote_parent(store, uri)
+    if remote is not None:
+        parent, name = remote
+        if dst_path is None:
+            import tempfile
+
+            dst_path = tempfile.mkdtemp()
+        return parent.download(name, os.path.abspath(dst_path))
     local = local_artifact_path(uri)
     root, name = os.path.dirname(local), os.path.basename(local)
     if not os.path.lexists(local):
@@ -631,6 +799,20 @@ def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = Fal
     return _core.artifact_download(root, name, os.path.abspath(dst_path))
 
 
+def _remote_parent(store: Store, uri: str) -> tuple[_Remote, str] | None:
+    """For an artifact URI on a tracking server: its parent as a root, and its last part (as
+    MLflow splits the URI it downloads); None for a local URI."""
+    if not uri.startswith(("mlflow-artifacts:", "http://", "https://")):
+        return None
+    from urllib.parse import urlparse
+
+    parsed = urlparse(uri)
+    parent = parsed._replace(path=posixpath.dirname(parsed.path)).geturl()
+    root = location(store, parent)
+    assert isinstance(root, _Remote)
+    return root, posixpath.basename(parsed.path)
+
+
 def list_uri(store: Store, uri: str) -> list[FileInfo]:
     """`mlrs.artifacts.list_artifacts(artifact_uri)`: paths relative to the URI's parent."""
     if uri.startswith("runs:"):
@@ -644,6 +826,10 @@ def list_uri(store: Store, uri: str) -> list[FileInfo]:
                 entry_path = entry_path[len(prefix) :]
             infos.append(FileInfo(entry_path, info.is_dir, info.file_size))
         return infos
+    remote = _remote_parent(store, uri)
+    if remote is not None:
+        remote_root, name = remote
+        return [FileInfo(*entry) for entry in remote_root.list(name or None)]
     local = local_artifact_path(uri)
     root, name = os.path.dirname(local), os.path.basename(local)
     return [FileInfo(*entry) for entry in _core.artifact_list(root, name or None)]
@@ -654,7 +840,7 @@ def local_file(store: Store, uri: str) -> str:
     (read in place: nothing is copied)."""
     if uri.startswith("runs:"):
         run_id, path = _split_runs_uri(uri)
-        return _core.artifact_local_path(run_root(store, run_id), path)
+        return _local_path(run_root(store, run_id), path)
     # MLflow copies to a temporary directory first, and reports a missing file that way.
     return resolve_uri(store, uri, None, copied=True)
 

@@ -24,6 +24,10 @@ __all__ = [
     "fork_pause",
     "fork_resume",
     "git_worktree_dirty",
+    "remote_artifact_download",
+    "remote_artifact_list",
+    "remote_artifact_log_dir",
+    "remote_artifact_log_file",
     "sample_system_metrics",
     "set_header_provider",
     "ship_spool",
@@ -327,6 +331,20 @@ def artifact_list(
 ) -> list[tuple[str, bool, int | None]]: ...
 def artifact_local_path(root: str | Path, path: str) -> str: ...
 def artifact_download(root: str | Path, path: str, dst: str | Path) -> str: ...
+
+# A run's artifact root on a tracking server's artifact proxy: `root` is its HTTP URL under
+# /api/2.0/mlflow-artifacts/artifacts; requests use `store`'s HTTP client when it is remote.
+
+def remote_artifact_log_file(
+    store: Store, root: str, local_path: str | Path, artifact_path: str | None = None
+) -> None: ...
+def remote_artifact_log_dir(
+    store: Store, root: str, local_dir: str | Path, artifact_path: str | None = None
+) -> None: ...
+def remote_artifact_list(
+    store: Store, root: str, path: str | None = None
+) -> list[tuple[str, bool, int | None]]: ...
+def remote_artifact_download(store: Store, root: str, path: str, dst: str | Path) -> str: ...
 
 @final
 class SystemMetricsMonitor:

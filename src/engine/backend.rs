@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 
 use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
-    Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
+    DatasetInput, Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
 use crate::engine::remote::RemoteStore;
 use crate::engine::store::Store;
@@ -94,6 +94,19 @@ pub trait Backend: Send + Sync {
 
     /// The SQLite store behind this backend, for the domains that only it has so far.
     fn as_sqlite(&self) -> Option<&Store> {
+        None
+    }
+
+    /// Logs datasets (with their input tags) and logged-model ids as inputs of a run.
+    fn log_inputs(
+        &self,
+        run_id: &str,
+        datasets: Vec<DatasetInput>,
+        model_ids: Vec<String>,
+    ) -> Result<()>;
+
+    /// The tracking server's HTTP client, for a remote backend (artifacts go through it).
+    fn remote_client(&self) -> Option<&crate::engine::remote::http::Client> {
         None
     }
 
@@ -268,6 +281,14 @@ impl Backend for Store {
     }
     fn default_artifact_root(&self) -> &str {
         Store::default_artifact_root(self)
+    }
+    fn log_inputs(
+        &self,
+        run_id: &str,
+        datasets: Vec<DatasetInput>,
+        model_ids: Vec<String>,
+    ) -> Result<()> {
+        Store::log_inputs(self, run_id, datasets, model_ids)
     }
     fn as_sqlite(&self) -> Option<&Store> {
         Some(self)

@@ -6,6 +6,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
@@ -131,4 +132,123 @@ pub fn artifact_download(
     detached(py, || {
         artifacts::download(&root, &path, &dst).map(PathBuf::into_os_string)
     })
+}
+
+// ---- a tracking server's artifact proxy ------------------------------------------------------
+
+use crate::engine::error::{Error, ErrorCode};
+use crate::engine::remote::artifacts as remote;
+use crate::engine::remote::http::{Client, Settings};
+use crate::py::store::PyStore;
+
+/// The tracking store's HTTP client when it is a server (one keep-alive pool, its auth); a new
+/// one with MLflow's settings from the environment otherwise (an `http(s)://` artifact location
+/// under a local tracking store).
+fn client_of(store: &PyStore) -> PyResult<Client> {
+    if let Some(client) = store.inner.remote_client() {
+        return Ok(client.clone());
+    }
+    Ok(Client::new("", Settings::from_env()?, None)?)
+}
+
+/// Uploads a local file to `<root>/<artifact_path>/<its name>` (`root`: the run's artifact
+/// root as an HTTP URL of the artifact service).
+#[pyfunction]
+#[pyo3(signature = (store, root, local_path, artifact_path=None))]
+pub fn remote_artifact_log_file(
+    py: Python<'_>,
+    store: &Bound<'_, PyStore>,
+    root: String,
+    local_path: PathBuf,
+    artifact_path: Option<String>,
+) -> PyResult<()> {
+    let client = client_of(store.get())?;
+    detached(py, || {
+        remote::upload_file(&client, &root, &local_path, artifact_path.as_deref())
+    })
+}
+
+/// Uploads the files under a local directory to `<root>/<artifact_path>/...`.
+#[pyfunction]
+#[pyo3(signature = (store, root, local_dir, artifact_path=None))]
+pub fn remote_artifact_log_dir(
+    py: Python<'_>,
+    store: &Bound<'_, PyStore>,
+    root: String,
+    local_dir: PathBuf,
+    artifact_path: Option<String>,
+) -> PyResult<()> {
+    let client = client_of(store.get())?;
+    detached(py, || {
+        remote::upload_dir(&client, &root, &local_dir, artifact_path.as_deref())
+    })
+}
+
+/// The entries directly under `root/path`, sorted by path.
+#[pyfunction]
+#[pyo3(signature = (store, root, path=None))]
+pub fn remote_artifact_list(
+    py: Python<'_>,
+    store: &Bound<'_, PyStore>,
+    root: String,
+    path: Option<String>,
+) -> PyResult<Vec<EntryTuple>> {
+    let client = client_of(store.get())?;
+    detached(py, || {
+        remote::list(&client, &root, path.as_deref()).map(|entries| {
+            entries
+                .into_iter()
+                .map(|e| (e.path, e.is_dir, e.size))
+                .collect()
+        })
+    })
+}
+
+/// Downloads `root/path` (a file or a directory; all for "") into the existing directory
+/// `dst` and returns the local path. Failures are reported together, as MLflow does.
+#[pyfunction]
+pub fn remote_artifact_download(
+    py: Python<'_>,
+    store: &Bound<'_, PyStore>,
+    root: String,
+    path: String,
+    dst: PathBuf,
+) -> PyResult<OsString> {
+    let client = client_of(store.get())?;
+    let outcome = detached(py, || remote::download(&client, &root, &path, &dst))?;
+    match outcome {
+        Ok(local) => Ok(local.into_os_string()),
+        Err(failed) => {
+            let mut codes = Vec::new();
+            let mut text = String::new();
+            for (file, error) in failed.failures {
+                let shown = if matches!(error, Error::Io { .. }) {
+                    // As Python words the OSError it raises for a file operation.
+                    PyErr::from(error).to_string()
+                } else {
+                    let code = error.code();
+                    if code != ErrorCode::InternalError && !codes.contains(&code) {
+                        codes.push(code);
+                    }
+                    error.to_string()
+                };
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                let _ = write!(text, "##### File {file} #####\n{shown}");
+            }
+            let code = match codes.as_slice() {
+                [one] => *one,
+                _ => ErrorCode::InternalError,
+            };
+            Err(Error::with_code(
+                code,
+                format!(
+                    "The following failures occurred while downloading one or more artifacts \
+                     from {root}:\n{text}"
+                ),
+            )
+            .into())
+        }
+    }
 }

@@ -23,6 +23,6 @@ impl PyStore {
             .into_iter()
             .map(convert::dataset_input_from_tuple)
             .collect();
-        self.call(py, |s| s.log_inputs(run_id, datasets, model_ids))
+        self.run(py, |s| s.log_inputs(run_id, datasets, model_ids))
     }
 }

@@ -135,7 +135,7 @@ impl PyStore {
 
     /// Runs a read or a synchronous write without the GIL, after an interruptible flush (the
     /// only one: the engine's reads inside do not flush again).
-    fn run<T: Send>(
+    pub(crate) fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&dyn Backend) -> crate::engine::Result<T> + Send,

@@ -227,7 +227,13 @@ impl Client {
         &self.base
     }
 
-    fn auth_headers(&self) -> Result<Vec<(String, String)>> {
+    /// The keep-alive agent, for requests outside the tracking API (the artifact proxy).
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    /// The auth headers (and the header hook's) for one request.
+    pub fn auth_headers(&self) -> Result<Vec<(String, String)>> {
         let mut headers = Vec::new();
         if let Some(token) = &self.settings.token {
             headers.push(("Authorization".to_owned(), format!("Bearer {token}")));

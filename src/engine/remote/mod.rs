@@ -8,6 +8,7 @@
 //! `spool.rs` for the invariants). Everything else is a request on the caller's thread, after
 //! what the process queued before it has been shipped (or found undeliverable for now).
 
+pub mod artifacts;
 pub mod http;
 mod json;
 pub mod spool;
@@ -24,7 +25,7 @@ use crate::engine::backend::{Backend, OpenOptions, RunEndHook, RunEnds};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{
-    Experiment, Lifecycle, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
+    DatasetInput, Experiment, Lifecycle, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
 use crate::engine::validate;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, Writer};
@@ -308,6 +309,52 @@ fn exit_timeout() -> Duration {
 impl Backend for RemoteStore {
     fn location(&self) -> String {
         self.client.base().to_owned()
+    }
+
+    fn remote_client(&self) -> Option<&Client> {
+        Some(&self.client)
+    }
+
+    /// `runs/log-inputs`, as MLflow's REST store sends it (the server checks the values).
+    fn log_inputs(
+        &self,
+        run_id: &str,
+        datasets: Vec<DatasetInput>,
+        model_ids: Vec<String>,
+    ) -> Result<()> {
+        let datasets: Vec<Value> = datasets
+            .into_iter()
+            .map(|input| {
+                let d = input.dataset;
+                let mut dataset = json!({
+                    "name": d.name,
+                    "digest": d.digest,
+                    "source_type": d.source_type,
+                    "source": d.source,
+                });
+                if let Some(schema) = d.schema {
+                    dataset["schema"] = Value::String(schema);
+                }
+                if let Some(profile) = d.profile {
+                    dataset["profile"] = Value::String(profile);
+                }
+                let tags: Vec<Value> = input
+                    .tags
+                    .into_iter()
+                    .map(|(key, value)| json!({"key": key, "value": value}))
+                    .collect();
+                json!({"dataset": dataset, "tags": tags})
+            })
+            .collect();
+        let models: Vec<Value> = model_ids
+            .into_iter()
+            .map(|id| json!({"model_id": id}))
+            .collect();
+        self.client.post(
+            "runs/log-inputs",
+            &json!({"run_id": run_id, "datasets": datasets, "models": models}),
+        )?;
+        Ok(())
     }
 
     fn default_artifact_root(&self) -> &'static str {
