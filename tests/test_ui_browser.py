@@ -839,9 +839,7 @@ def test_runs_table_and_chart_over_a_tracking_server(
             assert sorted(shown) == sorted(fx["runs"])
             # The chart draws the long run's history, reduced by M4 with its spike kept.
             card = page.locator("[data-chart=c1]")
-            page.wait_for_function(
-                "document.querySelector('[data-chart=c1]')?.dataset.points > 0"
-            )
+            page.wait_for_function("document.querySelector('[data-chart=c1]')?.dataset.points > 0")
             assert card.locator("canvas").count() >= 1
             assert card.get_attribute("data-raw") == "0"
             assert float(card.get_attribute("data-ymax") or "nan") == SPIKE

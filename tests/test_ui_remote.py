@@ -113,7 +113,8 @@ def test_experiments_and_keys(site: tuple[UiServer, dict[str, Any]]) -> None:
     exp = ids["experiment_id"]
     listed = server.api("/api/experiments")["experiments"]
     mine = [e for e in listed if e["experiment_id"] == exp]
-    assert len(mine) == 1 and mine[0]["tags"]["team"] == "a"
+    assert len(mine) == 1
+    assert mine[0]["tags"]["team"] == "a"
     assert server.api(f"/api/experiments/{exp}")["name"] == mine[0]["name"]
     assert server.get("/api/experiments/987654321").status == 404
     keys = server.api("/api/runs/keys", experiment_ids=exp)
@@ -135,13 +136,18 @@ def test_filter_and_order_go_to_the_servers_search(site: tuple[UiServer, dict[st
             params="*",
         )
         assert [r["run_id"] for r in page["runs"]] == ids["adam_by_loss"]
-        assert page["total"] == len(ids["adam_by_loss"]) and page["next_page_token"] is None
+        assert page["total"] == len(ids["adam_by_loss"])
+        assert page["next_page_token"] is None
     first = page["runs"][0]
-    assert first["params"]["opt"] == "adam" and first["tags"] == {}
+    assert first["params"]["opt"] == "adam"
+    assert first["tags"] == {}
     # The latest value comes from the server's run data; min/max/first are not known there.
     loss = first["metrics"]["loss"]
-    assert loss["step"] == 4 and isinstance(loss["last"], float)
-    assert loss["min"] is None and loss["max"] is None and loss["first"] is None
+    assert loss["step"] == 4
+    assert isinstance(loss["last"], float)
+    assert loss["min"] is None
+    assert loss["max"] is None
+    assert loss["first"] is None
     bad = server.get("/api/runs", experiment_ids=exp, filter="metrics.loss >> 1")
     assert bad.status == 400
     code, message = ids["bad_filter"]
@@ -179,14 +185,16 @@ def test_series_m4_keeps_the_spike_and_zoom_is_raw(site: tuple[UiServer, dict[st
     server, ids = site
     long = ids["long"]
     reduced = server.api("/api/series", run_ids=long, keys="loss", points=100)["series"][0]
-    assert reduced["total_points"] == 5000 and not reduced["raw"]
+    assert reduced["total_points"] == 5000
+    assert not reduced["raw"]
     assert len(reduced["value"]) <= 4 * 100
     assert max(reduced["value"]) == 7.5
     assert reduced["x"] == sorted(reduced["x"])
     zoomed = server.api(
         "/api/series", run_ids=long, keys="loss", points=100, x_min=3700, x_max=3800
     )["series"][0]
-    assert zoomed["raw"] and zoomed["x"] == list(range(3700, 3801))
+    assert zoomed["raw"]
+    assert zoomed["x"] == list(range(3700, 3801))
     assert zoomed["value"][77] == 7.5
     again = server.get("/api/series", run_ids=long, keys="loss", points=100)
     assert again.json()["series"][0] == reduced
@@ -231,7 +239,8 @@ def test_a_running_runs_new_points_appear(
         if tail["step"] == [1, 2, 3] or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert tail["step"] == [1, 2, 3] and tail["raw"]
+    assert tail["step"] == [1, 2, 3]
+    assert tail["raw"]
     assert tail["value"] == [2.0, 3.0, 4.0]
 
 
@@ -242,7 +251,8 @@ def test_run_page_and_edits_through_the_rest_api(site: tuple[UiServer, dict[str,
     assert page["run_name"] == "run-02"
     assert page["params"] == {"lr": "0.2", "opt": "sgd"}
     assert page["metrics"]["loss"]["step"] == 4
-    assert page["logged_models"] == [] and page["model_versions"] == []
+    assert page["logged_models"] == []
+    assert page["model_versions"] == []
     assert server.get(f"/api/runs/{'f' * 32}").status == 404
     body = {"run_name": "renamed", "tags": {"note": "checked", "group": None}}
     assert server.request("PATCH", f"/api/runs/{run_id}", body, same_origin=False).status == 403
@@ -250,13 +260,12 @@ def test_run_page_and_edits_through_the_rest_api(site: tuple[UiServer, dict[str,
     assert changed.status == 200, changed.body
     after = changed.json()
     assert after["run_name"] == "renamed"
-    assert after["tags"]["note"] == "checked" and "group" not in after["tags"]
+    assert after["tags"]["note"] == "checked"
+    assert "group" not in after["tags"]
     assert server.api(f"/api/runs/{run_id}")["run_name"] == "renamed"
     victim = ids["runs"][8]
     assert server.request("DELETE", f"/api/runs/{victim}").status == 200
-    deleted = server.api(
-        "/api/runs", experiment_ids=ids["experiment_id"], view="deleted"
-    )["runs"]
+    deleted = server.api("/api/runs", experiment_ids=ids["experiment_id"], view="deleted")["runs"]
     assert [r["run_id"] for r in deleted] == [victim]
 
 
