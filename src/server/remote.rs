@@ -231,10 +231,12 @@ fn from_server(state: &State, e: Error) -> ApiError {
     e.into()
 }
 
-/// Runs `f` with the server on the blocking pool (the REST client blocks).
+/// Runs `f` with the server on the blocking pool (the REST client blocks). `f` answers the
+/// response, or the API's own refusal, inside `Ok`; `Err` is the engine's error (from the server
+/// or its client), translated by [`from_server`].
 async fn with_server(
     state: Arc<State>,
-    f: impl FnOnce(&State, &dyn Backend) -> Result<Response_, Error> + Send + 'static,
+    f: impl FnOnce(&State, &dyn Backend) -> Result<ApiResult, Error> + Send + 'static,
 ) -> ApiResult {
     blocking(move || {
         let backend = remote(&state)?.backend.as_ref();
@@ -246,8 +248,6 @@ async fn with_server(
     })
     .await
 }
-
-type Response_ = ApiResult;
 
 async fn not_over_a_server(Shared(state): Shared_, request: Request) -> ApiError {
     let what = if request.uri().path().starts_with("/api/registered") {
