@@ -765,6 +765,37 @@ mod tests {
         }
     }
 
+    /// The SQLite store is a `Backend` too: it stands in for a server here.
+    fn log(store: &crate::engine::Store, run_id: &str, key: &str, steps: std::ops::Range<i64>) {
+        for step in steps {
+            let op = store
+                .metric_op(run_id, key, step as f64, Some(step), step)
+                .unwrap();
+            store.enqueue(op).unwrap();
+        }
+        store.flush().unwrap();
+    }
+
+    #[test]
+    fn final_series_stay_cached_and_the_budget_evicts_the_oldest() {
+        use crate::engine::store::testing::{new_run, open};
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let run_id = new_run(&store);
+        log(&store, &run_id, "a", 0..3);
+        log(&store, &run_id, "b", 0..4);
+        let cache = SeriesCache::new(5);
+        assert_eq!(cache.get(&store, &run_id, "a", true).unwrap().len(), 3);
+        // A final series is not fetched again, even when the store has more points.
+        log(&store, &run_id, "a", 3..5);
+        assert_eq!(cache.get(&store, &run_id, "a", true).unwrap().len(), 3);
+        // A second series over the budget drops the least recently used one.
+        assert_eq!(cache.get(&store, &run_id, "b", true).unwrap().len(), 4);
+        let held: Vec<(String, String)> = cache.entries.lock().0.keys().cloned().collect();
+        assert_eq!(held, [(run_id.clone(), "b".to_owned())]);
+        assert_eq!(cache.get(&store, &run_id, "a", false).unwrap().len(), 5);
+    }
+
     #[test]
     fn histories_are_sorted_by_step_then_time_then_value() {
         let series = crate::engine::model::MetricSeries {
