@@ -33,3 +33,13 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     mlrs.set_tracking_uri(f"sqlite:///{db}")
     yield db
     mlrs.reset()
+
+
+@pytest.fixture(scope="session")
+def tracking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `mlflow server` on 127.0.0.1 for the session (it takes long to start), shared
+    by the remote-store and the `mlrs ui` over a server tests; yields its URL."""
+    from _remote import mlflow_server
+
+    with mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
+        yield url

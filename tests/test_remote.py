@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from _remote import FaultProxy, HostileArtifactServer, HtmlServer, mlflow_server
+from _remote import FaultProxy, HostileArtifactServer, HtmlServer
 
 import mlrs
 from mlrs import _cli as cli
@@ -28,10 +28,9 @@ from mlrs.exceptions import MlflowException
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
-        yield url
+@pytest.fixture
+def server(tracking_server: str) -> str:
+    return tracking_server
 
 
 @pytest.fixture

@@ -523,14 +523,18 @@ def test_ctrl_c_and_sigterm_stop_it_cleanly(tmp_path: Path) -> None:
         assert "mlrs ui: stopped" in err
 
 
-def test_remote_stores_are_not_served_yet() -> None:
+def test_a_malformed_server_uri_is_refused_clearly(tmp_path: Path) -> None:
+    # Serving a tracking server is tested against a real one in tests/test_ui_remote.py.
+    env = {**os.environ, "MLRS_SPOOL_DIR": str(tmp_path / "spool")}
     remote = subprocess.run(
-        [sys.executable, "-m", "mlrs", "ui", "--backend-store-uri", "http://127.0.0.1:1"],
+        [sys.executable, "-m", "mlrs", "ui", "--backend-store-uri", "http://:5000", "--port", "0"],
         capture_output=True,
         text=True,
+        env=env,
+        timeout=60,
     )
-    assert remote.returncode == 2
-    assert "not supported yet" in remote.stderr
+    assert remote.returncode == 2, remote.stderr
+    assert "Invalid tracking server URI 'http://:5000'" in remote.stderr
 
 
 def test_other_loopback_addresses_serve_without_a_warning(tmp_path: Path) -> None:

@@ -772,3 +772,80 @@ def test_runs_table_at_10000_runs(browser: Any, big: tuple[Server, str, str]) ->
         p.shot("runs-10000")
     finally:
         p.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Over a tracking server
+
+_REMOTE_FIXTURE = """
+import json, math, sys, uuid
+import mlrs
+from mlrs import MlflowClient
+from mlrs.entities import Metric
+
+mlrs.set_tracking_uri(sys.argv[1])
+exp = mlrs.create_experiment(f"ui-browser-remote-{uuid.uuid4().hex[:8]}")
+mlrs.set_experiment(experiment_id=exp)
+runs = []
+for i in range(5):
+    with mlrs.start_run(run_name=f"r{i}") as run:
+        mlrs.log_param("lr", str(i / 10))
+        for step in range(10):
+            mlrs.log_metric("loss", 5.0 - i - step / 10, step=step)
+        runs.append(run.info.run_id)
+with mlrs.start_run(run_name="long") as run:
+    MlflowClient().log_batch(run.info.run_id, metrics=[
+        Metric("loss", %(spike)r if s == %(spike_step)d else math.sin(s / 100.0), 1000 + s, s)
+        for s in range(%(points)d)
+    ])
+    runs.append(run.info.run_id)
+mlrs.flush()
+print(json.dumps({"experiment_id": exp, "runs": runs}))
+"""
+
+
+def test_runs_table_and_chart_over_a_tracking_server(
+    browser: Any, tracking_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (ASSETS / "index.html").exists():
+        pytest.fail("the UI is not built: run `make ui`")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(MLRS_CAPTURE_ENV="0", MLRS_SPOOL_DIR=str(tmp_path / "spool"))
+    script = _REMOTE_FIXTURE % {"spike": SPIKE, "spike_step": SPIKE_STEP, "points": LONG_POINTS}
+    made = subprocess.run(
+        [sys.executable, "-c", script, tracking_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fx = json.loads(made.stdout)
+    monkeypatch.setenv("MLRS_SPOOL_DIR", str(tmp_path / "ui-spool"))
+    srv = _start_server(tracking_server)
+    try:
+        p = Page(browser, srv.url)
+        try:
+            long_run = fx["runs"][-1]
+            state = {
+                "c": ["m:last:loss", "p:lr"],
+                "r": [long_run],
+                "ch": [{"i": "c1", "k": ["loss"], "w": 2}],
+            }
+            page = p.goto(f"/experiments/{fx['experiment_id']}?v={_view(state)}")
+            # The runs table lists the server's runs (one page: the total is known).
+            page.wait_for_function("document.querySelector('.table-info')?.dataset.total > 0")
+            assert page.locator(".table-info").get_attribute("data-total") == "6"
+            shown = page.eval_on_selector_all(".tr", "rows => rows.map(r => r.dataset.runId)")
+            assert sorted(shown) == sorted(fx["runs"])
+            # The chart draws the long run's history, reduced by M4 with its spike kept.
+            card = page.locator("[data-chart=c1]")
+            page.wait_for_function("document.querySelector('[data-chart=c1]')?.dataset.points > 0")
+            assert card.locator("canvas").count() >= 1
+            assert card.get_attribute("data-raw") == "0"
+            assert float(card.get_attribute("data-ymax") or "nan") == SPIKE
+            assert page.locator("#store").get_attribute("data-backend") == "server"
+            p.shot("remote-runs-and-chart")
+        finally:
+            p.close()
+    finally:
+        srv.stop()

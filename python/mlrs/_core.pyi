@@ -377,6 +377,7 @@ class UiServer:
         port: int,
         version: str,
         cache_points: int = 16_000_000,
+        spool_dir: str | Path | None = None,
     ) -> UiServer: ...
     @property
     def host(self) -> str: ...

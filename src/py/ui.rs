@@ -26,9 +26,9 @@ pub struct PyUiServer {
 
 #[pymethods]
 impl PyUiServer {
-    /// Opens the store at `db_path`, binds `host:port` (0: any free port) and starts serving.
+    /// Opens the store at `db_path` (or the tracking server `store_uri` names), binds `host:port` (0: any free port) and starts serving.
     #[new]
-    #[pyo3(signature = (store_uri, db_path, default_artifact_root, assets_dir, host, port, version, cache_points = 16_000_000))]
+    #[pyo3(signature = (store_uri, db_path, default_artifact_root, assets_dir, host, port, version, cache_points = 16_000_000, spool_dir = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -40,6 +40,7 @@ impl PyUiServer {
         port: u16,
         version: String,
         cache_points: usize,
+        spool_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let config = Config {
             store_uri,
@@ -50,6 +51,7 @@ impl PyUiServer {
             port,
             version,
             cache_points,
+            spool_dir,
         };
         let server = py.detach(|| Server::start(&config))?;
         let addr = server.local_addr();

@@ -88,7 +88,7 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", message)
     }
 
-    fn internal(message: impl Into<String>) -> Self {
+    pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
     }
 
@@ -131,7 +131,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub type ApiResult = Result<Response, ApiError>;
 
 fn json_body(value: &Value) -> ([(header::HeaderName, HeaderValue); 2], String) {
     (
@@ -147,12 +147,12 @@ fn json_body(value: &Value) -> ([(header::HeaderName, HeaderValue); 2], String) 
 }
 
 #[allow(clippy::unnecessary_wraps)] // every handler ends with it
-fn ok(value: &Value) -> ApiResult {
+pub fn ok(value: &Value) -> ApiResult {
     Ok(json_body(value).into_response())
 }
 
 /// Runs `f` on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -160,7 +160,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("the request failed: {e}")))?
 }
 
-async fn unknown_endpoint(request: Request) -> ApiError {
+pub async fn unknown_endpoint(request: Request) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "ENDPOINT_NOT_FOUND",
@@ -176,7 +176,7 @@ async fn unknown_endpoint(request: Request) -> ApiError {
 
 /// Refuses requests whose Host header is not this server's own loopback name (a page on another
 /// site that rebinds its DNS name to 127.0.0.1 cannot read the API).
-async fn check_host(Shared(state): Shared_, request: Request, next: Next) -> Response {
+pub async fn check_host(Shared(state): Shared_, request: Request, next: Next) -> Response {
     if !state.allowed_hosts.is_empty() {
         let host = request
             .headers()
@@ -197,7 +197,7 @@ async fn check_host(Shared(state): Shared_, request: Request, next: Next) -> Res
 
 /// Writes need a same-origin request: `Sec-Fetch-Site: same-origin`, or an `Origin` equal to
 /// `http://<Host>`.
-fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     let get = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if get(header::HeaderName::from_static("sec-fetch-site")) == Some("same-origin") {
         return Ok(());
@@ -221,28 +221,28 @@ fn store(state: &State) -> Result<&crate::engine::Store, ApiError> {
 // ---- query parameters ------------------------------------------------------------------------
 
 /// The decoded query string; a name may repeat.
-struct Query(Vec<(String, String)>);
+pub struct Query(Vec<(String, String)>);
 
 impl Query {
-    fn of(request_uri: &axum::http::Uri) -> Self {
+    pub fn of(request_uri: &axum::http::Uri) -> Self {
         let pairs = request_uri.query().map_or_else(Vec::new, url_pairs);
         Query(pairs)
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self, name: &str) -> String {
+    pub fn text(&self, name: &str) -> String {
         self.get(name).unwrap_or_default().to_owned()
     }
 
     /// Every value of `name`, each split on commas (or read as a JSON array of strings when it
     /// starts with `[`); empty items dropped.
-    fn list(&self, name: &str) -> Result<Vec<String>, ApiError> {
+    pub fn list(&self, name: &str) -> Result<Vec<String>, ApiError> {
         let mut items = Vec::new();
         for (_, value) in self.0.iter().filter(|(k, _)| k == name) {
             if value.trim_start().starts_with('[') {
@@ -259,7 +259,7 @@ impl Query {
     }
 
     /// order_by clauses: each value may hold several, split on commas outside quotes.
-    fn clauses(&self, name: &str) -> Vec<String> {
+    pub fn clauses(&self, name: &str) -> Vec<String> {
         let mut clauses = Vec::new();
         for (_, value) in self.0.iter().filter(|(k, _)| k == name) {
             clauses.extend(split_clauses(value));
@@ -267,7 +267,7 @@ impl Query {
         clauses
     }
 
-    fn int(
+    pub fn int(
         &self,
         name: &str,
         default: i64,
@@ -286,7 +286,7 @@ impl Query {
         }
     }
 
-    fn float(&self, name: &str) -> Result<Option<f64>, ApiError> {
+    pub fn float(&self, name: &str) -> Result<Option<f64>, ApiError> {
         match self.get(name).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(text) => text
@@ -298,7 +298,7 @@ impl Query {
         }
     }
 
-    fn view(&self) -> Result<ViewType, ApiError> {
+    pub fn view(&self) -> Result<ViewType, ApiError> {
         match self.get("view").unwrap_or("active") {
             "" | "active" => Ok(ViewType::ActiveOnly),
             "deleted" => Ok(ViewType::DeletedOnly),
@@ -309,7 +309,7 @@ impl Query {
         }
     }
 
-    fn required(&self, name: &str) -> Result<String, ApiError> {
+    pub fn required(&self, name: &str) -> Result<String, ApiError> {
         self.get(name)
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
@@ -369,7 +369,7 @@ fn experiment_ids(q: &Query) -> Result<Vec<i64>, ApiError> {
         .collect()
 }
 
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::invalid("The request body must be a JSON object.")),
@@ -387,6 +387,8 @@ async fn health(Shared(state): Shared_) -> ApiResult {
         "store": state.store_uri,
         "version": state.version,
         "assets": files::assets_index(&state).is_some(),
+        "backend": "sqlite",
+        "unavailable": [],
     }))
 }
 
@@ -426,7 +428,7 @@ async fn experiment(Shared(state): Shared_, Path(id): Path<String>) -> ApiResult
     .await
 }
 
-fn validate_id(id: &str) -> Result<String, ApiError> {
+pub fn validate_id(id: &str) -> Result<String, ApiError> {
     validate::parse_experiment_id(id)?;
     Ok(id.to_owned())
 }
@@ -677,7 +679,7 @@ async fn delete_run(
 // ---- series ----------------------------------------------------------------------------------
 
 /// The most columns a series request may ask for.
-const MAX_COLUMNS: i64 = 20_000;
+pub const MAX_COLUMNS: i64 = 20_000;
 
 async fn series(Shared(state): Shared_, request: Request) -> ApiResult {
     let q = Query::of(request.uri());
@@ -716,39 +718,52 @@ async fn series(Shared(state): Shared_, request: Request) -> ApiResult {
             }
             Ok(placed)
         })?;
-        let extents = placed.iter().filter_map(|(_, _, p)| p.extent());
-        let (lo, hi) = extents.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
-            (lo.min(a), hi.max(b))
-        });
-        let (x_min, x_max) = (x_min.unwrap_or(lo), x_max.unwrap_or(hi));
-        let integral_x = matches!(axis, XAxis::Step | XAxis::Wall);
-        let list: Vec<Value> = placed
-            .iter()
-            .map(|(run_id, key, on_axis)| {
-                let reduced = match after_step {
-                    Some(step) => chart::after_step(on_axis, step),
-                    None => chart::reduce(on_axis, x_min, x_max, columns),
-                };
-                let x = if integral_x {
-                    Value::Array(reduced.x.iter().map(|&v| Value::from(v as i64)).collect())
-                } else {
-                    numbers(&reduced.x)
-                };
-                json!({
-                    "run_id": run_id,
-                    "key": key,
-                    "raw": reduced.raw,
-                    "total_points": reduced.total_points,
-                    "x": x,
-                    "step": reduced.points.steps,
-                    "timestamp": reduced.points.timestamps,
-                    "value": numbers(&reduced.points.values),
-                })
-            })
-            .collect();
-        ok(&json!({ "series": list }))
+        series_json(&placed, &axis, x_min, x_max, columns, after_step)
     })
     .await
+}
+
+/// The answer of `GET /api/series` for series placed on their x-axis (shared by the SQLite and
+/// the tracking-server routes): M4 over the common x-range, or the tail after a step.
+pub fn series_json(
+    placed: &[(String, String, chart::Placed)],
+    axis: &XAxis,
+    x_min: Option<f64>,
+    x_max: Option<f64>,
+    columns: usize,
+    after_step: Option<i64>,
+) -> ApiResult {
+    let extents = placed.iter().filter_map(|(_, _, p)| p.extent());
+    let (lo, hi) = extents.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+        (lo.min(a), hi.max(b))
+    });
+    let (x_min, x_max) = (x_min.unwrap_or(lo), x_max.unwrap_or(hi));
+    let integral_x = matches!(axis, XAxis::Step | XAxis::Wall);
+    let list: Vec<Value> = placed
+        .iter()
+        .map(|(run_id, key, on_axis)| {
+            let reduced = match after_step {
+                Some(step) => chart::after_step(on_axis, step),
+                None => chart::reduce(on_axis, x_min, x_max, columns),
+            };
+            let x = if integral_x {
+                Value::Array(reduced.x.iter().map(|&v| Value::from(v as i64)).collect())
+            } else {
+                numbers(&reduced.x)
+            };
+            json!({
+                "run_id": run_id,
+                "key": key,
+                "raw": reduced.raw,
+                "total_points": reduced.total_points,
+                "x": x,
+                "step": reduced.points.steps,
+                "timestamp": reduced.points.timestamps,
+                "value": numbers(&reduced.points.values),
+            })
+        })
+        .collect();
+    ok(&json!({ "series": list }))
 }
 
 // ---- views -----------------------------------------------------------------------------------

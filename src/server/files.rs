@@ -76,7 +76,9 @@ fn not_mlflow_page(reason: &str) -> Response {
 
 /// Everything that is not `/api/...`: a file of the SPA, or `index.html` for its routes.
 pub async fn static_file(Shared(state): Shared<Arc<State>>, request: Request) -> Response {
-    if let Err(reason) = state.store() {
+    if state.remote.is_none()
+        && let Err(reason) = state.store()
+    {
         return not_mlflow_page(reason);
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {

@@ -1,5 +1,6 @@
-//! `mlrs ui`: an HTTP server over one SQLite tracking store, serving the JSON API of
-//! `ui/API.md` and the single-page app's files. Pure Rust (it never names pyo3): the binding
+//! `mlrs ui`: an HTTP server over one SQLite tracking store (or an MLflow tracking server, read
+//! through the engine's `Backend`: see `remote.rs`), serving the JSON API of `ui/API.md` and the
+//! single-page app's files. Pure Rust (it never names pyo3): the binding
 //! starts it, and it runs on its own threads without the GIL.
 //!
 //! One thread runs a small tokio runtime (two workers) for HTTP; every request that touches the
@@ -10,6 +11,7 @@
 mod api;
 mod files;
 pub(crate) mod json;
+mod remote;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -40,12 +42,16 @@ pub struct Config {
     pub version: String,
     /// How many metric points the series cache may hold (24 bytes each).
     pub cache_points: usize,
+    /// A tracking server's spool directory (for the UI's own writes; `None`: the default).
+    pub spool_dir: Option<PathBuf>,
 }
 
 /// What the handlers share.
 pub(crate) struct State {
     /// The store, or why the file is not one (every API call then answers 503).
     store: std::result::Result<Store, String>,
+    /// A tracking server the UI reads instead of an SQLite file (`http(s)://` URIs).
+    remote: Option<remote::Remote>,
     readers: Mutex<Vec<Connection>>,
     cache: SeriesCache,
     assets_dir: Option<PathBuf>,
@@ -133,16 +139,40 @@ impl Server {
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let store = crate::engine::store::inspect(&config.db_path)
-            .and_then(|()| {
-                Store::open(
-                    &config.db_path,
-                    &config.default_artifact_root,
-                    WriterConfig::default(),
-                )
-            })
-            .map_err(|e| e.to_string());
-        let store_error = store.as_ref().err().cloned();
+        let scheme = config.store_uri.split_once("://").map(|(s, _)| s);
+        let is_remote = scheme
+            .is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+        let (store, remote) = if is_remote {
+            let backend = crate::engine::backend::open(
+                &config.store_uri,
+                &crate::engine::backend::OpenOptions {
+                    spool_dir: config.spool_dir.clone(),
+                    ..crate::engine::backend::OpenOptions::default()
+                },
+            )
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+            let remote = remote::Remote::new(backend, config.cache_points);
+            (
+                Err("a tracking server, not a file".to_owned()),
+                Some(remote),
+            )
+        } else {
+            let store = crate::engine::store::inspect(&config.db_path)
+                .and_then(|()| {
+                    Store::open(
+                        &config.db_path,
+                        &config.default_artifact_root,
+                        WriterConfig::default(),
+                    )
+                })
+                .map_err(|e| e.to_string());
+            (store, None)
+        };
+        let store_error = if remote.is_some() {
+            None
+        } else {
+            store.as_ref().err().cloned()
+        };
         let allowed_hosts = if addr.ip().is_loopback() {
             let bound = match addr.ip() {
                 std::net::IpAddr::V4(ip) => ip.to_string(),
@@ -157,6 +187,7 @@ impl Server {
         };
         let state = Arc::new(State {
             store,
+            remote,
             readers: Mutex::new(Vec::new()),
             cache: SeriesCache::new(config.cache_points),
             assets_dir: config.assets_dir.clone(),
@@ -181,7 +212,11 @@ impl Server {
             .spawn(move || {
                 let result = runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)?;
-                    let app = api::router(Arc::clone(&state));
+                    let app = if state.remote.is_some() {
+                        remote::router(Arc::clone(&state))
+                    } else {
+                        api::router(Arc::clone(&state))
+                    };
                     axum::serve(listener, app)
                         .with_graceful_shutdown(async move {
                             let _ = stopped.await;

@@ -12,9 +12,10 @@ export class ApiError extends Error {
 
 export interface MetricSummary {
   last: number;
-  min: number;
-  max: number;
-  first: number;
+  /** null over a tracking server, which gives only the latest value (ui/API.md). */
+  min: number | null;
+  max: number | null;
+  first: number | null;
   step: number;
   timestamp: number;
 }
@@ -121,9 +122,9 @@ export function qs(params: Record<string, string | number | null | undefined>): 
 function fixMetrics(run: Run): Run {
   for (const m of Object.values(run.metrics ?? {})) {
     m.last = num(m.last);
-    m.min = num(m.min);
-    m.max = num(m.max);
-    m.first = num(m.first);
+    m.min = m.min === null ? null : num(m.min);
+    m.max = m.max === null ? null : num(m.max);
+    m.first = m.first === null ? null : num(m.first);
   }
   run.metrics ??= {};
   run.params ??= {};

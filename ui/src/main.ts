@@ -48,9 +48,15 @@ document.addEventListener("click", (e) => {
 });
 window.addEventListener("popstate", route);
 
-get<{ store: string; version: string }>("/api/health")
+get<{ store: string; version: string; backend?: string }>("/api/health")
   .then((r) => {
-    document.getElementById("store")!.textContent = `${r.store} · mlrs ${r.version}`;
+    const store = document.getElementById("store")!;
+    store.textContent = `${r.store} · mlrs ${r.version}`;
+    if (r.backend === "server") {
+      // A tracking server: what the API cannot give there is said once, up front.
+      store.title = "A tracking server: metric min/max/first, artifacts and registered models are not shown.";
+      store.dataset.backend = "server";
+    }
   })
   .catch((e) => {
     // A file that is not MLflow's schema: every call says so; show it above any page.

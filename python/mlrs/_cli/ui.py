@@ -17,15 +17,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Serve mlrs's web UI over a tracking store: experiments, runs (with filters in "
             "MLflow's grammar), charts of every point (downsampled on the server so spikes "
             "stay visible), artifacts and registered models. It reads the store while "
-            "training processes write to it. Stop it with Ctrl-C."
+            "training processes write to it. The store may also be an MLflow tracking server "
+            "(http(s)://host:port), read through its REST API. Stop it with Ctrl-C."
         ),
     )
     parser.add_argument(
         "--backend-store-uri",
         metavar="URI",
         default=None,
-        help="the tracking store (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in "
-        "the current directory)",
+        help="the tracking store: sqlite:///path/to/mlflow.db or a tracking server's "
+        "http(s):// URL (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the current "
+        "directory)",
     )
     parser.add_argument(
         "--host",
@@ -76,21 +78,19 @@ def run(args: argparse.Namespace) -> int:
         or os.environ.get("MLFLOW_TRACKING_URI")
         or ("sqlite:///" + os.path.join(os.path.abspath(os.getcwd()), "mlflow.db"))
     )
-    if uri.startswith(("http://", "https://")):
-        print(
-            f"mlrs ui: serving a remote tracking server ({uri}) is not supported yet; point "
-            "--backend-store-uri at an SQLite file (sqlite:///path/to/mlflow.db).",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        db_path = os.path.abspath(_runtime._database_path(uri))
-    except MlflowException as e:
-        print(f"mlrs ui: {e.message}", file=sys.stderr)
-        return 2
-    if not os.path.isdir(os.path.dirname(db_path)):
-        print(f"mlrs ui: the directory of {db_path} does not exist.", file=sys.stderr)
-        return 2
+    remote = uri.lower().startswith(("http://", "https://"))
+    if remote:
+        # A tracking server: read through its REST API (no file here).
+        db_path = ""
+    else:
+        try:
+            db_path = os.path.abspath(_runtime._database_path(uri))
+        except MlflowException as e:
+            print(f"mlrs ui: {e.message}", file=sys.stderr)
+            return 2
+        if not os.path.isdir(os.path.dirname(db_path)):
+            print(f"mlrs ui: the directory of {db_path} does not exist.", file=sys.stderr)
+            return 2
     if not is_loopback(args.host):
         print(
             f"mlrs ui: warning: listening on {args.host}, not on loopback: anyone who can "
@@ -108,8 +108,12 @@ def run(args: argparse.Namespace) -> int:
             args.port,
             __version__,
             cache_points=int(os.environ.get("MLRS_UI_CACHE_POINTS", "16000000")),
+            spool_dir=_runtime._spool_dir() if remote else None,
         )
     except OSError as e:
+        if remote and "tracking server URI" in str(e):
+            print(f"mlrs ui: {e}", file=sys.stderr)
+            return 2
         print(f"mlrs ui: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1
     host = f"[{server.host}]" if ":" in server.host else server.host

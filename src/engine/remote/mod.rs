@@ -797,7 +797,7 @@ impl RemoteStore {
         step: i64,
     ) -> Result<WriteOp> {
         validate::validate_metric_key(key, "")?;
-        self.cached_active(run_id)?;
+        self.ensure_cached(run_id)?;
         let point = MetricPoint::new(
             key.to_owned(),
             value,

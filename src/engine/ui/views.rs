@@ -2,7 +2,7 @@
 //! `mlrs.view.<name>` holding the state's JSON, so whoever opens the same file (or server) sees
 //! the same views. The state is opaque here.
 
-use crate::engine::Store;
+use crate::engine::backend::Backend;
 use crate::engine::error::{Error, Result};
 
 /// The tag prefix of saved views.
@@ -22,7 +22,7 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 /// The views of an experiment as (name, state JSON), sorted by name.
-pub fn list(store: &Store, experiment_id: &str) -> Result<Vec<(String, String)>> {
+pub fn list(store: &dyn Backend, experiment_id: &str) -> Result<Vec<(String, String)>> {
     let experiment = store.get_experiment(experiment_id)?;
     let mut views: Vec<(String, String)> = experiment
         .tags
@@ -35,7 +35,7 @@ pub fn list(store: &Store, experiment_id: &str) -> Result<Vec<(String, String)>>
 
 /// Saves (or replaces) a view; `state_json` is stored as given (MLflow's tag rules apply: at
 /// most 20000 characters, an active experiment).
-pub fn save(store: &Store, experiment_id: &str, name: &str, state_json: &str) -> Result<()> {
+pub fn save(store: &dyn Backend, experiment_id: &str, name: &str, state_json: &str) -> Result<()> {
     check_name(name)?;
     store.set_experiment_tag(
         experiment_id,
@@ -44,7 +44,7 @@ pub fn save(store: &Store, experiment_id: &str, name: &str, state_json: &str) ->
     )
 }
 
-pub fn delete(store: &Store, experiment_id: &str, name: &str) -> Result<()> {
+pub fn delete(store: &dyn Backend, experiment_id: &str, name: &str) -> Result<()> {
     check_name(name)?;
     store
         .delete_experiment_tag(experiment_id, &format!("{VIEW_TAG_PREFIX}{name}"))
