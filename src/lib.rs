@@ -40,7 +40,7 @@ mod _core {
     #[pymodule_export]
     use crate::py::artifacts::{
         remote_artifact_download, remote_artifact_list, remote_artifact_log_dir,
-        remote_artifact_log_file,
+        remote_artifact_log_file, remote_artifact_root,
     };
 
     #[pymodule_export]

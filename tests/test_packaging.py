@@ -237,6 +237,11 @@ def test_pip_install_from_the_checkout_without_cargo(tmp_path: Path) -> None:
     assert_one_clear_line(result, tmp_path / "site")
 
 
+# A release build with zig (all dependencies compiled afresh) or a source build takes minutes
+# on a 2-core machine; the session fixture's build counts against the first test that uses it.
+_BUILDS = pytest.mark.timeout(1800)
+
+
 # ---- the real builds (once per session) --------------------------------------------------------
 
 
@@ -281,6 +286,7 @@ def built_sdist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[st
 
 
 @pytest.mark.slow
+@_BUILDS
 @needs_make
 @needs_cargo
 @pytest.mark.skipif(not IS_LINUX, reason="the manylinux build runs on Linux")
@@ -305,6 +311,7 @@ def test_the_wheel_is_manylinux_abi3_and_carries_the_ui(
 
 
 @pytest.mark.slow
+@_BUILDS
 @needs_make
 @needs_cargo
 @pytest.mark.skipif(not IS_LINUX, reason="the manylinux build runs on Linux")
@@ -363,6 +370,7 @@ def test_the_wheel_installs_without_cargo_and_runs_the_demo(
 
 
 @pytest.mark.slow
+@_BUILDS
 @needs_make
 @needs_cargo
 def test_the_sdist_carries_what_a_source_build_needs(
@@ -388,6 +396,7 @@ def test_the_sdist_carries_what_a_source_build_needs(
 
 
 @pytest.mark.slow
+@_BUILDS
 @needs_make
 @needs_cargo
 def test_a_wheel_builds_from_the_sdist(built_sdist: tuple[Path, list[str]], tmp_path: Path) -> None:
@@ -432,6 +441,7 @@ def test_a_wheel_builds_from_the_sdist(built_sdist: tuple[Path, list[str]], tmp_
 
 
 @pytest.mark.slow
+@_BUILDS
 @needs_make
 @needs_cargo
 def test_pip_install_from_the_sdist_without_cargo(

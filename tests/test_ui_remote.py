@@ -50,6 +50,9 @@ with mlrs.start_run(run_name="long") as run:
         for s in range(5_000)
     ])
     out["long"] = run.info.run_id
+    # Artifacts through the server's proxy: a log long enough to be read in ranges, and a table.
+    mlrs.log_text("".join(f"line {i:05d}\\n" for i in range(20_000)), "logs/train.log")
+    mlrs.log_dict({"acc": [0.5, 0.75]}, "eval/scores.json")
 live = client.create_run(exp, run_name="live")
 client.log_metric(live.info.run_id, "loss", 1.0, step=0)
 out["live"] = live.info.run_id
@@ -104,7 +107,8 @@ def test_health_says_a_server_is_served_and_what_it_cannot_show(
     health = server.api("/api/health")
     assert health["store"] == tracking_server
     assert health["backend"] == "server"
-    assert "artifacts" in health["unavailable"]
+    assert "registered_models" in health["unavailable"]
+    assert "artifacts" not in health["unavailable"]
     assert server.get("/api/nothing").json()["error_code"] == "ENDPOINT_NOT_FOUND"
 
 
@@ -288,15 +292,54 @@ def test_saved_views_are_experiment_tags_on_the_server(
     assert server.api("/api/views", experiment_id=exp)["views"] == []
 
 
-def test_artifacts_and_registry_answer_a_clear_error(site: tuple[UiServer, dict[str, Any]]) -> None:
+def test_artifacts_are_read_through_the_servers_proxy(
+    site: tuple[UiServer, dict[str, Any]],
+) -> None:
     server, ids = site
-    for path, params in [
-        ("/api/artifacts", {"run_id": ids["long"]}),
-        ("/api/artifact", {"run_id": ids["long"], "path": "x.txt"}),
-        ("/api/registered-models", {}),
-        ("/api/registered-models/some%20model", {}),
-    ]:
-        answer = server.get(path, **params)
+    run = ids["long"]
+    root = server.api("/api/artifacts", run_id=run)
+    assert root["root_uri"].startswith("mlflow-artifacts:")
+    assert [(f["path"], f["is_dir"]) for f in root["files"]] == [("eval", True), ("logs", True)]
+    (log,) = server.api("/api/artifacts", run_id=run, path="logs")["files"]
+    text = "".join(f"line {i:05d}\n" for i in range(20_000)).encode()
+    assert (log["path"], log["is_dir"], log["file_size"]) == ("logs/train.log", False, len(text))
+
+    whole = server.get("/api/artifact", run_id=run, path="logs/train.log")
+    assert whole.status == 200
+    assert whole.body == text
+    assert whole.headers["content-type"].startswith("text/plain")
+    assert whole.headers["content-security-policy"] == "sandbox"
+    url = f"/api/artifact?run_id={run}&path=logs/train.log"
+    first = server.request("GET", url, headers={"Range": "bytes=0-99"})
+    assert first.status == 206
+    assert first.body == text[:100]
+    assert first.headers["content-range"] == f"bytes 0-99/{len(text)}"
+    later = server.request("GET", url, headers={"Range": "bytes=150000-150010"})
+    assert later.status == 206
+    assert later.body == text[150_000:150_011]
+    scores = server.get("/api/artifact", run_id=run, path="eval/scores.json")
+    assert json.loads(scores.body) == {"acc": [0.5, 0.75]}
+
+
+def test_artifact_paths_that_leave_the_root_or_name_nothing_are_refused(
+    site: tuple[UiServer, dict[str, Any]],
+) -> None:
+    server, ids = site
+    run = ids["long"]
+    for path in ["../x", "logs/../../x", "/etc/passwd"]:
+        assert server.get("/api/artifact", run_id=run, path=path).status == 400, path
+        assert server.get("/api/artifacts", run_id=run, path=path).status == 400, path
+    for path in ["missing.txt", "logs", "logs/missing.log"]:
+        answer = server.get("/api/artifact", run_id=run, path=path)
+        assert answer.status == 404, path
+        assert answer.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert server.api("/api/artifacts", run_id=run, path="missing")["files"] == []
+
+
+def test_the_registry_answers_a_clear_error(site: tuple[UiServer, dict[str, Any]]) -> None:
+    server, _ = site
+    for path in ["/api/registered-models", "/api/registered-models/some%20model"]:
+        answer = server.get(path)
         assert answer.status == 501, path
         assert answer.json()["error_code"] == "NOT_IMPLEMENTED"
         assert "tracking server" in answer.json()["message"]

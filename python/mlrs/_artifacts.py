@@ -110,38 +110,9 @@ def _split_artifact_file(artifact_file: str) -> tuple[str | None, str]:
 
 def mlflow_artifacts_url(uri: str, tracking_uri: str) -> str:
     """The HTTP URL of an `mlflow-artifacts:` location on the tracking server `tracking_uri`
-    (MLflow's `MlflowArtifactsRepository.resolve_uri`)."""
-    import re
-    from urllib.parse import urlparse, urlunparse
-
-    track, parsed = urlparse(tracking_uri), urlparse(uri)
-    if parsed.hostname and parsed.hostname.replace(".", "", 1).isdigit() and not parsed.port:
-        raise MlflowException(
-            f"The mlflow-artifacts uri was supplied with a port number: {parsed.hostname}, but "
-            "no host was defined."
-        )
-    if track.scheme not in ("http", "https"):
-        shown = track._replace(
-            netloc=track.netloc.rpartition("@")[2], params="", query="", fragment=""
-        ).geturl()
-        raise MlflowException(
-            "When an mlflow-artifacts URI was supplied, the tracking URI must be a valid http "
-            f"or https URI, but it was currently set to {shown}. Perhaps you forgot to set the "
-            "tracking URI to the running MLflow server. To set the tracking URI, use either of "
-            "the following methods:\n1. Set the MLFLOW_TRACKING_URI environment variable to the "
-            "desired tracking URI. `export MLFLOW_TRACKING_URI=http://localhost:5000`\n2. Set "
-            "the tracking URI programmatically by calling `mlflow.set_tracking_uri`. "
-            "`mlflow.set_tracking_uri('http://localhost:5000')`"
-        )
-    if parsed.path == "/":
-        path = f"{_SERVICE}/"
-    elif parsed.path == _SERVICE:
-        path = _SERVICE
-    else:
-        path = f"{track.path}/{_SERVICE}/{parsed.path}"
-    path = re.sub(r"//+", "/", path)
-    url = urlunparse((track.scheme, parsed.netloc or track.netloc, path, "", "", ""))
-    return url.replace("///", "/").rstrip("/")
+    (MLflow's `MlflowArtifactsRepository.resolve_uri`, done by the engine, which the UI's
+    server shares)."""
+    return _core.remote_artifact_root(uri, tracking_uri)
 
 
 def location(store: Store, uri: str) -> str | _Remote:

@@ -28,6 +28,7 @@ __all__ = [
     "remote_artifact_list",
     "remote_artifact_log_dir",
     "remote_artifact_log_file",
+    "remote_artifact_root",
     "sample_system_metrics",
     "set_header_provider",
     "ship_spool",
@@ -344,6 +345,7 @@ def remote_artifact_log_dir(
 def remote_artifact_list(
     store: Store, root: str, path: str | None = None
 ) -> list[tuple[str, bool, int | None]]: ...
+def remote_artifact_root(artifact_uri: str, tracking_uri: str) -> str: ...
 def remote_artifact_download(store: Store, root: str, path: str, dst: str | Path) -> str: ...
 
 @final

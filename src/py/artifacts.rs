@@ -151,6 +151,12 @@ fn client_of(store: &PyStore) -> PyResult<Client> {
     Ok(Client::new("", Settings::from_env()?, None)?)
 }
 
+/// The HTTP URL of an `mlflow-artifacts:` location on the tracking server `tracking_uri`.
+#[pyfunction]
+pub fn remote_artifact_root(artifact_uri: &str, tracking_uri: &str) -> PyResult<String> {
+    Ok(remote::service_root(artifact_uri, tracking_uri)?)
+}
+
 /// Uploads a local file to `<root>/<artifact_path>/<its name>` (`root`: the run's artifact
 /// root as an HTTP URL of the artifact service).
 #[pyfunction]

@@ -851,19 +851,24 @@ async fn artifacts(Shared(state): Shared_, request: Request) -> ApiResult {
     blocking(move || {
         let (root, uri) = artifact_root(&state, &run_id)?;
         let entries = crate::engine::artifacts::list(&root, Some(&path))?;
-        let files: Vec<Value> = entries
-            .iter()
-            .map(|e| {
-                json!({
-                    "path": e.path.to_string_lossy(),
-                    "is_dir": e.is_dir,
-                    "file_size": e.size,
-                })
-            })
-            .collect();
-        ok(&json!({"root_uri": uri, "files": files}))
+        artifact_listing(&uri, &entries)
     })
     .await
+}
+
+/// `GET /api/artifacts`'s answer: the root's URI and the entries of one directory.
+pub fn artifact_listing(uri: &str, entries: &[crate::engine::artifacts::Entry]) -> ApiResult {
+    let files: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "path": e.path.to_string_lossy(),
+                "is_dir": e.is_dir,
+                "file_size": e.size,
+            })
+        })
+        .collect();
+    ok(&json!({"root_uri": uri, "files": files}))
 }
 
 async fn artifact(Shared(state): Shared_, request: Request) -> ApiResult {
@@ -872,19 +877,31 @@ async fn artifact(Shared(state): Shared_, request: Request) -> ApiResult {
     let path = q.required("path")?;
     let file = blocking(move || {
         let (root, _) = artifact_root(&state, &run_id)?;
-        let file = crate::engine::artifacts::confined(&root, &path)?;
-        match std::fs::metadata(&file) {
-            Ok(meta) if meta.is_file() => Ok(file),
-            Ok(_) => Err(ApiError::not_found(format!(
-                "{path:?} is a directory, not a file"
-            ))),
-            Err(_) => Err(ApiError::not_found(format!(
-                "No artifact {path:?} in run {run_id}"
-            ))),
-        }
+        local_artifact_file(&root, &path, &run_id)
     })
     .await?;
     Ok(files::artifact_file(file, request).await)
+}
+
+/// The existing file `path` under a run's local artifact root, refused (400) if it would leave
+/// the root, 404 if it is missing or a directory.
+pub fn local_artifact_file(
+    root: &std::path::Path,
+    path: &str,
+    run_id: &str,
+) -> Result<std::path::PathBuf, ApiError> {
+    let file = crate::engine::artifacts::confined(root, path)?;
+    match std::fs::metadata(&file) {
+        Ok(meta) if meta.is_file() => Ok(file),
+        Ok(_) => Err(ApiError::not_found(format!(
+            "{path:?} is a directory, not a file"
+        ))),
+        Err(_) => Err(no_artifact(path, run_id)),
+    }
+}
+
+pub fn no_artifact(path: &str, run_id: &str) -> ApiError {
+    ApiError::not_found(format!("No artifact {path:?} in run {run_id}"))
 }
 
 // ---- registry --------------------------------------------------------------------------------

@@ -7,16 +7,20 @@
 //! - chart histories are fetched whole from the server (`metrics/get-history`) and kept per
 //!   series in memory: a finished run's series until the point budget evicts it, a running
 //!   run's refetched when older than [`REFRESH`]; M4 and the x-axes run here as for SQLite;
-//! - artifacts and registry pages answer 501 `NOT_IMPLEMENTED` with a message the SPA shows.
+//! - artifacts are listed and read through the server's artifact proxy (or from this machine
+//!   when the run's location is local); a file read from the proxy is kept as a temporary copy
+//!   so the SPA's HTTP Range reads of a big log cost one download ([`Downloads`]);
+//! - registry pages answer 501 `NOT_IMPLEMENTED` with a message the SPA shows.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State as Shared};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware;
 use axum::routing::{any, get, put};
 use parking_lot::Mutex;
@@ -33,6 +37,8 @@ use crate::engine::ErrorCode;
 use crate::engine::backend::Backend;
 use crate::engine::error::Error;
 use crate::engine::model::Run;
+use crate::engine::remote::artifacts as remote_artifacts;
+use crate::engine::remote::http::Client;
 use crate::engine::ui::chart::{self, XAxis};
 use crate::engine::ui::series::Points;
 use crate::engine::ui::table::{Columns, TableRun};
@@ -46,8 +52,7 @@ pub const REFRESH: Duration = Duration::from_secs(1);
 const KEYS_RUNS: i64 = 100_000;
 
 /// What the API cannot give over a tracking server yet (`/api/health`'s `unavailable`).
-const UNAVAILABLE: [&str; 5] = [
-    "artifacts",
+const UNAVAILABLE: [&str; 4] = [
     "registered_models",
     "metric_min_max_first",
     "runs_total",
@@ -60,6 +65,7 @@ pub struct Remote {
     series: SeriesCache,
     /// Runs seen in a terminal status, with their start time (their series are final).
     finished: Mutex<HashMap<String, Option<i64>>>,
+    downloads: Downloads,
 }
 
 impl Remote {
@@ -68,6 +74,7 @@ impl Remote {
             backend,
             series: SeriesCache::new(budget_points),
             finished: Mutex::new(HashMap::new()),
+            downloads: Downloads::default(),
         }
     }
 }
@@ -172,6 +179,186 @@ fn sorted(series: crate::engine::model::MetricSeries) -> Points {
     points.select(&index)
 }
 
+// ---- artifacts ---------------------------------------------------------------------------------
+
+/// Where a run's artifacts are: this machine's file system, or an HTTP root (the tracking
+/// server's artifact proxy for an `mlflow-artifacts:` location).
+enum ArtifactRoot {
+    Local(PathBuf),
+    Server(String),
+}
+
+/// The run's artifact root and its URI, or the API's refusal for a location mlrs cannot read.
+fn artifact_root(
+    state: &State,
+    backend: &dyn Backend,
+    run_id: &str,
+) -> Result<Result<(ArtifactRoot, String), ApiError>, Error> {
+    validate::validate_run_id(run_id)?;
+    let uri = backend
+        .get_run(run_id)?
+        .info
+        .artifact_uri
+        .unwrap_or_default();
+    if let Some(dir) = crate::engine::artifacts::local_location(&uri) {
+        return Ok(Ok((ArtifactRoot::Local(dir), uri)));
+    }
+    if uri.starts_with("mlflow-artifacts:")
+        || uri.starts_with("http://")
+        || uri.starts_with("https://")
+    {
+        let root = remote_artifacts::service_root(&uri, &state.store_uri)?;
+        return Ok(Ok((ArtifactRoot::Server(root), uri)));
+    }
+    Ok(Err(ApiError::invalid(format!(
+        "mlrs ui reads artifacts on this machine or through the tracking server's artifact \
+         proxy; this run's artifacts are at {uri}"
+    ))))
+}
+
+fn client(backend: &dyn Backend) -> Result<&Client, Error> {
+    backend
+        .remote_client()
+        .ok_or_else(|| Error::internal("the tracking store has no HTTP client"))
+}
+
+async fn artifacts(Shared(state): Shared_, request: Request) -> ApiResult {
+    let q = Query::of(request.uri());
+    let run_id = q.required("run_id")?;
+    let path = q.text("path");
+    with_server(state, move |state, backend| {
+        let (root, uri) = match artifact_root(state, backend, &run_id)? {
+            Ok(found) => found,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let entries = match root {
+            ArtifactRoot::Local(dir) => crate::engine::artifacts::list(&dir, Some(&path))?,
+            ArtifactRoot::Server(root) => {
+                remote_artifacts::check_listed(&path)?;
+                remote_artifacts::list(client(backend)?, &root, Some(&path))?
+            }
+        };
+        Ok(api::artifact_listing(&uri, &entries))
+    })
+    .await
+}
+
+async fn artifact(Shared(state): Shared_, request: Request) -> ApiResult {
+    let q = Query::of(request.uri());
+    let run_id = q.required("run_id")?;
+    let path = q.required("path")?;
+    // A read from the start (an image, the first chunk of a log) fetches the file anew; a
+    // later range of the same file reads the copy that read made.
+    let fresh = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|range| range.trim().starts_with("bytes=0-"));
+    let file = blocking(move || {
+        let remote = remote(&state)?;
+        let backend = remote.backend.as_ref();
+        let found = artifact_file(state.as_ref(), remote, backend, &run_id, &path, fresh);
+        found.map_err(|e| from_server(&state, e))?
+    })
+    .await?;
+    Ok(files::artifact_file(file, request).await)
+}
+
+/// A local path holding the artifact file `path` of the run: the file itself for a local
+/// root, a downloaded copy for a server's.
+fn artifact_file(
+    state: &State,
+    remote: &Remote,
+    backend: &dyn Backend,
+    run_id: &str,
+    path: &str,
+    fresh: bool,
+) -> Result<Result<PathBuf, ApiError>, Error> {
+    let root = match artifact_root(state, backend, run_id)? {
+        Ok((ArtifactRoot::Local(dir), _)) => {
+            return Ok(api::local_artifact_file(&dir, path, run_id));
+        }
+        Ok((ArtifactRoot::Server(root), _)) => root,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    remote_artifacts::check_listed(path)?;
+    let path = path.trim_matches('/');
+    let client = client(backend)?;
+    if !fresh && let Some(copy) = remote.downloads.copy(&root, path) {
+        return Ok(Ok(copy));
+    }
+    // The parent's listing tells a missing file or a directory (404) from a server that
+    // fails (502): the proxy answers both with an error status.
+    let parent = path.rsplit_once('/').map(|(p, _)| p);
+    let listed = remote_artifacts::list(client, &root, parent)?;
+    if !listed
+        .iter()
+        .any(|e| !e.is_dir && e.path.to_string_lossy() == path)
+    {
+        return Ok(Err(api::no_artifact(path, run_id)));
+    }
+    remote.downloads.fetch(client, &root, path).map(Ok)
+}
+
+/// Copies of artifact files read from a server, in a temporary directory removed with the UI.
+#[derive(Default)]
+struct Downloads {
+    state: Mutex<DownloadState>,
+}
+
+#[derive(Default)]
+struct DownloadState {
+    dir: Option<tempfile::TempDir>,
+    /// The copy of each `(root, path)` last fetched.
+    copies: HashMap<(String, String), PathBuf>,
+    next: u64,
+}
+
+impl Downloads {
+    fn copy(&self, root: &str, path: &str) -> Option<PathBuf> {
+        let state = self.state.lock();
+        let copy = state.copies.get(&(root.to_owned(), path.to_owned()))?;
+        copy.is_file().then(|| copy.clone())
+    }
+
+    /// Downloads `root/path` into a new directory of its own (the file keeps its name, which
+    /// gives the answer its content type) and remembers it as the copy of that file.
+    fn fetch(&self, client: &Client, root: &str, path: &str) -> Result<PathBuf, Error> {
+        let dir = {
+            let mut state = self.state.lock();
+            if state.dir.is_none() {
+                let created = tempfile::Builder::new()
+                    .prefix("mlrs-ui-artifacts-")
+                    .tempdir()
+                    .map_err(|error| Error::Io {
+                        error,
+                        path: std::env::temp_dir(),
+                    })?;
+                state.dir = Some(created);
+            }
+            state.next += 1;
+            let base = state.dir.as_ref().map(|d| d.path().to_owned());
+            base.unwrap_or_default().join(state.next.to_string())
+        };
+        std::fs::create_dir(&dir).map_err(|error| Error::Io {
+            error,
+            path: dir.clone(),
+        })?;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let file = dir.join(name);
+        remote_artifacts::download_file(client, root, path, &file)?;
+        let mut state = self.state.lock();
+        let key = (root.to_owned(), path.to_owned());
+        if let Some(old) = state.copies.insert(key, file.clone())
+            && let Some(old_dir) = old.parent()
+        {
+            // A response still reading the old copy keeps its open file.
+            let _ = std::fs::remove_dir_all(old_dir);
+        }
+        Ok(file)
+    }
+}
+
 // ---- routes ------------------------------------------------------------------------------------
 
 type Shared_ = Shared<Arc<State>>;
@@ -195,8 +382,8 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/series", get(series))
         .route("/api/views", get(list_views))
         .route("/api/views/{name}", put(save_view).delete(delete_view))
-        .route("/api/artifacts", get(not_over_a_server))
-        .route("/api/artifact", get(not_over_a_server))
+        .route("/api/artifacts", get(artifacts))
+        .route("/api/artifact", get(artifact))
         .route("/api/registered-models", get(not_over_a_server))
         .route("/api/registered-models/{*name}", get(not_over_a_server))
         .route("/api", any(api::unknown_endpoint))
@@ -249,18 +436,13 @@ async fn with_server(
     .await
 }
 
-async fn not_over_a_server(Shared(state): Shared_, request: Request) -> ApiError {
-    let what = if request.uri().path().starts_with("/api/registered") {
-        "the model registry"
-    } else {
-        "artifacts"
-    };
+async fn not_over_a_server(Shared(state): Shared_) -> ApiError {
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "NOT_IMPLEMENTED",
         format!(
-            "mlrs ui does not show {what} of a tracking server yet ({}); open MLflow's own UI \
-             on that server for them.",
+            "mlrs ui does not show the model registry of a tracking server yet ({}); open \
+             MLflow's own UI on that server for it.",
             state.store_uri
         ),
     )

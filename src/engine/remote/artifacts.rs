@@ -65,9 +65,113 @@ fn join_url(root: &str, rel: &str) -> String {
     url
 }
 
+/// The artifact service's full path on a tracking server.
+const SERVICE_PATH: &str = "/api/2.0/mlflow-artifacts/artifacts";
+
+/// The HTTP URL of the artifact root `artifact_uri` on the tracking server `tracking_uri`: an
+/// `mlflow-artifacts:` location resolved as MLflow's `MlflowArtifactsRepository.resolve_uri`
+/// resolves it (the location's own host if it names one, else the server's; its path under the
+/// server's artifact service), an `http(s)://` URL as it is.
+pub fn service_root(artifact_uri: &str, tracking_uri: &str) -> Result<String> {
+    if !artifact_uri.starts_with("mlflow-artifacts:") {
+        return Ok(artifact_uri.trim_end_matches('/').to_owned());
+    }
+    let location = url::Url::parse(artifact_uri)
+        .map_err(|e| Error::invalid(format!("Invalid artifact location {artifact_uri}: {e}")))?;
+    if let Some(host) = location.host_str()
+        && location.port().is_none()
+        && is_number(host)
+    {
+        return Err(Error::internal(format!(
+            "The mlflow-artifacts uri was supplied with a port number: {host}, but no host was \
+             defined."
+        )));
+    }
+    let server = url::Url::parse(tracking_uri)
+        .ok()
+        .filter(|t| matches!(t.scheme(), "http" | "https"))
+        .ok_or_else(|| not_a_server(tracking_uri))?;
+    let authority =
+        |u: &url::Url| u[url::Position::BeforeUsername..url::Position::AfterPort].to_owned();
+    let mut netloc = authority(&location);
+    if netloc.is_empty() {
+        netloc = authority(&server);
+    }
+    let path = match raw_path(artifact_uri) {
+        "/" => format!("{SERVICE_PATH}/"),
+        SERVICE_PATH => SERVICE_PATH.to_owned(),
+        path => format!("{}/{SERVICE_PATH}/{path}", raw_path(tracking_uri)),
+    };
+    let mut collapsed = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    let url = format!("{}://{netloc}{collapsed}", server.scheme());
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The path of a URI as written (Python's `urlparse(uri).path`): `url` percent-encodes what it
+/// parses, and a location's path goes to the server as the user wrote it.
+fn raw_path(uri: &str) -> &str {
+    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    match rest.strip_prefix("//") {
+        Some(authority_and_path) => authority_and_path
+            .find('/')
+            .map_or("", |slash| &authority_and_path[slash..]),
+        None => rest,
+    }
+}
+
+/// Python's `str.isdigit` of a host with at most one dot removed (MLflow's test for a location
+/// such as `mlflow-artifacts://5000/...`, a port given without a host).
+fn is_number(host: &str) -> bool {
+    let once = host.replacen('.', "", 1);
+    !once.is_empty() && once.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The schemes Python's `urllib.parse` writes with `//` (`uses_netloc`).
+const USES_NETLOC: [&str; 25] = [
+    "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp",
+    "snews", "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git",
+    "git+ssh", "ws", "wss",
+];
+
+/// MLflow's refusal of an `mlflow-artifacts:` location under a tracking URI that is not a
+/// server's; the URI is shown without credentials, query or fragment.
+fn not_a_server(tracking_uri: &str) -> Error {
+    let shown = match url::Url::parse(tracking_uri) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            // Python's `geturl` writes `//` before an empty authority only for the schemes it
+            // knows to have one (`sqlite:///m.db` comes back as `sqlite:/m.db`).
+            if u.host_str().is_none_or(str::is_empty) && !USES_NETLOC.contains(&u.scheme()) {
+                format!("{}:{}", u.scheme(), raw_path(u.as_str()))
+            } else {
+                u.to_string()
+            }
+        }
+        Err(_) => tracking_uri.to_owned(),
+    };
+    Error::internal(format!(
+        "When an mlflow-artifacts URI was supplied, the tracking URI must be a valid http or \
+         https URI, but it was currently set to {shown}. Perhaps you forgot to set the tracking \
+         URI to the running MLflow server. To set the tracking URI, use either of the following \
+         methods:\n1. Set the MLFLOW_TRACKING_URI environment variable to the desired tracking \
+         URI. `export MLFLOW_TRACKING_URI=http://localhost:5000`\n2. Set the tracking URI \
+         programmatically by calling `mlflow.set_tracking_uri`. \
+         `mlflow.set_tracking_uri('http://localhost:5000')`"
+    ))
+}
+
 /// MLflow's `validate_path_is_safe` for a path a server listed: no `..` part, not absolute, no
 /// backslash, no `#`.
-fn check_listed(path: &str) -> Result<()> {
+pub fn check_listed(path: &str) -> Result<()> {
     let bad = path.contains('#')
         || path.contains('\\')
         || path.starts_with('/')
@@ -528,6 +632,64 @@ pub fn download(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mlflow_artifacts_locations_resolve_as_mlflow_resolves_them() {
+        let service = "/api/2.0/mlflow-artifacts/artifacts";
+        for (location, tracking, expected) in [
+            (
+                "mlflow-artifacts:/0/r/artifacts",
+                "http://127.0.0.1:5000",
+                format!("http://127.0.0.1:5000{service}/0/r/artifacts"),
+            ),
+            (
+                "mlflow-artifacts:/0/x",
+                "http://h/prefix",
+                format!("http://h/prefix{service}/0/x"),
+            ),
+            (
+                "mlflow-artifacts://other:8080/x",
+                "http://u:p@h:5000",
+                format!("http://other:8080{service}/x"),
+            ),
+            (
+                "mlflow-artifacts:/",
+                "http://h:1",
+                format!("http://h:1{service}"),
+            ),
+            (
+                "mlflow-artifacts:/0/a b/c%20d",
+                "https://h",
+                format!("https://h{service}/0/a b/c%20d"),
+            ),
+            (
+                "mlflow-artifacts:/api/2.0/mlflow-artifacts/artifacts",
+                "http://h",
+                format!("http://h{service}"),
+            ),
+            (
+                "http://elsewhere/root/",
+                "http://h",
+                "http://elsewhere/root".to_owned(),
+            ),
+        ] {
+            assert_eq!(
+                service_root(location, tracking).unwrap(),
+                expected,
+                "{location}"
+            );
+        }
+        let port_only = service_root("mlflow-artifacts://5000/x", "http://h").unwrap_err();
+        assert!(port_only.to_string().contains("port number: 5000"));
+        let file_store = service_root("mlflow-artifacts:/x", "sqlite:///m.db").unwrap_err();
+        assert!(
+            file_store
+                .to_string()
+                .contains("currently set to sqlite:/m.db.")
+        );
+        let hidden = service_root("mlflow-artifacts:/x", "ftp://ann:pw@h/p?q=1").unwrap_err();
+        assert!(!hidden.to_string().contains("pw"));
+    }
+
     use super::*;
 
     #[test]
