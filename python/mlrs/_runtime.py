@@ -81,7 +81,7 @@ def set_tracking_uri(uri: str | Path | None) -> None:
         uri = uri.absolute().as_uri()  # a pathlib.Path, as MLflow treats it
     _tracking_uri = uri
     os.environ[_TRACKING_URI_ENV] = uri
-    if _current and str(_current[0].path) != _path_or_none(uri):
+    if _current and _current[0].location != _path_or_none(uri):
         # The process no longer points at the old store: it closes once no run uses it.
         _current.clear()
 
@@ -361,7 +361,7 @@ def close_all(report: bool = True) -> list[tuple[str, Exception]]:
     closes all the same. With `report`, failures also go to stderr with what was not stored."""
     failures: list[tuple[str, Exception]] = []
     for store in open_stores():
-        path = str(store.path)
+        path = store.location
         left, failure = store.close(_exit_wait_s())
         if report:
             _report_unstored(path, left, failure, "when it closed")
@@ -406,7 +406,7 @@ def _close_stores_before_exit() -> None:
 
     deadline = time.monotonic() + _exit_wait_s()
     for store in open_stores():
-        path = str(store.path)
+        path = store.location
         try:
             left, failure = store.close(max(0.0, deadline - time.monotonic()))
         except Exception as e:  # exit reports, it never raises

@@ -238,15 +238,14 @@ impl PyStore {
         })
     }
 
-    /// The SQLite file's path, or the server's URL.
+    /// The SQLite file's path, or the server's URL. A `str`, never a `pathlib.Path`: pyo3
+    /// imports pathlib lazily into a once-cell the first time a path is returned, and a thread
+    /// that re-enters that cell while filling it (a SIGTERM handler closing the stores halfway
+    /// through the import) or a child forked meanwhile waits on it forever. No binding returns
+    /// a path.
     #[getter]
     fn location(&self) -> String {
         self.inner.location()
-    }
-
-    #[getter]
-    fn path(&self) -> PathBuf {
-        PathBuf::from(self.inner.location())
     }
 
     #[getter]
@@ -613,17 +612,9 @@ impl PyStore {
 /// Before `os.fork`: waits until no thread of this process is inside SQLite and holds new calls
 /// at the door, so the child inherits no SQLite lock. Runs with the GIL held on purpose: no
 /// thread inside SQLite needs it to get out, and no other Python thread may start a call.
-///
-/// It first fills pyo3's lazily imported `pathlib.Path` (waiting for a thread that is filling
-/// it): a thread that lost the GIL halfway through that import when another thread forked
-/// left the cell "being filled" in the child for good, and the child's first `Store.path`
-/// hung (multiprocessing's fork start method). Not done at import: pathlib costs `import mlrs`
-/// milliseconds.
 #[pyfunction]
-pub fn fork_pause(py: Python<'_>) -> PyResult<()> {
-    std::path::Path::new(".").into_pyobject(py)?;
+pub fn fork_pause() {
     crate::engine::store::gate::pause();
-    Ok(())
 }
 
 /// After `os.fork`, in the parent and in the child: lets SQLite calls in again.
