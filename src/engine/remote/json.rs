@@ -8,6 +8,7 @@ use crate::engine::model::{
     DEFAULT_WORKSPACE, Dataset, DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunInfo,
     RunInputs,
 };
+use crate::engine::store::registry::{ModelVersion, RegisteredModel};
 
 fn malformed(what: &str) -> Error {
     Error::internal(format!(
@@ -150,6 +151,69 @@ pub fn run(v: &Value) -> Result<Run> {
                 .map(|ms| ms.iter().filter_map(|m| str_field(m, "model_id")).collect())
                 .unwrap_or_default(),
         },
+    })
+}
+
+/// A `ModelVersion` message as MLflow's `ModelVersion.from_proto` reads it: unset strings and
+/// timestamps are protobuf's defaults (`""`, 0), except the description, run id and status
+/// message, which it reads as None when unset.
+pub fn model_version(v: &Value) -> Result<ModelVersion> {
+    let text = |key: &str| Some(str_field(v, key).unwrap_or_default());
+    Ok(ModelVersion {
+        name: str_field(v, "name").ok_or_else(|| malformed("a model version's name"))?,
+        // The registry API writes version numbers as strings.
+        version: int_field(v, "version").ok_or_else(|| malformed("a version number"))?,
+        creation_time: Some(int_field(v, "creation_timestamp").unwrap_or(0)),
+        last_updated_time: Some(int_field(v, "last_updated_timestamp").unwrap_or(0)),
+        description: str_field(v, "description"),
+        user_id: text("user_id"),
+        current_stage: text("current_stage"),
+        source: text("source"),
+        run_id: str_field(v, "run_id"),
+        // The enum's first value is protobuf's default.
+        status: Some(str_field(v, "status").unwrap_or_else(|| "PENDING_REGISTRATION".to_owned())),
+        status_message: str_field(v, "status_message"),
+        run_link: text("run_link"),
+        storage_location: None,
+        workspace: DEFAULT_WORKSPACE.to_owned(),
+        tags: key_values(v, "tags"),
+        aliases: v
+            .get("aliases")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// A `RegisteredModel` message as `RegisteredModel.from_proto` reads it (an unset description
+/// is `""` there).
+pub fn registered_model(v: &Value) -> Result<RegisteredModel> {
+    let latest_versions = v
+        .get("latest_versions")
+        .and_then(Value::as_array)
+        .map_or(Ok(Vec::new()), |vs| vs.iter().map(model_version).collect())?;
+    Ok(RegisteredModel {
+        name: str_field(v, "name").ok_or_else(|| malformed("a registered model's name"))?,
+        creation_time: Some(int_field(v, "creation_timestamp").unwrap_or(0)),
+        last_updated_time: Some(int_field(v, "last_updated_timestamp").unwrap_or(0)),
+        description: Some(str_field(v, "description").unwrap_or_default()),
+        workspace: DEFAULT_WORKSPACE.to_owned(),
+        tags: key_values(v, "tags"),
+        aliases: v
+            .get("aliases")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|a| Some((str_field(a, "alias")?, int_field(a, "version")?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        latest_versions,
     })
 }
 
