@@ -42,7 +42,13 @@ STAGES_DEPRECATION_WARNING = (
 # ---- rows into entities ------------------------------------------------------------------
 
 
-def model_version(row: tuple[Any, ...]) -> ModelVersion:
+def over_rest(store: Store) -> bool:
+    """True for a tracking server's registry: MLflow's REST client gives version numbers as
+    the strings the API writes (`'1'`), its SQL store as ints."""
+    return store.location.startswith(("http://", "https://"))
+
+
+def model_version(row: tuple[Any, ...], text_versions: bool = False) -> ModelVersion:
     from mlrs.entities.model_registry import ModelVersion, ModelVersionTag
 
     core, storage_location, workspace, tags, aliases = row
@@ -51,7 +57,7 @@ def model_version(row: tuple[Any, ...]) -> ModelVersion:
     del storage_location  # MLflow's entity does not show it
     return ModelVersion(
         name,
-        version,
+        str(version) if text_versions else version,
         created,
         updated,
         description,
@@ -68,7 +74,7 @@ def model_version(row: tuple[Any, ...]) -> ModelVersion:
     )
 
 
-def registered_model(row: tuple[Any, ...]) -> RegisteredModel:
+def registered_model(row: tuple[Any, ...], text_versions: bool = False) -> RegisteredModel:
     from mlrs.entities.model_registry import (
         RegisteredModel,
         RegisteredModelAlias,
@@ -81,9 +87,12 @@ def registered_model(row: tuple[Any, ...]) -> RegisteredModel:
         created,
         updated,
         description,
-        [model_version(v) for v in latest],
+        [model_version(v, text_versions) for v in latest],
         [RegisteredModelTag(key, value) for key, value in tags],
-        [RegisteredModelAlias(alias, version) for alias, version in aliases],
+        [
+            RegisteredModelAlias(alias, str(version) if text_versions else version)
+            for alias, version in aliases
+        ],
         workspace=workspace,
     )
 
