@@ -240,3 +240,17 @@ def test_a_version_of_a_run_logged_over_the_server_resolves_by_models_uris(serve
     assert no_alias.value.error_code == "INVALID_PARAMETER_VALUE"
     found = client.search_model_versions(f"run_id = '{run.info.run_id}'")
     assert sorted(v.source for v in found) == [source, source + "-2"]
+
+
+def test_register_model_from_a_runs_uri_over_the_server(server: str) -> None:
+    mlrs.set_tracking_uri(server)
+    mlrs.set_experiment(_unique("reg-runs-uri"))
+    with mlrs.start_run() as run:
+        mlrs.log_text("artifact_path: model\n", "model/MLmodel")
+    name = _unique("reg-runs-uri-model")
+    first = mlrs.register_model(f"runs:/{run.info.run_id}/model", name)
+    second = mlrs.register_model(f"runs:/{run.info.run_id}/model", name)
+    assert (first.version, second.version) == ("1", "2")
+    assert first.source == f"{run.info.artifact_uri}/model"
+    assert first.run_id == run.info.run_id
+    assert _registry.resolve_registry_uri(f"models:/{name}/2") == first.source

@@ -224,20 +224,36 @@ def parse_runs_uri(uri: str) -> tuple[str, str | None]:
     return parts[0], artifact_path
 
 
+def _holds_mlmodel(store: Store, directory: str) -> bool:
+    """Whether the artifact directory has an MLmodel file: on disk, or listed by the tracking
+    server's artifact proxy (as MLflow lists the run's artifacts to tell)."""
+    import os
+    import posixpath
+
+    from mlrs._artifacts import remote_parent, local_location
+
+    local = local_location(directory)
+    if local is not None:
+        return os.path.isfile(os.path.join(local, MLMODEL_FILE_NAME))
+    remote = remote_parent(store, directory)
+    if remote is None:
+        return False
+    root, name = remote
+    return any(
+        not is_dir and posixpath.basename(path) == MLMODEL_FILE_NAME
+        for path, is_dir, _ in root.list(name or None)
+    )
+
+
 def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     """(source, run_id, model_id) for a `runs:/` URI: the run's artifact directory when it
     holds an MLmodel, else the logged model of that name the run made (logged at the largest
     step), as `models:/<model_id>`."""
-    import os
-
-    from mlrs._artifacts import local_location
-
     run_id, artifact_path = parse_runs_uri(uri)
     info = store.get_run(run_id)[0]
     artifact_uri = info[8] or ""
     directory = _join_uri(artifact_uri, artifact_path) if artifact_path else artifact_uri
-    local = local_location(directory)
-    if local is not None and os.path.isfile(os.path.join(local, MLMODEL_FILE_NAME)):
+    if _holds_mlmodel(store, directory):
         return directory, run_id, None
     experiment_id = int(info[2])
     found = store.registry_logged_models_of_run(experiment_id, run_id, str(artifact_path))
