@@ -246,3 +246,53 @@ pub fn page_token(offset: i64) -> Option<String> {
         crate::engine::remote::http::base64_encode(format!("{{\"offset\": {offset}}}").as_bytes())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_version_reads_as_mlflows_from_proto_reads_it() {
+        let full = model_version(&json!({
+            "name": "m", "version": "3", "creation_timestamp": "17", "last_updated_timestamp": 18,
+            "user_id": "u", "current_stage": "Staging", "description": "d", "source": "s3://b/m",
+            "run_id": "r", "status": "READY", "status_message": "ok", "run_link": "http://x",
+            "tags": [{"key": "k", "value": "v"}], "aliases": ["champion"],
+        }))
+        .unwrap();
+        assert_eq!(full.version, 3);
+        assert_eq!(
+            (full.creation_time, full.last_updated_time),
+            (Some(17), Some(18))
+        );
+        assert_eq!(full.tags, [("k".to_owned(), Some("v".to_owned()))]);
+        assert_eq!(full.aliases, ["champion"]);
+        assert_eq!(full.status_message.as_deref(), Some("ok"));
+        // Unset fields: protobuf's defaults, but None where MLflow checks HasField.
+        let bare = model_version(&json!({"name": "m", "version": "1"})).unwrap();
+        assert_eq!(bare.creation_time, Some(0));
+        assert_eq!(bare.user_id.as_deref(), Some(""));
+        assert_eq!(bare.run_link.as_deref(), Some(""));
+        assert_eq!(bare.status.as_deref(), Some("PENDING_REGISTRATION"));
+        assert_eq!(
+            (bare.description, bare.run_id, bare.status_message),
+            (None, None, None)
+        );
+        assert!(model_version(&json!({"name": "m"})).is_err());
+    }
+
+    #[test]
+    fn a_registered_model_reads_with_its_aliases_and_latest_versions() {
+        let rm = registered_model(&json!({
+            "name": "m", "creation_timestamp": 5,
+            "aliases": [{"alias": "a", "version": "2"}],
+            "latest_versions": [{"name": "m", "version": "2", "current_stage": "None"}],
+        }))
+        .unwrap();
+        assert_eq!(rm.description.as_deref(), Some(""));
+        assert_eq!(rm.aliases, [("a".to_owned(), 2)]);
+        assert_eq!(rm.latest_versions[0].version, 2);
+        assert_eq!(rm.last_updated_time, Some(0));
+        assert!(registered_model(&Value::Null).is_err());
+    }
+}
