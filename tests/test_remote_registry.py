@@ -4,6 +4,7 @@ run that mlrs logged over the server, resolved by `models:/` URIs."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -90,14 +91,14 @@ def _scenario(m: Any, prefix: str) -> list[tuple[str, str]]:
     call("set tag", lambda: client.set_registered_model_tag(name, "k", "v"))
     call("delete tag", lambda: client.delete_registered_model_tag(name, "t"))
     call("tag on missing", lambda: client.set_registered_model_tag(name + "-none", "k", "v"))
-    for i in range(3):
-        call(
-            f"version {i}",
-            lambda i=i: client.create_model_version(
-                name, f"{source}/{i}", tags={"i": i}, description=f"v{i}"
-            ),
-            _version,
+
+    def version(i: int) -> Any:
+        return client.create_model_version(
+            name, f"{source}/{i}", tags={"i": i}, description=f"v{i}"
         )
+
+    for i in range(3):
+        call(f"version {i}", functools.partial(version, i), _version)
     call("version of missing", lambda: client.create_model_version(name + "-none", source))
     call("get version", lambda: client.get_model_version(name, 2), _version)
     call("get missing version", lambda: client.get_model_version(name, 9))
@@ -165,7 +166,9 @@ def _scenario(m: Any, prefix: str) -> list[tuple[str, str]]:
     page = client.search_model_versions(f"name = '{name}'", max_results=2)
     numbers = [v.version for v in page]
     while page.token:
-        page = client.search_model_versions(f"name = '{name}'", max_results=2, page_token=page.token)
+        page = client.search_model_versions(
+            f"name = '{name}'", max_results=2, page_token=page.token
+        )
         numbers += [v.version for v in page]
     out.append(("version pages", repr(sorted(numbers))))
     call("bad filter", lambda: client.search_model_versions("nonsense = 1"))
@@ -239,7 +242,7 @@ def test_a_version_of_a_run_logged_over_the_server_resolves_by_models_uris(serve
         _registry.resolve_registry_uri(f"models:/{name}@nobody")
     assert no_alias.value.error_code == "INVALID_PARAMETER_VALUE"
     found = client.search_model_versions(f"run_id = '{run.info.run_id}'")
-    assert sorted(v.source for v in found) == [source, source + "-2"]
+    assert sorted(str(v.source) for v in found) == [source, source + "-2"]
 
 
 def test_register_model_from_a_runs_uri_over_the_server(server: str) -> None:
@@ -254,3 +257,16 @@ def test_register_model_from_a_runs_uri_over_the_server(server: str) -> None:
     assert first.source == f"{run.info.artifact_uri}/model"
     assert first.run_id == run.info.run_id
     assert _registry.resolve_registry_uri(f"models:/{name}/2") == first.source
+
+
+def test_a_logged_models_uri_resolves_to_its_artifacts_on_the_server(server: str) -> None:
+    import mlflow
+
+    experiment_id = mlflow.MlflowClient(server).create_experiment(_unique("reg-logged"))
+    logged = mlflow.MlflowClient(server).create_logged_model(experiment_id, name="lm")
+    mlrs.set_tracking_uri(server)
+    resolved = _registry.resolve_registry_uri(f"models:/{logged.model_id}")
+    assert resolved == logged.artifact_location
+    with pytest.raises(MlflowException) as missing:
+        _registry.resolve_registry_uri("models:/m-0123456789abcdef0123456789abcdef")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"

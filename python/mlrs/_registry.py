@@ -230,7 +230,7 @@ def _holds_mlmodel(store: Store, directory: str) -> bool:
     import os
     import posixpath
 
-    from mlrs._artifacts import remote_parent, local_location
+    from mlrs._artifacts import local_location, remote_parent
 
     local = local_location(directory)
     if local is not None:
