@@ -3,10 +3,12 @@
 //! names, tags, stages and aliases and answers with MLflow's error codes; what MLflow's client
 //! checks before sending, mlrs checks in its Python layer for every backend alike.
 
+use percent_encoding::utf8_percent_encode;
 use serde_json::{Value, json};
 
 use crate::engine::error::{Error, Result};
 use crate::engine::registry::Registry;
+use crate::engine::remote::artifacts::SEGMENT;
 use crate::engine::remote::{RemoteStore, json as entities};
 use crate::engine::store::registry::{
     ModelUri, ModelVersion, NewModelVersion, RegisteredModel, parse_models_uri,
@@ -346,6 +348,7 @@ impl Registry for RemoteStore {
     fn resolve_models_uri(&self, uri: &str) -> Result<String> {
         let (name, version) = match parse_models_uri(uri)? {
             ModelUri::LoggedModel(id) => {
+                let id = utf8_percent_encode(&id, SEGMENT);
                 let answer = self.client.get(&format!("logged-models/{id}"), &[])?;
                 let info = field(field(&answer, "model"), "info");
                 return Ok(info
