@@ -80,9 +80,7 @@ class RegistryClientMixin:
         return self._model(row)
 
     def get_registered_model(self, name: str) -> RegisteredModel:
-        model = self._model(
-            self._registry_store.get_registered_model(model_name(name))
-        )
+        model = self._model(self._registry_store.get_registered_model(model_name(name)))
         if _registry.has_prompt_tag(model._tags):
             raise _registry.model_not_found(name)
         return model
@@ -166,7 +164,8 @@ class RegistryClientMixin:
         model_id: str | None = None,
     ) -> ModelVersion:
         _registry.refuse_prompt_tags(tags)
-        row = self._registry_store.create_model_version(
+        store = self._registry_store
+        row = store.create_model_version(
             model_name(name),
             str(source),
             run_id,
@@ -175,8 +174,40 @@ class RegistryClientMixin:
             description,
             model_id,
         )
-        # The SQL store creates versions READY at once: nothing to wait for.
-        return self._version(row)
+        mv = self._version(row)
+        # The SQL store creates versions READY at once: nothing to wait for. A server may
+        # answer while the version is still pending, so MLflow's REST client waits.
+        if await_creation_for and await_creation_for > 0 and _registry.over_rest(store):
+            self._await_creation(mv, await_creation_for)
+        return mv
+
+    def _await_creation(self, mv: ModelVersion, await_creation_for: int) -> None:
+        """`_await_model_version_creation`: polls a pending version until it is READY (every
+        3 s, as MLflow does), or raises when it failed or the time is up."""
+        import time
+
+        from mlrs import _log
+
+        _log.logger().info(
+            f"Waiting up to {await_creation_for} seconds for model version to finish creation. "
+            f"Model name: {mv.name}, version {mv.version}"
+        )
+        deadline = time.monotonic() + await_creation_for
+        while mv.status == "PENDING_REGISTRATION":
+            if time.monotonic() > deadline:
+                raise MlflowException(
+                    f"Exceeded max wait time for model name: {mv.name} version: {mv.version} "
+                    f"to become READY. Status: {mv.status} Wait Time: {await_creation_for}."
+                )
+            mv = self._version(self._registry_store.get_model_version(mv.name, int(mv.version)))
+            if mv.status != "PENDING_REGISTRATION":
+                break
+            time.sleep(3)
+        if mv.status != "READY":
+            raise MlflowException(
+                f"Model version creation failed for model name: {mv.name} version: "
+                f"{mv.version} with status: {mv.status} and message: {mv.status_message}"
+            )
 
     def create_model_version(
         self,
@@ -232,9 +263,7 @@ class RegistryClientMixin:
 
     def get_model_version(self, name: str, version: str) -> ModelVersion:
         store = self._registry_store
-        mv = self._version(
-            store.get_model_version(model_name(name), version_number(version))
-        )
+        mv = self._version(store.get_model_version(model_name(name), version_number(version)))
         if _registry.has_prompt_tag(mv._tags):
             raise _registry.model_not_found(name)
         return mv
