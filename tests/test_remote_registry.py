@@ -186,6 +186,13 @@ def _scenario(m: Any, prefix: str) -> list[tuple[str, str]]:
     call("delete", lambda: client.delete_registered_model(name + "-renamed"))
     call("deleted", lambda: client.get_registered_model(name + "-renamed"))
     call("delete missing", lambda: client.delete_registered_model(name + "-renamed"))
+    m.set_experiment(f"{prefix}-experiment")
+    with m.start_run() as run:
+        m.log_text("artifact_path: model\n", "model/MLmodel")
+    model_uri = f"runs:/{run.info.run_id}/model"
+    registered = f"{prefix}-registered"
+    call("register", lambda: m.register_model(model_uri, registered), _version)
+    call("register again", lambda: m.register_model(model_uri, registered), _version)
     return out
 
 
@@ -194,6 +201,7 @@ def _normalise(records: list[tuple[str, str]], prefix: str) -> list[tuple[str, s
         value = value.replace(prefix, "<prefix>")
         # The server's SQL error echoes the row it tried, timestamps included.
         value = re.sub(r"\n\[SQL: .*", "", value, flags=re.DOTALL)
+        value = re.sub(r"mlflow-artifacts:/\d+/", "mlflow-artifacts:/<experiment>/", value)
         return re.sub(r"\b[0-9a-f]{32}\b", "<run>", value)
 
     return [(label, text(value)) for label, value in records]
@@ -216,6 +224,9 @@ def test_the_registry_over_a_server_matches_mlflows_client(server: str) -> None:
         print("EXPECTED", expected_item)
         print("ACTUAL  ", actual_item)
     assert differences == []
+    registered = dict(actual)["register again"]
+    assert "'2'" in registered, registered
+    assert "mlflow-artifacts:/<experiment>/<run>/artifacts/model" in registered, registered
 
 
 def test_a_version_of_a_run_logged_over_the_server_resolves_by_models_uris(server: str) -> None:
