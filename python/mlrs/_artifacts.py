@@ -747,7 +747,7 @@ def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = Fal
 
             dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
         return resolve_model_uri(uri, dst_path)
-    remote = _remote_parent(store, uri)
+    remote = remote_parent(store, uri)
     if remote is not None:
         parent, name = remote
         if dst_path is None:
@@ -770,7 +770,7 @@ def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = Fal
     return _core.artifact_download(root, name, os.path.abspath(dst_path))
 
 
-def _remote_parent(store: Store, uri: str) -> tuple[_Remote, str] | None:
+def remote_parent(store: Store, uri: str) -> tuple[_Remote, str] | None:
     """For an artifact URI on a tracking server: its parent as a root, and its last part (as
     MLflow splits the URI it downloads); None for a local URI."""
     if not uri.startswith(("mlflow-artifacts:", "http://", "https://")):
@@ -797,7 +797,7 @@ def list_uri(store: Store, uri: str) -> list[FileInfo]:
                 entry_path = entry_path[len(prefix) :]
             infos.append(FileInfo(entry_path, info.is_dir, info.file_size))
         return infos
-    remote = _remote_parent(store, uri)
+    remote = remote_parent(store, uri)
     if remote is not None:
         remote_root, name = remote
         return [FileInfo(*entry) for entry in remote_root.list(name or None)]

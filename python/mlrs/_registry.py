@@ -42,7 +42,13 @@ STAGES_DEPRECATION_WARNING = (
 # ---- rows into entities ------------------------------------------------------------------
 
 
-def model_version(row: tuple[Any, ...]) -> ModelVersion:
+def over_rest(store: Store) -> bool:
+    """True for a tracking server's registry: MLflow's REST client gives version numbers as
+    the strings the API writes (`'1'`), its SQL store as ints."""
+    return store.location.startswith(("http://", "https://"))
+
+
+def model_version(row: tuple[Any, ...], text_versions: bool = False) -> ModelVersion:
     from mlrs.entities.model_registry import ModelVersion, ModelVersionTag
 
     core, storage_location, workspace, tags, aliases = row
@@ -51,7 +57,7 @@ def model_version(row: tuple[Any, ...]) -> ModelVersion:
     del storage_location  # MLflow's entity does not show it
     return ModelVersion(
         name,
-        version,
+        str(version) if text_versions else version,
         created,
         updated,
         description,
@@ -68,7 +74,7 @@ def model_version(row: tuple[Any, ...]) -> ModelVersion:
     )
 
 
-def registered_model(row: tuple[Any, ...]) -> RegisteredModel:
+def registered_model(row: tuple[Any, ...], text_versions: bool = False) -> RegisteredModel:
     from mlrs.entities.model_registry import (
         RegisteredModel,
         RegisteredModelAlias,
@@ -81,9 +87,12 @@ def registered_model(row: tuple[Any, ...]) -> RegisteredModel:
         created,
         updated,
         description,
-        [model_version(v) for v in latest],
+        [model_version(v, text_versions) for v in latest],
         [RegisteredModelTag(key, value) for key, value in tags],
-        [RegisteredModelAlias(alias, version) for alias, version in aliases],
+        [
+            RegisteredModelAlias(alias, str(version) if text_versions else version)
+            for alias, version in aliases
+        ],
         workspace=workspace,
     )
 
@@ -215,20 +224,36 @@ def parse_runs_uri(uri: str) -> tuple[str, str | None]:
     return parts[0], artifact_path
 
 
+def _holds_mlmodel(store: Store, directory: str) -> bool:
+    """Whether the artifact directory has an MLmodel file: on disk, or listed by the tracking
+    server's artifact proxy (as MLflow lists the run's artifacts to tell)."""
+    import os
+    import posixpath
+
+    from mlrs._artifacts import local_location, remote_parent
+
+    local = local_location(directory)
+    if local is not None:
+        return os.path.isfile(os.path.join(local, MLMODEL_FILE_NAME))
+    remote = remote_parent(store, directory)
+    if remote is None:
+        return False
+    root, name = remote
+    return any(
+        not is_dir and posixpath.basename(path) == MLMODEL_FILE_NAME
+        for path, is_dir, _ in root.list(name or None)
+    )
+
+
 def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     """(source, run_id, model_id) for a `runs:/` URI: the run's artifact directory when it
     holds an MLmodel, else the logged model of that name the run made (logged at the largest
     step), as `models:/<model_id>`."""
-    import os
-
-    from mlrs._artifacts import local_location
-
     run_id, artifact_path = parse_runs_uri(uri)
     info = store.get_run(run_id)[0]
     artifact_uri = info[8] or ""
     directory = _join_uri(artifact_uri, artifact_path) if artifact_path else artifact_uri
-    local = local_location(directory)
-    if local is not None and os.path.isfile(os.path.join(local, MLMODEL_FILE_NAME)):
+    if _holds_mlmodel(store, directory):
         return directory, run_id, None
     experiment_id = int(info[2])
     found = store.registry_logged_models_of_run(experiment_id, run_id, str(artifact_path))

@@ -8,8 +8,10 @@
 //! - Queued ops are applied in order. `flush_ticket` + `wait_for` wait for everything queued
 //!   before; `check` hands over a failure of queued work once; `close` drains and stops.
 //! - Every read and every synchronous write sees what the same process queued before it.
-//! - Domains not yet behind the interface (datasets, logged models, the registry) are reached
-//!   through `as_sqlite`; a backend without them refuses those calls with a clear message.
+//! - The model registry is an interface of its own ([`Registry`], reached by
+//!   [`Backend::registry`]), which every backend has.
+//! - Domains not yet behind the interface (datasets, logged models) are reached through
+//!   `as_sqlite`; a backend without them refuses those calls with a clear message.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use crate::engine::error::{Error, ErrorCode, Result};
 use crate::engine::model::{
     DatasetInput, Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
+use crate::engine::registry::Registry;
 use crate::engine::remote::RemoteStore;
 use crate::engine::store::Store;
 use crate::engine::writer::{Submitted, Unstored, Wait, WriteOp, WriterConfig};
@@ -104,6 +107,9 @@ pub trait Backend: Send + Sync {
         datasets: Vec<DatasetInput>,
         model_ids: Vec<String>,
     ) -> Result<()>;
+
+    /// The model registry of this store (a SQLite file's tables, or a server's registry API).
+    fn registry(&self) -> &dyn Registry;
 
     /// The tracking server's HTTP client, for a remote backend (artifacts go through it).
     fn remote_client(&self) -> Option<&crate::engine::remote::http::Client> {
@@ -292,6 +298,9 @@ impl Backend for Store {
     }
     fn as_sqlite(&self) -> Option<&Store> {
         Some(self)
+    }
+    fn registry(&self) -> &dyn Registry {
+        self
     }
     fn try_enqueue(&self, op: WriteOp) -> Result<Submitted> {
         Store::try_enqueue(self, op)

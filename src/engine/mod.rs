@@ -8,6 +8,7 @@ pub mod error;
 pub mod git;
 pub mod model;
 pub mod names;
+pub mod registry;
 pub mod remote;
 pub mod search;
 pub mod store;

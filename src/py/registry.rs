@@ -1,11 +1,14 @@
 //! The model registry methods of `mlrs._core.Store`: argument conversion and GIL release around
-//! `engine::store::registry`. Rows come back as plain tuples for `mlrs._registry`.
+//! the backend's `engine::registry::Registry` (a SQLite file's or a tracking server's). Rows come
+//! back as plain tuples for `mlrs._registry`. The logged-model lookups of `register_model` are
+//! the SQLite store's alone so far.
 
 // PyO3 extracts arguments into owned values; taking them by reference would copy them again.
 #![allow(clippy::needless_pass_by_value)]
 
 use pyo3::prelude::*;
 
+use crate::engine::registry::Registry;
 use crate::engine::store::registry::{
     self, LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel,
 };
@@ -84,6 +87,17 @@ fn model_tuple(m: RegisteredModel) -> ModelTuple {
     )
 }
 
+impl PyStore {
+    /// Runs a registry call without the GIL, after the flush every backend read starts with.
+    fn registry<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&dyn Registry) -> crate::engine::Result<T> + Send,
+    ) -> PyResult<T> {
+        self.run(py, |backend| f(backend.registry()))
+    }
+}
+
 #[pymethods]
 impl PyStore {
     // ---- validation shared with the client layer -------------------------------------------
@@ -115,13 +129,13 @@ impl PyStore {
         tags: Vec<(String, String)>,
         description: Option<String>,
     ) -> PyResult<ModelTuple> {
-        let rm = self.call(py, |s| s.create_registered_model(name, tags, description))?;
+        let rm = self.registry(py, |r| r.create_registered_model(name, tags, description))?;
         Ok(model_tuple(rm))
     }
 
     fn get_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<ModelTuple> {
         Ok(model_tuple(
-            self.call(py, |s| s.get_registered_model(name))?,
+            self.registry(py, |r| r.get_registered_model(name))?,
         ))
     }
 
@@ -131,9 +145,9 @@ impl PyStore {
         name: &str,
         new_name: &str,
     ) -> PyResult<ModelTuple> {
-        Ok(model_tuple(
-            self.call(py, |s| s.rename_registered_model(name, new_name))?,
-        ))
+        Ok(model_tuple(self.registry(py, |r| {
+            r.rename_registered_model(name, new_name)
+        })?))
     }
 
     #[pyo3(signature = (name, description))]
@@ -143,13 +157,13 @@ impl PyStore {
         name: &str,
         description: Option<String>,
     ) -> PyResult<ModelTuple> {
-        Ok(model_tuple(self.call(py, |s| {
-            s.update_registered_model(name, description)
+        Ok(model_tuple(self.registry(py, |r| {
+            r.update_registered_model(name, description)
         })?))
     }
 
     fn delete_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_registered_model(name))
+        self.registry(py, |r| r.delete_registered_model(name))
     }
 
     /// Up to `limit` models from `offset` that match the filter, in MLflow's order.
@@ -161,8 +175,8 @@ impl PyStore {
         limit: i64,
         offset: i64,
     ) -> PyResult<Vec<ModelTuple>> {
-        let found = self.call(py, |s| {
-            s.search_registered_models(filter_string, &order_by, limit, offset)
+        let found = self.registry(py, |r| {
+            r.search_registered_models(filter_string, &order_by, limit, offset)
         })?;
         Ok(found.into_iter().map(model_tuple).collect())
     }
@@ -174,11 +188,11 @@ impl PyStore {
         key: &str,
         value: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_registered_model_tag(name, key, value))
+        self.registry(py, |r| r.set_registered_model_tag(name, key, value))
     }
 
     fn delete_registered_model_tag(&self, py: Python<'_>, name: &str, key: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_registered_model_tag(name, key))
+        self.registry(py, |r| r.delete_registered_model_tag(name, key))
     }
 
     fn get_latest_versions(
@@ -187,7 +201,7 @@ impl PyStore {
         name: &str,
         stages: Vec<String>,
     ) -> PyResult<Vec<VersionTuple>> {
-        let found = self.call(py, |s| s.get_latest_versions(name, &stages))?;
+        let found = self.registry(py, |r| r.get_latest_versions(name, &stages))?;
         Ok(found.into_iter().map(version_tuple).collect())
     }
 
@@ -216,7 +230,7 @@ impl PyStore {
             model_id,
         };
         Ok(version_tuple(
-            self.call(py, |s| s.create_model_version(new))?,
+            self.registry(py, |r| r.create_model_version(new))?,
         ))
     }
 
@@ -227,7 +241,7 @@ impl PyStore {
         version: i64,
     ) -> PyResult<VersionTuple> {
         Ok(version_tuple(
-            self.call(py, |s| s.get_model_version(name, version))?,
+            self.registry(py, |r| r.get_model_version(name, version))?,
         ))
     }
 
@@ -239,13 +253,13 @@ impl PyStore {
         version: i64,
         description: Option<String>,
     ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(self.call(py, |s| {
-            s.update_model_version(name, version, description)
+        Ok(version_tuple(self.registry(py, |r| {
+            r.update_model_version(name, version, description)
         })?))
     }
 
     fn delete_model_version(&self, py: Python<'_>, name: &str, version: i64) -> PyResult<()> {
-        self.call(py, |s| s.delete_model_version(name, version))
+        self.registry(py, |r| r.delete_model_version(name, version))
     }
 
     fn transition_model_version_stage(
@@ -256,8 +270,8 @@ impl PyStore {
         stage: &str,
         archive_existing_versions: bool,
     ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(self.call(py, |s| {
-            s.transition_model_version_stage(name, version, stage, archive_existing_versions)
+        Ok(version_tuple(self.registry(py, |r| {
+            r.transition_model_version_stage(name, version, stage, archive_existing_versions)
         })?))
     }
 
@@ -267,7 +281,7 @@ impl PyStore {
         name: &str,
         version: i64,
     ) -> PyResult<String> {
-        self.call(py, |s| s.get_model_version_download_uri(name, version))
+        self.registry(py, |r| r.get_model_version_download_uri(name, version))
     }
 
     /// Up to `limit` versions from `offset` that match the filter, in MLflow's order.
@@ -279,8 +293,8 @@ impl PyStore {
         limit: i64,
         offset: i64,
     ) -> PyResult<Vec<VersionTuple>> {
-        let found = self.call(py, |s| {
-            s.search_model_versions(filter_string, &order_by, limit, offset)
+        let found = self.registry(py, |r| {
+            r.search_model_versions(filter_string, &order_by, limit, offset)
         })?;
         Ok(found.into_iter().map(version_tuple).collect())
     }
@@ -293,7 +307,7 @@ impl PyStore {
         key: &str,
         value: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_model_version_tag(name, version, key, value))
+        self.registry(py, |r| r.set_model_version_tag(name, version, key, value))
     }
 
     fn delete_model_version_tag(
@@ -303,7 +317,7 @@ impl PyStore {
         version: i64,
         key: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.delete_model_version_tag(name, version, key))
+        self.registry(py, |r| r.delete_model_version_tag(name, version, key))
     }
 
     // ---- aliases ---------------------------------------------------------------------------
@@ -315,7 +329,7 @@ impl PyStore {
         alias: &str,
         version: i64,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_registered_model_alias(name, alias, version))
+        self.registry(py, |r| r.set_registered_model_alias(name, alias, version))
     }
 
     fn delete_registered_model_alias(
@@ -324,7 +338,7 @@ impl PyStore {
         name: &str,
         alias: &str,
     ) -> PyResult<()> {
-        self.call(py, |s| s.delete_registered_model_alias(name, alias))
+        self.registry(py, |r| r.delete_registered_model_alias(name, alias))
     }
 
     fn get_model_version_by_alias(
@@ -333,9 +347,9 @@ impl PyStore {
         name: &str,
         alias: &str,
     ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(
-            self.call(py, |s| s.get_model_version_by_alias(name, alias))?,
-        ))
+        Ok(version_tuple(self.registry(py, |r| {
+            r.get_model_version_by_alias(name, alias)
+        })?))
     }
 
     // ---- sources ---------------------------------------------------------------------------
@@ -383,6 +397,6 @@ impl PyStore {
 
     /// Where a `models:/...` URI points: a logged model's or a model version's files.
     fn resolve_models_uri(&self, py: Python<'_>, uri: &str) -> PyResult<String> {
-        self.call(py, |s| s.resolve_models_uri(uri))
+        self.registry(py, |r| r.resolve_models_uri(uri))
     }
 }

@@ -56,6 +56,12 @@ class RegistryClientMixin:
             self._registry_store_cache = store
         return store
 
+    def _model(self, row: tuple[Any, ...]) -> RegisteredModel:
+        return _registry.registered_model(row, _registry.over_rest(self._registry_store))
+
+    def _version(self, row: tuple[Any, ...]) -> ModelVersion:
+        return _registry.model_version(row, _registry.over_rest(self._registry_store))
+
     # ---- registered models -------------------------------------------------------------------
 
     def create_registered_model(
@@ -71,12 +77,10 @@ class RegistryClientMixin:
         row = store.create_registered_model(
             model_name(name), _registry.tag_pairs(tags), description
         )
-        return _registry.registered_model(row)
+        return self._model(row)
 
     def get_registered_model(self, name: str) -> RegisteredModel:
-        model = _registry.registered_model(
-            self._registry_store.get_registered_model(model_name(name))
-        )
+        model = self._model(self._registry_store.get_registered_model(model_name(name)))
         if _registry.has_prompt_tag(model._tags):
             raise _registry.model_not_found(name)
         return model
@@ -95,7 +99,7 @@ class RegistryClientMixin:
     ) -> RegisteredModel:
         store = self._registry_store
         raise_if_prompt(store, name)
-        return _registry.registered_model(store.update_registered_model(name, description))
+        return self._model(store.update_registered_model(name, description))
 
     def delete_registered_model(self, name: str) -> None:
         store = self._registry_store
@@ -124,7 +128,7 @@ class RegistryClientMixin:
         rows = self._registry_store.search_registered_models(
             filter_string or "", list(order_by or []), max_results + 1, offset
         )
-        models = [_registry.registered_model(r) for r in rows[:max_results]]
+        models = [self._model(r) for r in rows[:max_results]]
         return PagedList(models, _next_token(rows, max_results, offset))
 
     def get_latest_versions(self, name: str, stages: list[str] | None = None) -> list[ModelVersion]:
@@ -133,7 +137,7 @@ class RegistryClientMixin:
         store = self._registry_store
         raise_if_prompt(store, name)
         rows = store.get_latest_versions(name, list(stages or []))
-        return [_registry.model_version(r) for r in rows]
+        return [self._version(r) for r in rows]
 
     def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
         store = self._registry_store
@@ -160,7 +164,8 @@ class RegistryClientMixin:
         model_id: str | None = None,
     ) -> ModelVersion:
         _registry.refuse_prompt_tags(tags)
-        row = self._registry_store.create_model_version(
+        store = self._registry_store
+        row = store.create_model_version(
             model_name(name),
             str(source),
             run_id,
@@ -169,8 +174,40 @@ class RegistryClientMixin:
             description,
             model_id,
         )
-        # The SQL store creates versions READY at once: nothing to wait for.
-        return _registry.model_version(row)
+        mv = self._version(row)
+        # The SQL store creates versions READY at once: nothing to wait for. A server may
+        # answer while the version is still pending, so MLflow's REST client waits.
+        if await_creation_for and await_creation_for > 0 and _registry.over_rest(store):
+            self._await_creation(mv, await_creation_for)
+        return mv
+
+    def _await_creation(self, mv: ModelVersion, await_creation_for: int) -> None:
+        """`_await_model_version_creation`: polls a pending version until it is READY (every
+        3 s, as MLflow does), or raises when it failed or the time is up."""
+        import time
+
+        from mlrs import _log
+
+        _log.logger().info(
+            f"Waiting up to {await_creation_for} seconds for model version to finish creation. "
+            f"Model name: {mv.name}, version {mv.version}"
+        )
+        deadline = time.monotonic() + await_creation_for
+        while mv.status == "PENDING_REGISTRATION":
+            if time.monotonic() > deadline:
+                raise MlflowException(
+                    f"Exceeded max wait time for model name: {mv.name} version: {mv.version} "
+                    f"to become READY. Status: {mv.status} Wait Time: {await_creation_for}."
+                )
+            mv = self._version(self._registry_store.get_model_version(mv.name, int(mv.version)))
+            if mv.status != "PENDING_REGISTRATION":
+                break
+            time.sleep(3)
+        if mv.status != "READY":
+            raise MlflowException(
+                f"Model version creation failed for model name: {mv.name} version: "
+                f"{mv.version} with status: {mv.status} and message: {mv.status_message}"
+            )
 
     def create_model_version(
         self,
@@ -203,7 +240,7 @@ class RegistryClientMixin:
         store = self._registry_store
         raise_if_prompt(store, name)
         row = store.update_model_version(name, version_number(version), description)
-        return _registry.model_version(row)
+        return self._version(row)
 
     def transition_model_version_stage(
         self, name: str, version: str, stage: str, archive_existing_versions: bool = False
@@ -217,7 +254,7 @@ class RegistryClientMixin:
         row = store.transition_model_version_stage(
             name, version_number(version), stage, bool(archive_existing_versions)
         )
-        return _registry.model_version(row)
+        return self._version(row)
 
     def delete_model_version(self, name: str, version: str) -> None:
         store = self._registry_store
@@ -226,9 +263,7 @@ class RegistryClientMixin:
 
     def get_model_version(self, name: str, version: str) -> ModelVersion:
         store = self._registry_store
-        mv = _registry.model_version(
-            store.get_model_version(model_name(name), version_number(version))
-        )
+        mv = self._version(store.get_model_version(model_name(name), version_number(version)))
         if _registry.has_prompt_tag(mv._tags):
             raise _registry.model_not_found(name)
         return mv
@@ -263,7 +298,7 @@ class RegistryClientMixin:
         rows = store.search_model_versions(
             filter_string or "", list(order_by or []), max_results + 1, offset
         )
-        versions = [_registry.model_version(r) for r in rows[:max_results]]
+        versions = [self._version(r) for r in rows[:max_results]]
         return PagedList(versions, _next_token(rows, max_results, offset))
 
     def get_model_version_stages(self, name: str, version: str) -> list[str]:
@@ -345,7 +380,7 @@ class RegistryClientMixin:
 
         Store.validate_model_name(model_name(name))
         row = self._registry_store.get_model_version_by_alias(name, _registry.alias_name(alias))
-        mv = _registry.model_version(row)
+        mv = self._version(row)
         if _registry.has_prompt_tag(mv._tags):
             raise _registry.model_not_found(name)
         return mv

@@ -31,7 +31,7 @@ use crate::engine::validate::normpath;
 pub const SERVICE: &str = "/mlflow-artifacts/artifacts";
 
 /// Characters escaped in a URL path segment (what `requests` quotes, plus `%`).
-const SEGMENT: &AsciiSet = &CONTROLS
+pub(super) const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')

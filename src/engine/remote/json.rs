@@ -8,6 +8,7 @@ use crate::engine::model::{
     DEFAULT_WORKSPACE, Dataset, DatasetInput, Experiment, Lifecycle, MetricPoint, Run, RunInfo,
     RunInputs,
 };
+use crate::engine::store::registry::{ModelVersion, RegisteredModel};
 
 fn malformed(what: &str) -> Error {
     Error::internal(format!(
@@ -153,6 +154,69 @@ pub fn run(v: &Value) -> Result<Run> {
     })
 }
 
+/// A `ModelVersion` message as MLflow's `ModelVersion.from_proto` reads it: unset strings and
+/// timestamps are protobuf's defaults (`""`, 0), except the description, run id and status
+/// message, which it reads as None when unset.
+pub fn model_version(v: &Value) -> Result<ModelVersion> {
+    let text = |key: &str| Some(str_field(v, key).unwrap_or_default());
+    Ok(ModelVersion {
+        name: str_field(v, "name").ok_or_else(|| malformed("a model version's name"))?,
+        // The registry API writes version numbers as strings.
+        version: int_field(v, "version").ok_or_else(|| malformed("a version number"))?,
+        creation_time: Some(int_field(v, "creation_timestamp").unwrap_or(0)),
+        last_updated_time: Some(int_field(v, "last_updated_timestamp").unwrap_or(0)),
+        description: str_field(v, "description"),
+        user_id: text("user_id"),
+        current_stage: text("current_stage"),
+        source: text("source"),
+        run_id: str_field(v, "run_id"),
+        // The enum's first value is protobuf's default.
+        status: Some(str_field(v, "status").unwrap_or_else(|| "PENDING_REGISTRATION".to_owned())),
+        status_message: str_field(v, "status_message"),
+        run_link: text("run_link"),
+        storage_location: None,
+        workspace: DEFAULT_WORKSPACE.to_owned(),
+        tags: key_values(v, "tags"),
+        aliases: v
+            .get("aliases")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// A `RegisteredModel` message as `RegisteredModel.from_proto` reads it (an unset description
+/// is `""` there).
+pub fn registered_model(v: &Value) -> Result<RegisteredModel> {
+    let latest_versions = v
+        .get("latest_versions")
+        .and_then(Value::as_array)
+        .map_or(Ok(Vec::new()), |vs| vs.iter().map(model_version).collect())?;
+    Ok(RegisteredModel {
+        name: str_field(v, "name").ok_or_else(|| malformed("a registered model's name"))?,
+        creation_time: Some(int_field(v, "creation_timestamp").unwrap_or(0)),
+        last_updated_time: Some(int_field(v, "last_updated_timestamp").unwrap_or(0)),
+        description: Some(str_field(v, "description").unwrap_or_default()),
+        workspace: DEFAULT_WORKSPACE.to_owned(),
+        tags: key_values(v, "tags"),
+        aliases: v
+            .get("aliases")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|a| Some((str_field(a, "alias")?, int_field(a, "version")?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        latest_versions,
+    })
+}
+
 /// A metric as `log-batch` takes it. NaN goes as "NaN"; ±inf were stored as ±max already.
 pub fn metric_json(key: &str, value: f64, is_nan: bool, timestamp: i64, step: i64) -> Value {
     let value = if is_nan {
@@ -181,4 +245,54 @@ pub fn page_token(offset: i64) -> Option<String> {
     (offset > 0).then(|| {
         crate::engine::remote::http::base64_encode(format!("{{\"offset\": {offset}}}").as_bytes())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_version_reads_as_mlflows_from_proto_reads_it() {
+        let full = model_version(&json!({
+            "name": "m", "version": "3", "creation_timestamp": "17", "last_updated_timestamp": 18,
+            "user_id": "u", "current_stage": "Staging", "description": "d", "source": "s3://b/m",
+            "run_id": "r", "status": "READY", "status_message": "ok", "run_link": "http://x",
+            "tags": [{"key": "k", "value": "v"}], "aliases": ["champion"],
+        }))
+        .unwrap();
+        assert_eq!(full.version, 3);
+        assert_eq!(
+            (full.creation_time, full.last_updated_time),
+            (Some(17), Some(18))
+        );
+        assert_eq!(full.tags, [("k".to_owned(), Some("v".to_owned()))]);
+        assert_eq!(full.aliases, ["champion"]);
+        assert_eq!(full.status_message.as_deref(), Some("ok"));
+        // Unset fields: protobuf's defaults, but None where MLflow checks HasField.
+        let bare = model_version(&json!({"name": "m", "version": "1"})).unwrap();
+        assert_eq!(bare.creation_time, Some(0));
+        assert_eq!(bare.user_id.as_deref(), Some(""));
+        assert_eq!(bare.run_link.as_deref(), Some(""));
+        assert_eq!(bare.status.as_deref(), Some("PENDING_REGISTRATION"));
+        assert_eq!(
+            (bare.description, bare.run_id, bare.status_message),
+            (None, None, None)
+        );
+        assert!(model_version(&json!({"name": "m"})).is_err());
+    }
+
+    #[test]
+    fn a_registered_model_reads_with_its_aliases_and_latest_versions() {
+        let rm = registered_model(&json!({
+            "name": "m", "creation_timestamp": 5,
+            "aliases": [{"alias": "a", "version": "2"}],
+            "latest_versions": [{"name": "m", "version": "2", "current_stage": "None"}],
+        }))
+        .unwrap();
+        assert_eq!(rm.description.as_deref(), Some(""));
+        assert_eq!(rm.aliases, [("a".to_owned(), 2)]);
+        assert_eq!(rm.latest_versions[0].version, 2);
+        assert_eq!(rm.last_updated_time, Some(0));
+        assert!(registered_model(&Value::Null).is_err());
+    }
 }

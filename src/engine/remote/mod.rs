@@ -6,11 +6,13 @@
 //! SQLite file, durable before anything is sent) and the shipper thread sends the spool as
 //! `runs/log-batch` requests within MLflow's limits over one keep-alive connection (see
 //! `spool.rs` for the invariants). Everything else is a request on the caller's thread, after
-//! what the process queued before it has been shipped (or found undeliverable for now).
+//! what the process queued before it has been shipped (or found undeliverable for now): the
+//! tracking API here, the model registry in `registry.rs`, artifacts in `artifacts.rs`.
 
 pub mod artifacts;
 pub mod http;
 mod json;
+mod registry;
 pub mod spool;
 
 use std::collections::HashMap;
@@ -313,6 +315,10 @@ impl Backend for RemoteStore {
 
     fn remote_client(&self) -> Option<&Client> {
         Some(&self.client)
+    }
+
+    fn registry(&self) -> &dyn crate::engine::registry::Registry {
+        self
     }
 
     /// `runs/log-inputs`, as MLflow's REST store sends it (the server checks the values).
