@@ -8,8 +8,9 @@
 //! - Queued ops are applied in order. `flush_ticket` + `wait_for` wait for everything queued
 //!   before; `check` hands over a failure of queued work once; `close` drains and stops.
 //! - Every read and every synchronous write sees what the same process queued before it.
-//! - Domains not yet behind the interface (datasets, logged models, the registry) are reached
-//!   through `as_sqlite`; a backend without them refuses those calls with a clear message.
+//! - Logged models are a domain of their own ([`LoggedModels`], reached through `models`).
+//! - Domains not yet behind the interface (datasets, the registry) are reached through
+//!   `as_sqlite`; a backend without them refuses those calls with a clear message.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::engine::error::{Error, ErrorCode, Result};
+use crate::engine::logged_models::LoggedModels;
 use crate::engine::model::{
     DatasetInput, Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
@@ -96,6 +98,9 @@ pub trait Backend: Send + Sync {
     fn as_sqlite(&self) -> Option<&Store> {
         None
     }
+
+    /// The logged models of this store.
+    fn models(&self) -> &dyn LoggedModels;
 
     /// Logs datasets (with their input tags) and logged-model ids as inputs of a run.
     fn log_inputs(
@@ -292,6 +297,9 @@ impl Backend for Store {
     }
     fn as_sqlite(&self) -> Option<&Store> {
         Some(self)
+    }
+    fn models(&self) -> &dyn LoggedModels {
+        self
     }
     fn try_enqueue(&self, op: WriteOp) -> Result<Submitted> {
         Store::try_enqueue(self, op)

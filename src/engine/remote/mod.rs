@@ -11,6 +11,7 @@
 pub mod artifacts;
 pub mod http;
 mod json;
+pub mod models;
 pub mod spool;
 
 use std::collections::HashMap;
@@ -313,6 +314,10 @@ impl Backend for RemoteStore {
 
     fn remote_client(&self) -> Option<&Client> {
         Some(&self.client)
+    }
+
+    fn models(&self) -> &dyn crate::engine::logged_models::LoggedModels {
+        self
     }
 
     /// `runs/log-inputs`, as MLflow's REST store sends it (the server checks the values).
