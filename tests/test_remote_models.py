@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def server(tracking_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("MLRS_SPOOL_DIR", str(tmp_path / "spool"))
     yield tracking_server
-    mlrs.set_tracking_uri(None)  # type: ignore[arg-type]
+    mlrs.set_tracking_uri(None)
 
 
 def _unique(prefix: str) -> str:
@@ -196,6 +196,7 @@ def test_a_model_logged_over_a_server_loads_back_in_both_libraries(
     with mlrs.start_run() as run:
         mlrs.log_metric("acc", 1.0)
         info = mlrs.sklearn.log_model(estimator, name="model")
+    assert info.model_id is not None
     model = mlrs.get_logged_model(info.model_id)
     assert model.artifact_location.startswith("mlflow-artifacts:")
     assert str(model.status) == "READY"

@@ -170,11 +170,12 @@ def _run_dir(uri: str) -> str:
     if rel:
         # No such run artifact: MLflow 3 then looks for the run's logged model of that name.
         found = _artifacts._run_model(store, run_id, rel)
-        if found is not None and isinstance(found[0], str):
+        if found is not None:
             model_root, _, rest = found
-            target = os.path.join(model_root, rest)
-            if os.path.exists(target):
-                return os.path.abspath(target)
+            if isinstance(model_root, str):  # local, as the run's own root is
+                target = os.path.join(model_root, rest)
+                if os.path.exists(target):
+                    return os.path.abspath(target)
     raise MlflowException(
         f"Failed to download artifacts from path {rel!r}, please ensure that the path is correct.",
         RESOURCE_DOES_NOT_EXIST,
