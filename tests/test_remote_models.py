@@ -80,6 +80,11 @@ def _scenario(m: Any, experiment: str) -> list[tuple[str, str]]:
         m.log_outputs([m.entities.LoggedModelOutput(created.model_id, 1)])
     model_id = created.model_id
     out.append(("created", _show(created)))
+    with m.set_active_model(name="active") as active, m.start_run():
+        m.log_metric("f1", 0.25, step=2)
+    out.append(("active", _show(m.get_logged_model(active.model_id))))
+    files = [f.path for f in client.list_logged_model_artifacts(active.model_id)]
+    out.append(("external files", repr(files)))
     out.append(("got", _show(m.get_logged_model(model_id))))
     out.append(
         ("outputs", repr([o.step for o in client.get_run(run.info.run_id).outputs.model_outputs]))
@@ -202,8 +207,11 @@ def test_a_model_logged_over_a_server_loads_back_in_both_libraries(
     assert str(model.status) == "READY"
     assert [(m.key, m.value) for m in model.metrics or []] == [("acc", 1.0)]
     client = mlrs.MlflowClient()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("kept with the model")
+    client.log_model_artifact(info.model_id, str(notes))
     listed = sorted(f.path for f in client.list_logged_model_artifacts(info.model_id))
-    assert {"MLmodel", "requirements.txt"} <= set(listed)
+    assert {"MLmodel", "requirements.txt", "notes.txt"} <= set(listed)
 
     for uri in (f"models:/{info.model_id}", f"runs:/{run.info.run_id}/model"):
         assert (mlrs.pyfunc.load_model(uri).predict(x) == expected).all(), uri
