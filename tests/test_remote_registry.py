@@ -281,3 +281,35 @@ def test_a_logged_models_uri_resolves_to_its_artifacts_on_the_server(server: str
     with pytest.raises(MlflowException) as missing:
         _registry.resolve_registry_uri("models:/m-0123456789abcdef0123456789abcdef")
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+# mlflow's own log_model warns that it cannot validate a LinearRegression's input type.
+@pytest.mark.filterwarnings("ignore:.*Any type hint:UserWarning")
+def test_log_model_registers_it_over_the_server_as_mlflow_does(server: str) -> None:
+    import json
+
+    import mlflow
+    from sklearn.linear_model import LinearRegression
+
+    model = LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])
+
+    def register(m: Any) -> tuple[Any, ...]:
+        name = _unique("reg-log-model")
+        m.set_tracking_uri(server)
+        m.set_experiment(_unique("reg-log-model"))
+        with m.start_run() as run:
+            info = m.sklearn.log_model(model, name="model", registered_model_name=name)
+        m.set_tracking_uri(None)
+        client = mlflow.MlflowClient(server)
+        (version,) = client.search_model_versions(f"name = '{name}'")
+        links = json.loads(client.get_logged_model(info.model_id).tags["mlflow.modelVersions"])
+        return (
+            version.version,
+            version.source == f"models:/{info.model_id}",
+            version.run_id == run.info.run_id,
+            version.model_id == info.model_id,
+            [(link["name"] == name, link["version"]) for link in links],
+            info.registered_model_version,
+        )
+
+    assert register(mlrs) == register(mlflow)

@@ -625,19 +625,21 @@ def list_run(store: Store, run_id: str, path: str | None = None) -> list[FileInf
     infos = [FileInfo(*entry) for entry in _list(root, path)]
     model = _run_model(store, run_id, path)
     if model is not None:
-        root, name, rel = model
+        model_root, name, rel = model
         infos.extend(
             FileInfo(f"{name}/{entry_path}", is_dir, size)
-            for entry_path, is_dir, size in _core.artifact_list(root, rel or None)
+            for entry_path, is_dir, size in _list(model_root, rel or None)
         )
     return infos
 
 
-def _run_model(store: Store, run_id: str, path: str | None) -> tuple[str, str, str] | None:
+def _run_model(
+    store: Store, run_id: str, path: str | None
+) -> tuple[str | _Remote, str, str] | None:
     """`(model artifact root, model name, path inside the model)` when the first part of `path`
     names a model this run logged (the newest such model), else None."""
-    if not path or store.location.startswith(("http://", "https://")):
-        return None  # logged models are not reached over a tracking server yet
+    if not path:
+        return None
     name, _, rel = path.strip("/").partition("/")
     if not name or any(c in name for c in "'\"\\"):
         return None  # no model name holds a quote (see _logged_models.validate_name)
@@ -649,7 +651,7 @@ def _run_model(store: Store, run_id: str, path: str | None) -> tuple[str, str, s
         )
         for info, *_ in rows:
             if info[9] == run_id:  # the model's source run
-                return local_artifact_path(info[3]), name, rel
+                return location(store, info[3]), name, rel
         if len(rows) < 100:
             return None
         page += 1
@@ -674,17 +676,18 @@ def download_run(store: Store, run_id: str, path: str | None, dst_path: str | No
             dst_path = tempfile.mkdtemp()
         if path:  # MLflow's error for an absolute path (it joins it to the run id)
             _split_runs_uri("runs:/" + posixpath.join(run_id, path))
-        try:
-            return root.download(path or "", os.path.abspath(dst_path))
-        except (MlflowException, OSError) as e:
-            # MLflow's run repository words any failure so (the cause is in its debug log),
-            # naming the last part of the path it downloads.
-            raise MlflowException(
-                f"Failed to download artifacts from path {posixpath.basename(path or '')!r}, "
-                "please ensure that the path is correct.",
-                RESOURCE_DOES_NOT_EXIST,
-            ) from e
-    if not path:
+        if _run_model(store, run_id, path) is None:
+            try:
+                return root.download(path or "", os.path.abspath(dst_path))
+            except (MlflowException, OSError) as e:
+                # MLflow's run repository words any failure so (the cause is in its debug
+                # log), naming the last part of the path it downloads.
+                raise MlflowException(
+                    f"Failed to download artifacts from path "
+                    f"{posixpath.basename(path or '')!r}, please ensure that the path is correct.",
+                    RESOURCE_DOES_NOT_EXIST,
+                ) from e
+    elif not path:
         if dst_path is None:
             if not os.path.isdir(root):
                 raise _no_such_artifact("")
@@ -693,6 +696,7 @@ def download_run(store: Store, run_id: str, path: str | None, dst_path: str | No
             os.makedirs(dst_path, exist_ok=True)
             return os.path.abspath(dst_path)
         return _core.artifact_download(root, "", os.path.abspath(dst_path))
+    assert path is not None  # a remote root without a path returned above
     if dst_path is None:
         import tempfile
 
@@ -700,17 +704,17 @@ def download_run(store: Store, run_id: str, path: str | None, dst_path: str | No
     destination = os.path.abspath(dst_path)
     model = _run_model(store, run_id, path)
     if model is None:
-        return _core.artifact_download(root, path, destination)
+        return _download(root, path, destination)
     # The run's own files and those of the model named by the path's first part, as MLflow
     # 3.18 downloads them (the model's win where both have a file).
     found = None
     with contextlib.suppress(MlflowException, OSError):
-        found = _core.artifact_download(root, path, destination)
+        found = _download(root, path, destination)
     model_root, name, rel = model
     target = os.path.join(destination, name)
     os.makedirs(target, exist_ok=True)
     with contextlib.suppress(MlflowException, OSError):
-        model_found = _core.artifact_download(model_root, rel, target)
+        model_found = _download(model_root, rel, target)
         found = found or model_found
     if found is None:
         raise MlflowException(

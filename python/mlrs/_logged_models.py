@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from mlrs._artifacts import _Remote
     from mlrs._core import Store
     from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_status import LoggedModelStatus
@@ -65,8 +66,10 @@ def _model(row: tuple[Any, ...]) -> LoggedModel:
     )
 
 
-def validate_name(name: str | None) -> None:
-    if name is None:
+def validate_name(name: str | None, store: Store | None = None) -> None:
+    """MLflow's store check of a model name; a tracking server makes it itself (`store`), and
+    its refusal is the one a user sees."""
+    if name is None or (store is not None and store.location.startswith(("http://", "https://"))):
         return
     if not name or any(c in name for c in _BAD_NAME_CHARS):
         raise MlflowException(
@@ -85,7 +88,7 @@ def create(
     params: dict[str, Any] | None = None,
     model_type: str | None = None,
 ) -> LoggedModel:
-    validate_name(name)
+    validate_name(name, store)
     row = store.create_logged_model(
         str(experiment_id),
         name or "",  # the engine names an unnamed model as MLflow does (adjective-noun-N)
@@ -241,38 +244,35 @@ def log_params(store: Store, model_id: str, params: dict[str, Any]) -> None:
     store.log_logged_model_params(model_id, [(str(k), str(v)) for k, v in params.items()])
 
 
-def artifact_root(store: Store, model_id: str) -> str:
-    """The local directory of a model's artifacts."""
-    from mlrs._artifacts import local_artifact_path
+def artifact_root(store: Store, model_id: str) -> str | _Remote:
+    """Where a model's artifacts are: a local directory, or a root on the tracking server's
+    artifact proxy (the `mlflow-artifacts:` location the server gives its models)."""
+    from mlrs._artifacts import location
 
-    return local_artifact_path(get(store, model_id).artifact_location)
+    return location(store, get(store, model_id).artifact_location)
 
 
 def log_artifact(
     store: Store, model_id: str, local_path: Any, artifact_path: str | None = None
 ) -> None:
-    import os
+    from mlrs._artifacts import _log_file
 
-    from mlrs import _core
-
-    _core.artifact_log_file(artifact_root(store, model_id), os.fspath(local_path), artifact_path)
+    _log_file(artifact_root(store, model_id), os.fspath(local_path), artifact_path)
 
 
 def log_artifacts(
     store: Store, model_id: str, local_dir: Any, artifact_path: str | None = None
 ) -> None:
-    import os
+    from mlrs._artifacts import _log_dir
 
-    from mlrs import _core
-
-    _core.artifact_log_dir(artifact_root(store, model_id), os.fspath(local_dir), artifact_path)
+    _log_dir(artifact_root(store, model_id), os.fspath(local_dir), artifact_path)
 
 
 def list_artifacts(store: Store, model_id: str, path: str | None = None) -> list[Any]:
-    from mlrs import _core
+    from mlrs._artifacts import _list
     from mlrs.entities.file_info import FileInfo
 
-    return [FileInfo(*e) for e in _core.artifact_list(artifact_root(store, model_id), path)]
+    return [FileInfo(*e) for e in _list(artifact_root(store, model_id), path)]
 
 
 def _store() -> Store:

@@ -359,9 +359,7 @@ def register_model(
     )
     eprint(f"Created version '{version.version}' of model '{version.name}'.")
     if model_id:
-        linked = store.link_model_version_to_logged_model(
-            model_id, version.name, int(version.version)
-        )
+        linked = store.link_model_version_to_logged_model(model_id, version.name, version.version)
         if not linked:
             from mlrs import _log
 

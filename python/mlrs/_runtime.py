@@ -352,7 +352,7 @@ def close_store(store: _core.Store) -> bool:
     """Commits what the store has queued and closes it. A failure is reported on stderr with
     what was not stored (never raised: the caller is tearing down); returns False then."""
     left, failure = store.close(_exit_wait_s())
-    _report_unstored(str(store.path), left, failure, "when it closed")
+    _report_unstored(store.location, left, failure, "when it closed")
     return not left and failure is None
 
 

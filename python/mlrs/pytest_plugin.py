@@ -210,7 +210,7 @@ def mlrs_tracking(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tr
             _runtime.forget_uris()
             tracking._client = None
             for store in _runtime.open_stores():
-                if str(store.path) == db:
+                if store.location == db:
                     _runtime.close_store(store)
             _runtime._artifact_roots.pop(db, None)
             _runtime._scratch.discard(db)

@@ -8,9 +8,10 @@
 //! - Queued ops are applied in order. `flush_ticket` + `wait_for` wait for everything queued
 //!   before; `check` hands over a failure of queued work once; `close` drains and stops.
 //! - Every read and every synchronous write sees what the same process queued before it.
-//! - The model registry is an interface of its own ([`Registry`], reached by
-//!   [`Backend::registry`]), which every backend has.
-//! - Domains not yet behind the interface (datasets, logged models) are reached through
+//! - The model registry and logged models are interfaces of their own ([`Registry`], reached
+//!   by [`Backend::registry`], and [`LoggedModels`], by [`Backend::models`]), which every
+//!   backend has.
+//! - Domains not yet behind the interface (datasets) are reached through
 //!   `as_sqlite`; a backend without them refuses those calls with a clear message.
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::engine::error::{Error, ErrorCode, Result};
+use crate::engine::logged_models::LoggedModels;
 use crate::engine::model::{
     DatasetInput, Experiment, MetricPoint, MetricSeries, Run, RunId, RunStatus, ViewType,
 };
@@ -99,6 +101,9 @@ pub trait Backend: Send + Sync {
     fn as_sqlite(&self) -> Option<&Store> {
         None
     }
+
+    /// The logged models of this store.
+    fn models(&self) -> &dyn LoggedModels;
 
     /// Logs datasets (with their input tags) and logged-model ids as inputs of a run.
     fn log_inputs(
@@ -300,6 +305,9 @@ impl Backend for Store {
         Some(self)
     }
     fn registry(&self) -> &dyn Registry {
+        self
+    }
+    fn models(&self) -> &dyn LoggedModels {
         self
     }
     fn try_enqueue(&self, op: WriteOp) -> Result<Submitted> {

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod clock;
 pub mod error;
 pub mod git;
+pub mod logged_models;
 pub mod model;
 pub mod names;
 pub mod registry;

@@ -1,12 +1,13 @@
 //! Logged models on `mlrs._core.Store`: create, finalize, read, search, and the run outputs that
-//! link runs to the models they produced.
+//! link runs to the models they produced, through the backend's `LoggedModels` (a SQLite file
+//! or a tracking server alike), each after a flush of what the process queued.
 
 // PyO3 extracts arguments into owned values; taking them by reference would copy them again.
 #![allow(clippy::needless_pass_by_value)]
 
 use pyo3::prelude::*;
 
-use crate::engine::store::models::{
+use crate::engine::logged_models::{
     DatasetFilter, LoggedModel, ModelMetric, ModelMetricPoint, NewModel, OrderBy,
 };
 use crate::py::store::PyStore;
@@ -111,7 +112,9 @@ impl PyStore {
             params,
             tags,
         };
-        Ok(model_tuple(self.call(py, |s| s.create_logged_model(new))?))
+        Ok(model_tuple(
+            self.run(py, |s| s.models().create_logged_model(new))?,
+        ))
     }
 
     /// Sets a model's status: 2 (READY) or 3 (FAILED).
@@ -121,9 +124,9 @@ impl PyStore {
         model_id: &str,
         status: i64,
     ) -> PyResult<LoggedModelTuple> {
-        Ok(model_tuple(
-            self.call(py, |s| s.finalize_logged_model(model_id, status))?,
-        ))
+        Ok(model_tuple(self.run(py, |s| {
+            s.models().finalize_logged_model(model_id, status)
+        })?))
     }
 
     #[pyo3(signature = (model_id, allow_deleted = false))]
@@ -133,8 +136,8 @@ impl PyStore {
         model_id: &str,
         allow_deleted: bool,
     ) -> PyResult<LoggedModelTuple> {
-        Ok(model_tuple(self.call(py, |s| {
-            s.get_logged_model(model_id, allow_deleted)
+        Ok(model_tuple(self.run(py, |s| {
+            s.models().get_logged_model(model_id, allow_deleted)
         })?))
     }
 
@@ -144,7 +147,7 @@ impl PyStore {
         model_id: &str,
         tags: Vec<(String, String)>,
     ) -> PyResult<()> {
-        self.call(py, |s| s.set_logged_model_tags(model_id, tags))
+        self.run(py, |s| s.models().set_logged_model_tags(model_id, tags))
     }
 
     /// Links `(model_id, step)` outputs to an active run.
@@ -154,7 +157,7 @@ impl PyStore {
         run_id: &str,
         outputs: Vec<(String, i64)>,
     ) -> PyResult<()> {
-        self.call(py, |s| s.log_outputs(run_id, outputs))
+        self.run(py, |s| s.models().log_outputs(run_id, outputs))
     }
 
     /// Copies the run's metric points at `step` onto the model.
@@ -165,7 +168,9 @@ impl PyStore {
         run_id: &str,
         step: i64,
     ) -> PyResult<()> {
-        self.call(py, |s| s.link_run_metrics_to_model(model_id, run_id, step))
+        self.run(py, |s| {
+            s.models().link_run_metrics_to_model(model_id, run_id, step)
+        })
     }
 
     /// Metric points of `run_id` linked to models: `(model_id, key, value, timestamp, step,
@@ -195,7 +200,7 @@ impl PyStore {
                 },
             )
             .collect();
-        self.call(py, |s| s.log_model_metrics(run_id, points))
+        self.run(py, |s| s.models().log_model_metrics(run_id, points))
     }
 
     /// For each run id, its `(model_id, step)` outputs.
@@ -204,11 +209,7 @@ impl PyStore {
         py: Python<'_>,
         run_ids: Vec<String>,
     ) -> PyResult<Vec<Vec<(String, i64)>>> {
-        if self.inner.as_sqlite().is_none() {
-            // A tracking server's runs carry no LoggedModel outputs through mlrs yet.
-            return Ok(vec![Vec::new(); run_ids.len()]);
-        }
-        self.call(py, |s| s.model_outputs(&run_ids))
+        self.run(py, |s| s.models().model_outputs(&run_ids))
     }
 
     /// Active models of the experiments meeting `filter` (MLflow's grammar), with metrics
@@ -239,8 +240,8 @@ impl PyStore {
                 dataset_digest,
             })
             .collect();
-        let models = self.call(py, |s| {
-            s.search_logged_models(
+        let models = self.run(py, |s| {
+            s.models().search_logged_models(
                 &experiment_ids,
                 filter.as_deref(),
                 &datasets,
@@ -254,12 +255,12 @@ impl PyStore {
 
     /// Marks a model deleted.
     fn delete_logged_model(&self, py: Python<'_>, model_id: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_logged_model(model_id))
+        self.run(py, |s| s.models().delete_logged_model(model_id))
     }
 
     /// Removes one tag of a model.
     fn delete_logged_model_tag(&self, py: Python<'_>, model_id: &str, key: &str) -> PyResult<()> {
-        self.call(py, |s| s.delete_logged_model_tag(model_id, key))
+        self.run(py, |s| s.models().delete_logged_model_tag(model_id, key))
     }
 
     /// Adds params to a model.
@@ -269,6 +270,6 @@ impl PyStore {
         model_id: &str,
         params: Vec<(String, String)>,
     ) -> PyResult<()> {
-        self.call(py, |s| s.log_logged_model_params(model_id, params))
+        self.run(py, |s| s.models().log_logged_model_params(model_id, params))
     }
 }

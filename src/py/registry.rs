@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 
 use crate::engine::registry::Registry;
 use crate::engine::store::registry::{
-    self, LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel,
+    self, LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel, VersionNumber,
 };
 use crate::py::store::PyStore;
 
@@ -364,7 +364,7 @@ impl PyStore {
             model_id,
             artifact_location,
             source_run_id,
-        } = self.call(py, |s| s.registry_logged_model(model_id))?;
+        } = self.run(py, |b| b.models().registry_logged_model(model_id))?;
         Ok((model_id, artifact_location, source_run_id))
     }
 
@@ -376,22 +376,29 @@ impl PyStore {
         run_id: &str,
         name: &str,
     ) -> PyResult<Vec<String>> {
-        self.call(py, |s| {
-            s.registry_logged_models_of_run(experiment_id, run_id, name)
+        self.run(py, |b| {
+            b.models()
+                .registry_logged_models_of_run(experiment_id, run_id, name)
         })
     }
 
     /// Records the new version in the logged model's `mlflow.modelVersions` tag; False when
-    /// there is no such logged model.
+    /// there is no such logged model. `version` as the registry gave it: an int, or over a
+    /// tracking server the string its API writes.
     fn link_model_version_to_logged_model(
         &self,
         py: Python<'_>,
         model_id: &str,
         name: &str,
-        version: i64,
+        version: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
-        self.call(py, |s| {
-            s.link_model_version_to_logged_model(model_id, name, version)
+        let version = match version.extract::<i64>() {
+            Ok(number) => VersionNumber::Int(number),
+            Err(_) => VersionNumber::Text(version.extract()?),
+        };
+        self.run(py, |b| {
+            b.models()
+                .link_model_version_to_logged_model(model_id, name, version)
         })
     }
 

@@ -98,8 +98,8 @@ impl Drop for PyStore {
 const DROP_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl PyStore {
-    /// The SQLite store, for the domains only it has so far (datasets, logged models, the
-    /// registry); a remote store refuses them with a clear message.
+    /// The SQLite store, for the calls only it has (`mlrs gc`'s, the UI's over a file); a
+    /// remote store refuses them with a clear message.
     fn sqlite(&self) -> crate::engine::Result<&Store> {
         self.inner.as_sqlite().ok_or_else(|| {
             Error::with_code(

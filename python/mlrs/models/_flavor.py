@@ -53,14 +53,6 @@ def check_loading_allowed() -> None:
             )
 
 
-def _copy_tree(src: str, dst: str) -> None:
-    # Local copies for now; artifact stores other than the local filesystem come later.
-    import shutil
-
-    os.makedirs(dst, exist_ok=True)
-    shutil.copytree(src, dst, dirs_exist_ok=True)
-
-
 def log_model(
     save: Callable[..., None],
     *,
@@ -80,10 +72,9 @@ def log_model(
     writes the flavor's files."""
     import tempfile
 
-    from mlrs import _context, _fluent, _runtime
+    from mlrs import _artifacts, _context, _fluent, _runtime
     from mlrs import _logged_models as _logged
     from mlrs.entities.logged_model_output import LoggedModelOutput
-    from mlrs.models._uri import local_path
     from mlrs.models.model import Model
 
     if name is not None and artifact_path is not None:
@@ -95,10 +86,9 @@ def log_model(
     if artifact_path is not None:
         _log.logger().warning("`artifact_path` is deprecated. Please use `name` instead.")
     name = name or artifact_path
-    _logged.validate_name(name)
-
     active = _fluent.active_run()
     store = active._store if active is not None else _runtime.get_store()
+    _logged.validate_name(name, store)
     run_id = active.info.run_id if active is not None else None
     if model_id is not None:
         model = _logged.get(store, model_id)
@@ -136,7 +126,9 @@ def log_model(
         with tempfile.TemporaryDirectory() as tmp:
             staged = os.path.join(tmp, "model")
             save(path=staged, mlflow_model=mlflow_model, **save_kwargs)
-            _copy_tree(staged, local_path(model.artifact_location))
+            # Into the model's artifact location: a local directory, or the tracking server's
+            # artifact proxy.
+            _artifacts._log_dir(_artifacts.location(store, model.artifact_location), staged, None)
     except Exception:
         _logged.finalize(store, model.model_id, "FAILED")
         raise
@@ -154,11 +146,13 @@ def _register(
     name: str,
     await_registration_for: int | None,
     tags: dict[str, Any] | None,
-) -> int | None:
-    """Registers the logged model as a new version of `name`; returns the version number."""
+) -> int | str | None:
+    """Registers the logged model as a new version of `name`; returns the version number (a
+    string over a tracking server, as MLflow's REST client gives it)."""
     from mlrs import _registry
 
     version = _registry.register_model(
         model_uri, name, await_registration_for=await_registration_for, tags=tags
     )
-    return int(version.version)
+    number: int | str = version.version
+    return number

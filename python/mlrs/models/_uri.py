@@ -14,6 +14,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from mlrs._artifacts import _Remote
+    from mlrs._core import Store
+
 
 def _improper_models_uri(uri: str) -> MlflowException:
     return MlflowException(
@@ -117,18 +120,35 @@ def _resolve_registry_uri(uri: str) -> str:
     return local_path(location)
 
 
+def _root(store: Store, location: str) -> str | _Remote:
+    """An artifact location as a local path, or as a root on the tracking server's artifact
+    proxy (`mlflow-artifacts:` and http(s) locations)."""
+    from mlrs import _artifacts
+
+    if location.startswith(("mlflow-artifacts:", "http://", "https://")):
+        return _artifacts.location(store, location)
+    return local_path(location)
+
+
 def _logged_model_dir(model_id: str) -> str:
+    """The local directory of a logged model's files: its artifact location, or a download
+    of it when the files are on a tracking server."""
+    import tempfile
+
     from mlrs import _logged_models as _logged
 
-    model = _logged.get_logged_model(model_id)
-    return local_path(model.artifact_location)
+    store = _logged._store()
+    root = _root(store, _logged.get(store, model_id).artifact_location)
+    if isinstance(root, str):
+        return root
+    return root.download("", tempfile.mkdtemp())
 
 
 def _run_dir(uri: str) -> str:
     from urllib.parse import urlparse
 
+    from mlrs import _artifacts
     from mlrs import _logged_models as _logged
-    from mlrs.tracking import MlflowClient
 
     path = urlparse(uri).path
     if not path.startswith("/") or len(path) <= 1:
@@ -137,23 +157,25 @@ def _run_dir(uri: str) -> str:
     if run_id == "":
         raise _improper_runs_uri(uri)
     rel = rel.strip("/")
-    run = MlflowClient().get_run(run_id)
-    root = local_path(run.info.artifact_uri or "")
-    candidate = os.path.normpath(os.path.join(root, rel)) if rel else root
+    store = _logged._store()
     if rel and (os.path.isabs(rel) or ".." in rel.split("/")):
         raise MlflowException(f"Invalid artifact path: '{rel}'", RESOURCE_DOES_NOT_EXIST)
+    root = _root(store, store.get_run(run_id)[0][8] or "")
+    if not isinstance(root, str):
+        # The run's files and its logged model of that name, downloaded as MLflow does.
+        return _artifacts.download_run(store, run_id, rel or None, None)
+    candidate = os.path.normpath(os.path.join(root, rel)) if rel else root
     if os.path.exists(candidate):
         return os.path.abspath(candidate)
     if rel:
         # No such run artifact: MLflow 3 then looks for the run's logged model of that name.
-        from mlrs._artifacts import _run_model
-
-        found = _run_model(_logged._store(), run_id, rel)
+        found = _artifacts._run_model(store, run_id, rel)
         if found is not None:
             model_root, _, rest = found
-            target = os.path.join(model_root, rest)
-            if os.path.exists(target):
-                return os.path.abspath(target)
+            if isinstance(model_root, str):  # local, as the run's own root is
+                target = os.path.join(model_root, rest)
+                if os.path.exists(target):
+                    return os.path.abspath(target)
     raise MlflowException(
         f"Failed to download artifacts from path {rel!r}, please ensure that the path is correct.",
         RESOURCE_DOES_NOT_EXIST,

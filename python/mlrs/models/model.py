@@ -194,7 +194,7 @@ class ModelInfo:
         utc_time_created: str,
         mlflow_version: str,
         metadata: dict[str, Any] | None = None,
-        registered_model_version: int | None = None,
+        registered_model_version: int | str | None = None,
         env_vars: list[str] | None = None,
         prompts: list[str] | None = None,
         logged_model: LoggedModel | None = None,
@@ -263,11 +263,11 @@ class ModelInfo:
         return self._prompts
 
     @property
-    def registered_model_version(self) -> int | None:
+    def registered_model_version(self) -> int | str | None:
         return self._registered_model_version
 
     @registered_model_version.setter
-    def registered_model_version(self, value: int | None) -> None:
+    def registered_model_version(self, value: int | str | None) -> None:
         self._registered_model_version = value
 
     @property

@@ -16,12 +16,12 @@ fn malformed(what: &str) -> Error {
     ))
 }
 
-fn str_field(v: &Value, key: &str) -> Option<String> {
+pub(super) fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// An int64 field: protobuf JSON may write it as a number or as a string.
-fn int_field(v: &Value, key: &str) -> Option<i64> {
+pub(super) fn int_field(v: &Value, key: &str) -> Option<i64> {
     match v.get(key)? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),
@@ -30,7 +30,7 @@ fn int_field(v: &Value, key: &str) -> Option<i64> {
 }
 
 /// A double field: a number, or "NaN" / "Infinity" / "-Infinity".
-fn float_field(v: &Value, key: &str) -> Option<f64> {
+pub(super) fn float_field(v: &Value, key: &str) -> Option<f64> {
     match v.get(key)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => match s.as_str() {
@@ -43,7 +43,7 @@ fn float_field(v: &Value, key: &str) -> Option<f64> {
     }
 }
 
-fn key_values(v: &Value, key: &str) -> Vec<(String, Option<String>)> {
+pub(super) fn key_values(v: &Value, key: &str) -> Vec<(String, Option<String>)> {
     v.get(key)
         .and_then(Value::as_array)
         .map(|items| {

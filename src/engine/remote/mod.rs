@@ -12,6 +12,7 @@
 pub mod artifacts;
 pub mod http;
 mod json;
+pub mod models;
 mod registry;
 pub mod spool;
 
@@ -318,6 +319,10 @@ impl Backend for RemoteStore {
     }
 
     fn registry(&self) -> &dyn crate::engine::registry::Registry {
+        self
+    }
+
+    fn models(&self) -> &dyn crate::engine::logged_models::LoggedModels {
         self
     }
 

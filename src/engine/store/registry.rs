@@ -564,12 +564,35 @@ fn version_by_alias(conn: &Connection, name: &str, alias: &str) -> Result<ModelV
     complete_version(conn, existing_version(conn, name, version)?, true)
 }
 
+/// A version number as the registry's client holds it: an int from the SQL store, the string
+/// the REST API writes from a tracking server. A logged model's link keeps that form, as
+/// MLflow's client writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionNumber {
+    Int(i64),
+    Text(String),
+}
+
+impl VersionNumber {
+    fn json(&self) -> String {
+        match self {
+            Self::Int(version) => version.to_string(),
+            Self::Text(version) => crate::engine::validate::json_string(version),
+        }
+    }
+}
+
 /// `json.dumps(existing + [{"name": name, "version": version}])` for a list MLflow (or mlrs)
 /// wrote with `json.dumps`: the new entry appended in the same formatting.
-fn append_model_version_link(existing: Option<&str>, name: &str, version: i64) -> Result<String> {
+pub(crate) fn append_model_version_link(
+    existing: Option<&str>,
+    name: &str,
+    version: &VersionNumber,
+) -> Result<String> {
     let entry = format!(
-        "{{\"name\": {}, \"version\": {version}}}",
-        crate::engine::validate::json_string(name)
+        "{{\"name\": {}, \"version\": {}}}",
+        crate::engine::validate::json_string(name),
+        version.json()
     );
     let Some(existing) = existing.map(str::trim) else {
         return Ok(format!("[{entry}]"));
@@ -831,7 +854,7 @@ impl Store {
         &self,
         model_id: &str,
         name: &str,
-        version: i64,
+        version: VersionNumber,
     ) -> Result<bool> {
         let (model_id, name) = (model_id.to_owned(), name.to_owned());
         self.control(move |tx| {
@@ -852,7 +875,7 @@ impl Store {
                 .query_row(params![model_id, MODEL_VERSIONS_TAG], |row| row.get(0))
                 .optional()?
                 .flatten();
-            let value = append_model_version_link(existing.as_deref(), &name, version)?;
+            let value = append_model_version_link(existing.as_deref(), &name, &version)?;
             tx.execute(
                 "INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) \
                  VALUES (?1, ?2, ?3, ?4) \
@@ -1319,12 +1342,17 @@ mod tests {
     #[test]
     fn model_version_links_append_in_json_dumps_format() {
         assert_eq!(
-            append_model_version_link(None, "M", 1).unwrap(),
+            append_model_version_link(None, "M", &VersionNumber::Int(1)).unwrap(),
             "[{\"name\": \"M\", \"version\": 1}]"
         );
         assert_eq!(
-            append_model_version_link(Some("[{\"name\": \"M\", \"version\": 1}]"), "é", 2).unwrap(),
-            "[{\"name\": \"M\", \"version\": 1}, {\"name\": \"\\u00e9\", \"version\": 2}]"
+            append_model_version_link(
+                Some("[{\"name\": \"M\", \"version\": 1}]"),
+                "é",
+                &VersionNumber::Text("2".into())
+            )
+            .unwrap(),
+            "[{\"name\": \"M\", \"version\": 1}, {\"name\": \"\\u00e9\", \"version\": \"2\"}]"
         );
     }
 }
