@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,12 @@ with mlrs.start_run(run_name="long") as run:
     # Artifacts through the server's proxy: a log long enough to be read in ranges, and a table.
     mlrs.log_text("".join(f"line {i:05d}\\n" for i in range(20_000)), "logs/train.log")
     mlrs.log_dict({"acc": [0.5, 0.75]}, "eval/scores.json")
+model = "ui-remote-model " + sys.argv[2]
+client.create_registered_model(model, tags={"owner": "ann"}, description="a model")
+for run_id in runs[:2]:
+    client.create_model_version(model, f"runs:/{run_id}/model", run_id=run_id)
+client.set_registered_model_alias(model, "champion", 1)
+out["model"] = model
 live = client.create_run(exp, run_name="live")
 client.log_metric(live.info.run_id, "loss", 1.0, step=0)
 out["live"] = live.info.run_id
@@ -107,8 +114,9 @@ def test_health_says_a_server_is_served_and_what_it_cannot_show(
     health = server.api("/api/health")
     assert health["store"] == tracking_server
     assert health["backend"] == "server"
-    assert "registered_models" in health["unavailable"]
+    assert "runs_total" in health["unavailable"]
     assert "artifacts" not in health["unavailable"]
+    assert "registered_models" not in health["unavailable"]
     assert server.get("/api/nothing").json()["error_code"] == "ENDPOINT_NOT_FOUND"
 
 
@@ -336,13 +344,30 @@ def test_artifact_paths_that_leave_the_root_or_name_nothing_are_refused(
     assert server.api("/api/artifacts", run_id=run, path="missing")["files"] == []
 
 
-def test_the_registry_answers_a_clear_error(site: tuple[UiServer, dict[str, Any]]) -> None:
-    server, _ = site
-    for path in ["/api/registered-models", "/api/registered-models/some%20model"]:
-        answer = server.get(path)
-        assert answer.status == 501, path
-        assert answer.json()["error_code"] == "NOT_IMPLEMENTED"
-        assert "tracking server" in answer.json()["message"]
+def test_the_registry_is_read_from_the_server(site: tuple[UiServer, dict[str, Any]]) -> None:
+    server, ids = site
+    model = ids["model"]
+    (listed,) = server.api("/api/registered-models", filter=f"name = '{model}'")[
+        "registered_models"
+    ]
+    assert (listed["name"], listed["description"], listed["tags"]) == (
+        model,
+        "a model",
+        {"owner": "ann"},
+    )
+    assert listed["aliases"] == {"champion": "1"}
+    assert [v["version"] for v in listed["latest_versions"]] == ["2"]
+    page = server.api(f"/api/registered-models/{urllib.parse.quote(model)}")
+    assert [(v["version"], v["run_id"]) for v in page["versions"]] == [
+        ("2", ids["runs"][1]),
+        ("1", ids["runs"][0]),
+    ]
+    assert page["versions"][1]["aliases"] == ["champion"]
+    missing = server.get("/api/registered-models/no%20such%20model")
+    assert missing.status == 404
+    assert missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    bad = server.get("/api/registered-models", filter="name >> 1")
+    assert bad.status == 400
 
 
 def test_an_unreachable_server_is_a_clear_error(

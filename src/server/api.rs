@@ -961,26 +961,40 @@ async fn registered_models(Shared(state): Shared_, request: Request) -> ApiResul
                 break;
             }
         }
-        let list: Vec<Value> = all.iter().map(|m| Value::Object(model_json(m))).collect();
-        ok(&json!({ "registered_models": list }))
+        registered_models_answer(&all)
     })
     .await
+}
+
+/// `GET /api/registered-models`'s answer.
+pub fn registered_models_answer(
+    models: &[crate::engine::store::registry::RegisteredModel],
+) -> ApiResult {
+    let list: Vec<Value> = models
+        .iter()
+        .map(|m| Value::Object(model_json(m)))
+        .collect();
+    ok(&json!({ "registered_models": list }))
 }
 
 async fn registered_model(Shared(state): Shared_, Path(name): Path<String>) -> ApiResult {
     blocking(move || {
         let store = store(&state)?;
         let model = store.get_registered_model(&name)?;
-        let mut map = model_json(&model);
-        let versions: Vec<Value> = store
-            .versions_of_model(&name)?
-            .iter()
-            .map(version_json)
-            .collect();
-        map.insert("versions".into(), versions.into());
-        ok(&Value::Object(map))
+        registered_model_answer(&model, &store.versions_of_model(&name)?)
     })
     .await
+}
+
+/// `GET /api/registered-models/{name}`'s answer: the model and its versions, newest first.
+pub fn registered_model_answer(
+    model: &crate::engine::store::registry::RegisteredModel,
+    versions: &[crate::engine::store::registry::ModelVersion],
+) -> ApiResult {
+    let mut map = model_json(model);
+    let versions: Vec<Value> = versions.iter().map(version_json).collect();
+    map.insert("versions".into(), versions.into());
+    ok(&Value::Object(map))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! - artifacts are listed and read through the server's artifact proxy (or from this machine
 //!   when the run's location is local); a file read from the proxy is kept as a temporary copy
 //!   so the SPA's HTTP Range reads of a big log cost one download ([`Downloads`]);
-//! - registry pages answer 501 `NOT_IMPLEMENTED` with a message the SPA shows.
+//! - the registry pages read the server's registry API (`Backend::registry`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,12 +52,7 @@ pub const REFRESH: Duration = Duration::from_secs(1);
 const KEYS_RUNS: i64 = 100_000;
 
 /// What the API cannot give over a tracking server yet (`/api/health`'s `unavailable`).
-const UNAVAILABLE: [&str; 4] = [
-    "registered_models",
-    "metric_min_max_first",
-    "runs_total",
-    "logged_models",
-];
+const UNAVAILABLE: [&str; 3] = ["metric_min_max_first", "runs_total", "logged_models"];
 
 /// The tracking server behind the UI, and the series read from it.
 pub struct Remote {
@@ -359,6 +354,65 @@ impl Downloads {
     }
 }
 
+// ---- registry ----------------------------------------------------------------------------------
+
+/// How many models or versions one registry search asks for.
+const REGISTRY_PAGE: i64 = 1_000;
+
+/// Every result of a registry search, read a page at a time.
+fn every<T>(mut page: impl FnMut(i64) -> Result<Vec<T>, Error>) -> Result<Vec<T>, Error> {
+    let mut all = Vec::new();
+    loop {
+        let found = page(i64::try_from(all.len()).unwrap_or(i64::MAX))?;
+        let full = i64::try_from(found.len()).unwrap_or(0) == REGISTRY_PAGE;
+        all.extend(found);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+async fn registered_models(Shared(state): Shared_, request: Request) -> ApiResult {
+    let filter = Query::of(request.uri()).text("filter");
+    with_server(state, move |_, backend| {
+        let registry = backend.registry();
+        let order = ["name ASC".to_owned()];
+        let models = every(|offset| {
+            registry.search_registered_models(&filter, &order, REGISTRY_PAGE, offset)
+        })?;
+        Ok(api::registered_models_answer(&models))
+    })
+    .await
+}
+
+async fn registered_model(Shared(state): Shared_, Path(name): Path<String>) -> ApiResult {
+    with_server(state, move |_, backend| {
+        let registry = backend.registry();
+        let model = registry.get_registered_model(&name)?;
+        // A string literal of the registry's filter grammar.
+        let literal = if name.contains('\'') {
+            format!("\"{name}\"")
+        } else {
+            format!("'{name}'")
+        };
+        let filter = format!("name = {literal}");
+        let order = ["version_number DESC".to_owned()];
+        let mut versions =
+            every(|offset| registry.search_model_versions(&filter, &order, REGISTRY_PAGE, offset))?;
+        // A server's version search leaves aliases out; the model names them.
+        for version in &mut versions {
+            version.aliases = model
+                .aliases
+                .iter()
+                .filter(|(_, v)| *v == version.version)
+                .map(|(alias, _)| alias.clone())
+                .collect();
+        }
+        Ok(api::registered_model_answer(&model, &versions))
+    })
+    .await
+}
+
 // ---- routes ------------------------------------------------------------------------------------
 
 type Shared_ = Shared<Arc<State>>;
@@ -384,8 +438,8 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/views/{name}", put(save_view).delete(delete_view))
         .route("/api/artifacts", get(artifacts))
         .route("/api/artifact", get(artifact))
-        .route("/api/registered-models", get(not_over_a_server))
-        .route("/api/registered-models/{*name}", get(not_over_a_server))
+        .route("/api/registered-models", get(registered_models))
+        .route("/api/registered-models/{*name}", get(registered_model))
         .route("/api", any(api::unknown_endpoint))
         .route("/api/{*rest}", any(api::unknown_endpoint))
         .fallback(files::static_file)
@@ -434,18 +488,6 @@ async fn with_server(
         }
     })
     .await
-}
-
-async fn not_over_a_server(Shared(state): Shared_) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "NOT_IMPLEMENTED",
-        format!(
-            "mlrs ui does not show the model registry of a tracking server yet ({}); open \
-             MLflow's own UI on that server for it.",
-            state.store_uri
-        ),
-    )
 }
 
 async fn health(Shared(state): Shared_) -> ApiResult {
