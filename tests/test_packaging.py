@@ -323,15 +323,10 @@ def test_the_wheel_installs_without_cargo_and_runs_the_demo(
     venv.create(fresh, with_pip=True, symlinks=True)
     python = fresh / "bin" / "python"
     env = clean_env(PATH=without_cargo_path(fresh / "bin"))
-    # Offline: the wheel itself, with no dependencies of its own to fetch.
-    subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index", wheel],
-        env=env,
-        check=True,
-    )
-    # The demo's own imports (numpy, scikit-learn, skops, ...) come from the test venv, after the
-    # fresh venv's site-packages; that venv's mlrs is an editable install (a .pth file, which
-    # is not read from a directory put on sys.path this way), so `mlrs` can only be the wheel's.
+    # Offline: the wheel itself. Its one dependency (PyYAML) and the demo's own imports (numpy,
+    # scikit-learn, skops, ...) come from the test venv, after the fresh venv's site-packages;
+    # that venv's mlrs is an editable install (a .pth file, which is not read from a directory
+    # put on sys.path this way), so `mlrs` can only be the wheel's.
     site = Path(
         subprocess.run(
             [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -340,6 +335,8 @@ def test_the_wheel_installs_without_cargo_and_runs_the_demo(
             check=True,
         ).stdout.strip()
     )
+    command = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index"]
+    subprocess.run([*command, "--no-deps", wheel], env=env, check=True)
     (site / "test_venv_libraries.pth").write_text(sysconfig.get_path("purelib") + "\n")
     where = subprocess.run(
         [python, "-c", "import mlrs._core as c, shutil; print(c.__file__, shutil.which('cargo'))"],
@@ -421,10 +418,8 @@ def test_a_wheel_builds_from_the_sdist(built_sdist: tuple[Path, list[str]], tmp_
     subprocess.run([*command, str(source)], cwd=tmp_path, env=env, check=True, timeout=900)
     (wheel,) = tmp_path.glob("mlrs-*.whl")
     site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--target", site, wheel],
-        check=True,
-    )
+    command = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
+    subprocess.run([*command, "--target", site, wheel], check=True)
     assert {f for f in ui_files} <= {
         p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
     }

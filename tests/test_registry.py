@@ -7,6 +7,7 @@ test_interop_registry.py); these tests cover what those cannot see or need no ml
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -119,7 +120,9 @@ def test_registry_uri_selects_the_database(
     monkeypatch.setattr(_runtime, "_registry_uri", None)
     assert mlrs.get_registry_uri() == mlrs.get_tracking_uri()
     mlrs.set_registry_uri(f"sqlite:///{other}")
-    monkeypatch.delenv("MLFLOW_REGISTRY_URI")
+    # Dropped for good, not through monkeypatch: its undo would put the variable back after
+    # mlrs.reset(), for every later fixture made outside a test's environment to see.
+    os.environ.pop("MLFLOW_REGISTRY_URI")
     try:
         mlrs.MlflowClient().create_registered_model("elsewhere")
         assert rows(other, "SELECT name FROM registered_models") == [("elsewhere",)]

@@ -93,7 +93,7 @@ def _png() -> bytes:
 def _make_store(base: Path) -> Fixture:
     db = base / "ui.db"
     uri = f"sqlite:///{db}"
-    client = mlrs.MlflowClient(tracking_uri=uri)
+    client = mlrs.MlflowClient(tracking_uri=uri, registry_uri=uri)
     exp = client.create_experiment("ui-fixture", artifact_location=str(base / "artifacts"))
     fx = Fixture(uri=uri, db=db, experiment_id=exp, long_run="", run_ids=[])
     t0 = int(time.time() * 1000) - 3_600_000

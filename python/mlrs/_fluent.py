@@ -78,19 +78,29 @@ class ActiveRun(Run):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        # By id, not identity: a run ended and resumed inside the block still counts. Nothing
-        # is returned, so an exception propagates (and type checkers know the block's
-        # assignments are bound after it).
+    def _exit(self, exc_type: type[BaseException] | None) -> bool:
+        # By id, not identity: a run ended and resumed inside the block still counts.
         if any(r.info.run_id == self.info.run_id for r in _stack()):
             end_run(
                 RunStatus.to_string(RunStatus.FINISHED if exc_type is None else RunStatus.FAILED)
             )
+        # As mlflow: True when the block ended normally, False when it raised, so an exception
+        # always propagates.
+        return exc_type is None
+
+    if TYPE_CHECKING:
+        # Typed as returning nothing: a checker then knows an exception leaves the block and
+        # that the block's assignments are bound after it.
+        def __exit__(
+            self,
+            exc_type: type[BaseException] | None,
+            exc_val: BaseException | None,
+            exc_tb: TracebackType | None,
+        ) -> None: ...
+    else:
+
+        def __exit__(self, exc_type, exc_val, exc_tb):
+            return self._exit(exc_type)
 
 
 # ---- experiments ---------------------------------------------------------------------------
