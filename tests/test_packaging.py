@@ -335,7 +335,15 @@ def test_the_wheel_installs_without_cargo_and_runs_the_demo(
             check=True,
         ).stdout.strip()
     )
-    command = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index"]
+    command: list[str | Path] = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "--no-index",
+    ]
     subprocess.run([*command, "--no-deps", wheel], env=env, check=True)
     (site / "test_venv_libraries.pth").write_text(sysconfig.get_path("purelib") + "\n")
     where = subprocess.run(
