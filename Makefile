@@ -106,7 +106,7 @@ endif
 # `make wheel ABI3=0` builds a wheel for the venv's Python only.
 ABI3 ?= 1
 ifeq ($(ABI3),1)
-WHEEL_ARGS += --features pyo3/abi3-py310
+WHEEL_ARGS += --features python,pyo3/abi3-py310
 endif
 
 .PHONY: bar
