@@ -613,14 +613,14 @@ async fn run(Shared(state): Shared_, Path(id): Path<String>) -> ApiResult {
     blocking(move || run_detail(&state, &id)).await
 }
 
-async fn update_run(
-    Shared(state): Shared_,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
-    same_origin(&headers)?;
-    let body = body_object(&body)?;
+/// A run's new name, if any, and its tags to set (`Some`) or delete (`None`).
+pub type RunEdit = (Option<String>, Vec<(String, Option<String>)>);
+
+/// `PATCH /api/runs/{id}`'s body, checked: a same-origin request with an optional non-empty
+/// `run_name` and `tags` to set (a string) or delete (null).
+pub fn run_edit(headers: &HeaderMap, body: &Bytes) -> Result<RunEdit, ApiError> {
+    same_origin(headers)?;
+    let body = body_object(body)?;
     let run_name = match body.get("run_name") {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) if !name.is_empty() => Some(name.clone()),
@@ -644,6 +644,16 @@ async fn update_run(
         }
         Some(_) => return Err(ApiError::invalid("tags must be an object.")),
     }
+    Ok((run_name, tags))
+}
+
+async fn update_run(
+    Shared(state): Shared_,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let (run_name, tags) = run_edit(&headers, &body)?;
     blocking(move || {
         let store = store(&state)?;
         validate::validate_run_id(&id)?;

@@ -28,8 +28,8 @@ use serde_json::{Map, Value, json};
 
 use super::State;
 use super::api::{
-    self, ApiError, ApiResult, MAX_COLUMNS, Query, blocking, body_object, ok, same_origin,
-    validate_id,
+    self, ApiError, ApiResult, MAX_COLUMNS, Query, blocking, body_object, ok, run_edit,
+    same_origin, validate_id,
 };
 use super::files;
 use super::json::{self, number, object};
@@ -782,31 +782,7 @@ async fn update_run(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    same_origin(&headers)?;
-    let body = body_object(&body)?;
-    let run_name = match body.get("run_name") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) if !name.is_empty() => Some(name.clone()),
-        Some(_) => return Err(ApiError::invalid("run_name must be a non-empty string.")),
-    };
-    let mut tags: Vec<(String, Option<String>)> = Vec::new();
-    match body.get("tags") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (key, value) in map {
-                match value {
-                    Value::String(v) => tags.push((key.clone(), Some(v.clone()))),
-                    Value::Null => tags.push((key.clone(), None)),
-                    _ => {
-                        return Err(ApiError::invalid(format!(
-                            "Tag {key:?} must be a string or null."
-                        )));
-                    }
-                }
-            }
-        }
-        Some(_) => return Err(ApiError::invalid("tags must be an object.")),
-    }
+    let (run_name, tags) = run_edit(&headers, &body)?;
     with_server(state, move |_, backend| {
         validate::validate_run_id(&id)?;
         if let Some(name) = run_name {
