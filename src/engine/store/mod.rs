@@ -1187,9 +1187,19 @@ mod tests {
                 "DELETE FROM tags WHERE run_uuid = '{doomed}';                  DELETE FROM runs WHERE run_uuid = '{doomed}';"
             ))
             .unwrap();
+        // Hold the writer until every op is queued: a failure it found meanwhile would be
+        // handed to the next `enqueue` (which then refuses its op) instead of to `flush`.
+        let (release, held) = crossbeam_channel::bounded::<()>(0);
+        store
+            .writer
+            .submit_control(Box::new(move |_| {
+                let _ = held.recv();
+            }))
+            .unwrap();
         for op in ops {
             store.enqueue(op).unwrap();
         }
+        release.send(()).unwrap();
         let err = store.flush().unwrap_err().to_string();
         assert!(err.contains("FOREIGN KEY"), "{err}");
         store.flush().unwrap();
