@@ -443,8 +443,13 @@ mod tests {
         let probe = Probe::default();
         probe.disk_full.store(5, Ordering::SeqCst);
         let writer = Writer::spawn(probe.clone(), WriterConfig::default()).unwrap();
-        for i in 0..100 {
-            writer.submit(metric(i)).unwrap();
+        {
+            // Queued while the sink is held: a failure found meanwhile would go to the next
+            // `submit` (which then refuses its op) instead of to `flush`.
+            let _hold = probe.gate.lock();
+            for i in 0..100 {
+                writer.submit(metric(i)).unwrap();
+            }
         }
         let err = writer.flush().unwrap_err();
         assert!(err.to_string().contains("full"), "{err}");
