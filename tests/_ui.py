@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,9 +85,31 @@ class UiServer:
         try:
             _, err = self.process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
+            err = self._dump_stacks()
+        return self.process.returncode, "".join(self.stderr_lines) + (err or "")
+
+    def _dump_stacks(self) -> str:
+        """Ends a process that did not stop, saying where each of its threads was: native
+        stacks from gdb when the machine has it, then Python's (faulthandler, on SIGABRT)."""
+        native = ""
+        gdb = shutil.which("gdb")
+        if gdb is not None:
+            try:
+                native = subprocess.run(
+                    [gdb, "-p", str(self.process.pid), "-batch", "-ex", "thread apply all bt"],
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                ).stdout
+            except subprocess.TimeoutExpired:
+                native = "gdb did not answer in 120 s\n"
+        self.process.send_signal(signal.SIGABRT)
+        try:
+            _, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             _, err = self.process.communicate()
-        return self.process.returncode, "".join(self.stderr_lines) + (err or "")
+        return f"{err or ''}\n[did not stop in 60 s; native stacks:]\n{native}"
 
 
 def start(uri: str, cwd: Path, *extra: str) -> UiServer:
@@ -96,6 +120,8 @@ def start(uri: str, cwd: Path, *extra: str) -> UiServer:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Python's stacks on SIGABRT, should it ever not stop (see `UiServer.stop`).
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
     assert process.stdout is not None
     line = process.stdout.readline()

@@ -521,6 +521,11 @@ def test_ctrl_c_and_sigterm_stop_it_cleanly(tmp_path: Path) -> None:
         code, err = server.stop(sig)
         assert code == 0, err
         assert "mlrs ui: stopped" in err
+    # A signal that comes the moment the URL is printed, before the server is waited on.
+    for sig in (signal.SIGINT, signal.SIGTERM) * 3:
+        code, err = start(f"sqlite:///{tmp_path / 'c.db'}", tmp_path).stop(sig)
+        assert code == 0, err
+        assert "Traceback" not in err
 
 
 def test_a_malformed_server_uri_is_refused_clearly(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlrs import __version__, _core, _runtime
+    from mlrs import _runtime
     from mlrs.exceptions import MlflowException
 
     uri = (
@@ -98,6 +98,21 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     assets = assets_dir()
+    # From here on Ctrl-C and SIGTERM stop the server cleanly, however early they come.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _serve(args, uri, db_path, assets, remote)
+    except (KeyboardInterrupt, _Terminated):
+        print("mlrs ui: stopped", file=sys.stderr)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(args: argparse.Namespace, uri: str, db_path: str, assets: Path, remote: bool) -> int:
+    """Starts the server, says where it listens, and serves until interrupted."""
+    from mlrs import __version__, _core, _runtime
+
     try:
         server = _core.UiServer(
             uri,
@@ -116,26 +131,23 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"mlrs ui: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1
-    host = f"[{server.host}]" if ":" in server.host else server.host
-    print(f"mlrs ui: serving {uri} at http://{host}:{server.port}/", flush=True)
-    if not (assets / "index.html").is_file():
-        print(
-            f"mlrs ui: the web app is not built ({assets} has no index.html); the API works, "
-            "and the page says how to build it: `make ui`, or `npm ci && npm run build` in ui/.",
-            file=sys.stderr,
-        )
-    if server.store_error is not None:
-        print(
-            f"mlrs ui: {db_path} is not an MLflow tracking database: {server.store_error}",
-            file=sys.stderr,
-        )
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        host = f"[{server.host}]" if ":" in server.host else server.host
+        print(f"mlrs ui: serving {uri} at http://{host}:{server.port}/", flush=True)
+        if not (assets / "index.html").is_file():
+            print(
+                f"mlrs ui: the web app is not built ({assets} has no index.html); the API "
+                "works, and the page says how to build it: `make ui`, or `npm ci && npm run "
+                "build` in ui/.",
+                file=sys.stderr,
+            )
+        if server.store_error is not None:
+            print(
+                f"mlrs ui: {db_path} is not an MLflow tracking database: {server.store_error}",
+                file=sys.stderr,
+            )
         server.serve_forever()
-    except (KeyboardInterrupt, _Terminated):
-        pass
     finally:
         server.stop()
-        signal.signal(signal.SIGTERM, previous)
     print("mlrs ui: stopped", file=sys.stderr)
     return 0
