@@ -43,6 +43,10 @@ for i in range(9):
             mlrs.log_metric("loss", 10.0 - i - step, step=step)
         if i % 3:
             mlrs.log_metric("acc", i / 10)
+        if i == 0:
+            net = mlrs.initialize_logged_model(name="net")
+            mlrs.finalize_logged_model(net.model_id, "READY")
+            out["logged_model"] = net.model_id
         runs.append(run.info.run_id)
 out["runs"] = runs
 with mlrs.start_run(run_name="long") as run:
@@ -117,6 +121,7 @@ def test_health_says_a_server_is_served_and_what_it_cannot_show(
     assert "runs_total" in health["unavailable"]
     assert "artifacts" not in health["unavailable"]
     assert "registered_models" not in health["unavailable"]
+    assert "logged_models" not in health["unavailable"]
     assert server.get("/api/nothing").json()["error_code"] == "ENDPOINT_NOT_FOUND"
 
 
@@ -265,6 +270,17 @@ def test_run_page_and_edits_through_the_rest_api(site: tuple[UiServer, dict[str,
     assert page["metrics"]["loss"]["step"] == 4
     assert page["logged_models"] == []
     assert page["model_versions"] == []
+    # The first run made a logged model, and version 1 (alias champion) was registered from it.
+    first = server.api(f"/api/runs/{ids['runs'][0]}")
+    assert [(m["model_id"], m["name"], m["status"]) for m in first["logged_models"]] == [
+        (ids["logged_model"], "net", "READY")
+    ]
+    assert first["model_versions"] == [
+        {"name": ids["model"], "version": "1", "current_stage": "None", "aliases": ["champion"]}
+    ]
+    second = server.api(f"/api/runs/{ids['runs'][1]}")
+    assert second["logged_models"] == []
+    assert [(v["version"], v["aliases"]) for v in second["model_versions"]] == [("2", [])]
     assert server.get(f"/api/runs/{'f' * 32}").status == 404
     body = {"run_name": "renamed", "tags": {"note": "checked", "group": None}}
     assert server.request("PATCH", f"/api/runs/{run_id}", body, same_origin=False).status == 403

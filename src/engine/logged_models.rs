@@ -99,6 +99,42 @@ pub trait LoggedModels: Send + Sync {
         Ok(models.into_iter().map(|m| m.model_id).collect())
     }
 
+    /// The active logged models run `run_id` (of experiment `experiment_id`) made: those whose
+    /// source run it is and those it logged as outputs, oldest first. The SQLite UI asks in SQL
+    /// (`ui::table::run_models`); this is the same answer through the calls above.
+    fn models_of_run(&self, experiment_id: &str, run_id: &str) -> Result<Vec<LoggedModel>> {
+        const PAGE: i64 = 100;
+        let filter = format!("source_run_id = {}", quoted(run_id));
+        let experiments = [experiment_id.to_owned()];
+        let mut models = Vec::new();
+        loop {
+            let offset = i64::try_from(models.len()).unwrap_or(i64::MAX);
+            let page =
+                self.search_logged_models(&experiments, Some(&filter), &[], &[], PAGE, offset)?;
+            let last = i64::try_from(page.len()).unwrap_or(0) < PAGE;
+            models.extend(page);
+            if last {
+                break;
+            }
+        }
+        let outputs = self.model_outputs(&[run_id.to_owned()])?;
+        for (model_id, _) in outputs.into_iter().flatten() {
+            if models.iter().any(|m| m.model_id == model_id) {
+                continue;
+            }
+            match self.get_logged_model(&model_id, false) {
+                Ok(model) => models.push(model),
+                // Deleted since the run logged it: the run page leaves it out.
+                Err(e) if e.code() == ErrorCode::ResourceDoesNotExist => {}
+                Err(e) => return Err(e),
+            }
+        }
+        models.sort_by(|a, b| {
+            (a.creation_timestamp_ms, &a.model_id).cmp(&(b.creation_timestamp_ms, &b.model_id))
+        });
+        Ok(models)
+    }
+
     /// Appends `{"name", "version"}` to the model's `mlflow.modelVersions` tag; false when the
     /// logged model does not exist.
     fn link_model_version_to_logged_model(

@@ -572,6 +572,16 @@ fn run_detail(state: &State, run_id: &str) -> ApiResult {
         })
         .collect();
     map.insert("inputs".into(), inputs.into());
+    insert_run_models(&mut map, &models, &versions);
+    ok(&Value::Object(map))
+}
+
+/// The run page's `logged_models` and `model_versions`, from a file or a server.
+pub fn insert_run_models(
+    map: &mut Map<String, Value>,
+    models: &[table::RunModel],
+    versions: &[table::RunVersion],
+) {
     let models: Vec<Value> = models
         .iter()
         .map(|m| {
@@ -596,7 +606,6 @@ fn run_detail(state: &State, run_id: &str) -> ApiResult {
         })
         .collect();
     map.insert("model_versions".into(), versions.into());
-    ok(&Value::Object(map))
 }
 
 /// `LoggedModelStatus` names of MLflow's stored integers.

@@ -41,7 +41,7 @@ use crate::engine::remote::artifacts as remote_artifacts;
 use crate::engine::remote::http::Client;
 use crate::engine::ui::chart::{self, XAxis};
 use crate::engine::ui::series::Points;
-use crate::engine::ui::table::{Columns, TableRun};
+use crate::engine::ui::table::{Columns, RunModel, RunVersion, TableRun};
 use crate::engine::ui::views;
 use crate::engine::validate;
 
@@ -52,7 +52,7 @@ pub const REFRESH: Duration = Duration::from_secs(1);
 const KEYS_RUNS: i64 = 100_000;
 
 /// What the API cannot give over a tracking server yet (`/api/health`'s `unavailable`).
-const UNAVAILABLE: [&str; 3] = ["metric_min_max_first", "runs_total", "logged_models"];
+const UNAVAILABLE: [&str; 2] = ["metric_min_max_first", "runs_total"];
 
 /// The tracking server behind the UI, and the series read from it.
 pub struct Remote {
@@ -738,8 +738,8 @@ async fn run_keys(Shared(state): Shared_, request: Request) -> ApiResult {
     .await
 }
 
-/// The run page's object: the run's row with every key, its description, artifact URI and
-/// dataset inputs; logged models and registry versions are not read over a server (empty).
+/// The run page's object: the run's row with every key, its description, artifact URI,
+/// dataset inputs, logged models and registry versions.
 fn run_detail(backend: &dyn Backend, run_id: &str) -> Result<ApiResult, Error> {
     validate::validate_run_id(run_id)?;
     let run = backend.get_run(run_id)?;
@@ -767,9 +767,52 @@ fn run_detail(backend: &dyn Backend, run_id: &str) -> Result<ApiResult, Error> {
         })
         .collect();
     map.insert("inputs".into(), inputs.into());
-    map.insert("logged_models".into(), Value::Array(Vec::new()));
-    map.insert("model_versions".into(), Value::Array(Vec::new()));
+    let (models, versions) = run_models(backend, &run)?;
+    api::insert_run_models(&mut map, &models, &versions);
     Ok(ok(&Value::Object(map)))
+}
+
+/// The logged models a run made and the registry versions made from it, read from the server.
+fn run_models(backend: &dyn Backend, run: &Run) -> Result<(Vec<RunModel>, Vec<RunVersion>), Error> {
+    let run_id = &run.info.run_id;
+    let models = backend
+        .models()
+        .models_of_run(&run.info.experiment_id.to_string(), run_id)?
+        .into_iter()
+        .map(|m| RunModel {
+            model_id: m.model_id,
+            name: m.name,
+            status: m.status,
+            creation_timestamp: m.creation_timestamp_ms,
+        })
+        .collect();
+    let registry = backend.registry();
+    let filter = format!("run_id = '{run_id}'");
+    let order = ["name ASC".to_owned(), "version_number ASC".to_owned()];
+    let found =
+        every(|offset| registry.search_model_versions(&filter, &order, REGISTRY_PAGE, offset))?;
+    // A server's version search leaves aliases out; each version's model names them.
+    let mut aliases: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    let mut versions = Vec::with_capacity(found.len());
+    for version in found {
+        if !aliases.contains_key(&version.name) {
+            let model = registry.get_registered_model(&version.name)?;
+            aliases.insert(version.name.clone(), model.aliases);
+        }
+        let mut named: Vec<String> = aliases[&version.name]
+            .iter()
+            .filter(|(_, v)| *v == version.version)
+            .map(|(alias, _)| alias.clone())
+            .collect();
+        named.sort();
+        versions.push(RunVersion {
+            current_stage: version.current_stage.unwrap_or_else(|| "None".to_owned()),
+            name: version.name,
+            version: version.version,
+            aliases: named,
+        });
+    }
+    Ok((models, versions))
 }
 
 async fn run(Shared(state): Shared_, Path(id): Path<String>) -> ApiResult {
