@@ -65,7 +65,13 @@ def mlflow_server(directory: Path, backend_uri: str | None = None) -> Iterator[s
         cwd=directory,
         stdout=out,
         stderr=subprocess.STDOUT,
-        env={"PATH": str(MLFLOW.parent) + ":/usr/bin:/bin", "MLFLOW_DISABLE_TELEMETRY": "true"},
+        env={
+            "PATH": str(MLFLOW.parent) + ":/usr/bin:/bin",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            # The job runner (8 huey consumers, each importing mlflow) serves GenAI jobs, not
+            # tracking; left on, it takes both cores for the server's first ~30 s.
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        },
     )
     url = f"http://127.0.0.1:{port}"
     try:

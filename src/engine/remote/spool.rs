@@ -551,11 +551,51 @@ impl Shipper {
 
     /// Ships the rows of `path` in order. With `own`, waits for more rows until stopped;
     /// otherwise returns once the file is empty. Returns whether it emptied the file.
+    ///
+    /// Requests are sent by a second thread, in order, one at a time, while this one builds
+    /// the next request and deletes the rows of the last answered one: the server, the slow
+    /// side, never waits for the client between two requests.
     pub fn ship_file(&self, path: &Path, own: bool) -> Result<bool> {
         let conn = open_connection(path)?;
+        std::thread::scope(|scope| {
+            // One request waits while one is sent: at most two are out at a time.
+            let (queue, queued) = crossbeam_channel::bounded::<Request>(1);
+            let (answered, answers) = crossbeam_channel::unbounded::<(Request, Sent)>();
+            std::thread::Builder::new()
+                .name("mlrs-sender".to_owned())
+                .spawn_scoped(scope, move || {
+                    for request in queued {
+                        let sent = self.send(&request);
+                        let stopped = matches!(sent, Sent::Stopped);
+                        if answered.send((request, sent)).is_err() || stopped {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| Error::internal(format!("cannot start the mlrs sender: {e}")))?;
+            let mut outstanding = Outstanding {
+                shipper: self,
+                conn: &conn,
+                own,
+                answers,
+                count: 0,
+            };
+            self.ship_rows(&conn, own, &queue, &mut outstanding)
+        })
+    }
+
+    /// The loop of [`Shipper::ship_file`]: reads the spool a window at a time and queues its
+    /// requests; a window is read again once every request of the last one is answered.
+    fn ship_rows(
+        &self,
+        conn: &Connection,
+        own: bool,
+        queue: &crossbeam_channel::Sender<Request>,
+        outstanding: &mut Outstanding<'_>,
+    ) -> Result<bool> {
         let mut gathering_since: Option<std::time::Instant> = None;
         loop {
-            let rows = read_window(&conn)?;
+            let rows = read_window(conn)?;
             if rows.is_empty() {
                 if !own {
                     return Ok(true);
@@ -584,38 +624,86 @@ impl Shipper {
             gathering_since = None;
             let mut rows = rows;
             while let Some(request) = next_request(&rows) {
-                match self.send(&request) {
-                    Sent::Done => {}
-                    Sent::Refused(error) => {
-                        eprintln!(
-                            "mlrs: the tracking server {} refused {} spooled record(s) of run \
-                             {}: {error}",
-                            self.client.base(),
-                            request.seqs.len(),
-                            request.run_id
-                        );
-                        if own {
-                            let mut state = self.shared.state.lock();
-                            state.error.get_or_insert(error);
-                        }
-                    }
-                    Sent::Stopped => return Ok(false),
+                let queued: HashSet<i64> = request.seqs.iter().copied().collect();
+                rows.retain(|r| !queued.contains(&r.seq));
+                if queue.send(request).is_err() {
+                    // The sender stopped: the answer that says why is waiting.
+                    return outstanding.settle_all();
                 }
-                delete_rows(&conn, &request.seqs)?;
-                let done: HashSet<i64> = request.seqs.iter().copied().collect();
-                rows.retain(|r| !done.contains(&r.seq));
-                if own {
-                    let head = head_of(&conn)?;
-                    let mut state = self.shared.state.lock();
-                    state.head = head.unwrap_or(state.appended + 1);
-                    drop(state);
-                    self.shared.notify();
-                }
-                if rows.is_empty() {
-                    break;
+                outstanding.count += 1;
+                if !outstanding.settle_answered()? {
+                    return Ok(false);
                 }
             }
+            if !outstanding.settle_all()? {
+                return Ok(false);
+            }
         }
+    }
+}
+
+/// Requests handed to the sender whose answers are not yet settled.
+struct Outstanding<'a> {
+    shipper: &'a Shipper,
+    conn: &'a Connection,
+    own: bool,
+    answers: crossbeam_channel::Receiver<(Request, Sent)>,
+    count: usize,
+}
+
+impl Outstanding<'_> {
+    /// Settles the answers already in; false when the sender stopped.
+    fn settle_answered(&mut self) -> Result<bool> {
+        while let Ok((request, sent)) = self.answers.try_recv() {
+            if !self.settle(&request, sent)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Waits for and settles every outstanding answer; false when the sender stopped.
+    fn settle_all(&mut self) -> Result<bool> {
+        while self.count > 0 {
+            let Ok((request, sent)) = self.answers.recv() else {
+                return Ok(false);
+            };
+            if !self.settle(&request, sent)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Deletes an answered request's rows (a refused one's too, after reporting it) and
+    /// publishes the new head; false, leaving the rows, when the sender stopped.
+    fn settle(&mut self, request: &Request, sent: Sent) -> Result<bool> {
+        self.count -= 1;
+        match sent {
+            Sent::Done => {}
+            Sent::Refused(error) => {
+                eprintln!(
+                    "mlrs: the tracking server {} refused {} spooled record(s) of run {}: {error}",
+                    self.shipper.client.base(),
+                    request.seqs.len(),
+                    request.run_id
+                );
+                if self.own {
+                    let mut state = self.shipper.shared.state.lock();
+                    state.error.get_or_insert(error);
+                }
+            }
+            Sent::Stopped => return Ok(false),
+        }
+        delete_rows(self.conn, &request.seqs)?;
+        if self.own {
+            let head = head_of(self.conn)?;
+            let mut state = self.shipper.shared.state.lock();
+            state.head = head.unwrap_or(state.appended + 1);
+            drop(state);
+            self.shipper.shared.notify();
+        }
+        Ok(true)
     }
 }
 
