@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,13 @@ os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
 import mlrs
 
 pytest_plugins = ("pytester",)
+
+# A suite started in the background by a non-interactive shell (`make test &`, nohup, some CI
+# runners) inherits SIGINT ignored, and so would every process the tests start: Ctrl-C tests of
+# `mlrs ui` and the `mlrs run` wrapper would then wait for a signal their process never sees.
+# A handler (unlike "ignored") is not inherited across exec: children get the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
