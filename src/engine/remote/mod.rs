@@ -82,23 +82,29 @@ fn view_type_name(view_type: ViewType) -> &'static str {
     }
 }
 
+/// The server's base URL (as given, without a trailing slash), once it is an absolute http(s)
+/// URL that names a host.
 fn parse_base(uri: &str) -> Result<String> {
     let invalid =
         |why: &str| Error::invalid(format!("Invalid tracking server URI '{uri}': {why}."));
-    let (scheme, rest) = uri.split_once("://").ok_or_else(|| invalid("no '://'"))?;
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return Err(invalid("the scheme is not http or https"));
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.is_empty() || host_port.starts_with(':') {
+    // The URL parser reads `http:host`, `http:/host` and `http:///host` as `http://host`; a
+    // tracking URI spells out `://` followed by the host.
+    let Some((_, rest)) = uri.split_once("://") else {
+        return Err(invalid("no '://'"));
+    };
+    if rest.starts_with('/') {
         return Err(invalid("it names no host"));
     }
-    if let Some((host, port)) = host_port.rsplit_once(':')
-        && !host.ends_with(']')
-        && port.parse::<u16>().is_err()
-    {
-        return Err(invalid("the port is not a number"));
+    let parsed = url::Url::parse(uri).map_err(|e| match e {
+        url::ParseError::EmptyHost => invalid("it names no host"),
+        url::ParseError::InvalidPort => invalid("the port is not a number"),
+        other => invalid(&other.to_string()),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme is not http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it names no host"));
     }
     Ok(uri.trim_end_matches('/').to_owned())
 }
@@ -878,5 +884,46 @@ impl RemoteStore {
             params,
             tags,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_url_is_kept_as_given_without_its_trailing_slash() {
+        for (uri, base) in [
+            ("http://127.0.0.1:5000/", "http://127.0.0.1:5000"),
+            (
+                "HTTPS://Host.example/prefix/",
+                "HTTPS://Host.example/prefix",
+            ),
+            ("http://user:secret@[::1]:80", "http://user:secret@[::1]:80"),
+        ] {
+            assert_eq!(parse_base(uri).unwrap(), base);
+        }
+    }
+
+    #[test]
+    fn malformed_server_uris_say_what_is_wrong() {
+        for (uri, why) in [
+            ("http://:5000", "it names no host"),
+            ("http:///path", "it names no host"),
+            ("http://host:port", "the port is not a number"),
+            ("http://host:99999", "the port is not a number"),
+            ("http:/host", "no '://'"),
+            ("host:5000", "no '://'"),
+            ("ftp://host", "the scheme is not http or https"),
+            ("http://ho st", "invalid international domain name"),
+        ] {
+            let err = parse_base(uri).unwrap_err();
+            assert_eq!(err.code(), crate::engine::ErrorCode::InvalidParameterValue);
+            assert_eq!(
+                err.to_string(),
+                format!("Invalid tracking server URI '{uri}': {why}."),
+                "{uri}"
+            );
+        }
     }
 }
