@@ -98,7 +98,7 @@ def _key(run_id: str, path: str) -> str:
 
 def _log_with_mlrs(tracking_uri: str, source: Path, artifact_path: str | None) -> str:
     mlrs.set_tracking_uri(tracking_uri)
-    with mlrs.start_run() as run:
+    with mlrs.start_run(experiment_id="0") as run:
         mlrs.log_artifact(str(source), artifact_path)
     return cast(str, run.info.run_id)
 
@@ -148,7 +148,8 @@ def test_the_stored_object_matches_mlflows_upload(
 
     mlflow.set_tracking_uri(s3_server)
     try:
-        with mlflow.start_run() as run:
+        # Experiment 0 named: mlflow's fluent state may hold another server's experiment.
+        with mlflow.start_run(experiment_id="0") as run:
             mlflow.log_artifact(str(small_parts))
         mlflow_run_id = run.info.run_id
     finally:
@@ -203,7 +204,7 @@ def test_a_failed_part_aborts_the_upload(
     s3_proxy.fail_matching("partNumber=2", *fault)
     mlrs.set_tracking_uri(s3_server)
     started = time.monotonic()
-    with mlrs.start_run() as run:
+    with mlrs.start_run(experiment_id="0") as run:
         with pytest.raises(MlflowException, match="Failed to upload at least one part") as raised:
             mlrs.log_artifact(str(small_parts), "broken")
         assert said in str(raised.value)
@@ -231,7 +232,7 @@ with open(big, "wb") as f:  # a MB at a time: the script's own peak stays low
     for _ in range(size // (1024 * 1024)):
         f.write(os.urandom(1024 * 1024))
 mlrs.set_tracking_uri(server)
-with mlrs.start_run() as run:
+with mlrs.start_run(experiment_id="0") as run:
     mlrs.log_text("warm", "warm.txt")
     before = peak_kb()
     mlrs.log_artifact(big, "blobs")
