@@ -42,8 +42,15 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextlib.contextmanager
-def mlflow_server(directory: Path, backend_uri: str | None = None) -> Iterator[str]:
-    """`mlflow server` with a SQLite (or given) backend and artifact serving; yields its URL."""
+def mlflow_server(
+    directory: Path,
+    backend_uri: str | None = None,
+    artifacts_destination: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """`mlflow server` with a SQLite (or given) backend and artifact serving, its artifacts in
+    `directory` or at `artifacts_destination` (an `s3://` URI, say), with `env` added to its
+    environment; yields its URL."""
     port = free_port()
     log = directory / "server.log"
     out = log.open("wb")
@@ -54,7 +61,7 @@ def mlflow_server(directory: Path, backend_uri: str | None = None) -> Iterator[s
             "--backend-store-uri",
             backend_uri or f"sqlite:///{directory / 'server.db'}",
             "--artifacts-destination",
-            str(directory / "artifacts"),
+            artifacts_destination or str(directory / "artifacts"),
             "--host",
             "127.0.0.1",
             "--port",
@@ -71,6 +78,7 @@ def mlflow_server(directory: Path, backend_uri: str | None = None) -> Iterator[s
             # The job runner (8 huey consumers, each importing mlflow) serves GenAI jobs, not
             # tracking; left on, it takes both cores for the server's first ~30 s.
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            **(env or {}),
         },
     )
     url = f"http://127.0.0.1:{port}"
@@ -87,18 +95,65 @@ def mlflow_server(directory: Path, backend_uri: str | None = None) -> Iterator[s
         out.close()
 
 
+# Dummy credentials for moto's S3: boto3 signs every request and needs some.
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextlib.contextmanager
+def moto_s3(directory: Path) -> Iterator[str]:
+    """moto's standalone server on 127.0.0.1, an S3 in memory; yields its URL."""
+    port = free_port()
+    log = directory / "moto.log"
+    out = log.open("wb")
+    process = subprocess.Popen(
+        [str(MLFLOW.with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        cwd=directory,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={"PATH": str(MLFLOW.parent) + ":/usr/bin:/bin", **S3_ENV},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"moto_server exited: {log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start in 60 s") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
+
+
 class FaultProxy:
     """An HTTP proxy to `upstream` on its own port. Each request takes the next queued fault,
     if any: ("status", 503) answers that status without forwarding; ("lost", 0) forwards the
     request, lets the server apply it, then resets the connection instead of answering;
-    ("slow", seconds) forwards, then answers only after `seconds`. `down()` stops listening
-    (connections are refused) until `up()`."""
+    ("slow", seconds) forwards, then answers only after `seconds`. `fail_matching` queues a
+    fault for the next request whose method and path hold a text instead. `down()` stops
+    listening (connections are refused) until `up()`."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.removeprefix("http://")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.faults: list[tuple[str, float]] = []
+        self.matched_faults: list[tuple[str, tuple[str, float]]] = []
         self.lock = threading.Lock()
         self.seen: list[str] = []
         self.release = threading.Event()
@@ -112,8 +167,16 @@ class FaultProxy:
         with self.lock:
             self.faults.extend([(kind, arg)] * times)
 
-    def _next_fault(self) -> tuple[str, float] | None:
+    def fail_matching(self, text: str, kind: str, arg: float = 0) -> None:
         with self.lock:
+            self.matched_faults.append((text, (kind, arg)))
+
+    def _next_fault(self, request: str) -> tuple[str, float] | None:
+        with self.lock:
+            for i, (text, fault) in enumerate(self.matched_faults):
+                if text in request:
+                    del self.matched_faults[i]
+                    return fault
             return self.faults.pop(0) if self.faults else None
 
     def up(self) -> None:
@@ -133,7 +196,7 @@ class FaultProxy:
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                fault = proxy._next_fault()
+                fault = proxy._next_fault(f"{self.command} {self.path}")
                 with proxy.lock:
                     proxy.seen.append(f"{self.command} {self.path} {fault}")
                     proxy.authorization.append(self.headers.get("Authorization"))
@@ -161,14 +224,18 @@ class FaultProxy:
                 if fault is not None and fault[0] == "slow":
                     proxy.release.wait(fault[1])
                 self.send_response(answer.status)
+                # A HEAD answer's length is the object's, and no body follows.
+                kept = ("content-length",) if self.command == "HEAD" else ()
                 for key, value in answer.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    dropped = ("transfer-encoding", "connection", "content-length")
+                    if key.lower() not in dropped or key.lower() in kept:
                         self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
+                if self.command != "HEAD":
+                    self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _relay
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _relay
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

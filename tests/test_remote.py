@@ -808,6 +808,8 @@ def test_artifact_transfers_retry_503_and_lost_answers_whole(
         # The run's root, resolved first, so that the faults hit the artifact requests only.
         root = _artifacts.run_root(mlrs.MlflowClient()._store, run.info.run_id)
         assert isinstance(root, _artifacts._Remote)
+        # The first upload asks the server for its capabilities (multipart), once.
+        mlrs.log_text("warm", "warm.txt")
         proxy.fail_next("status", 503, times=2)
         root.log_file(str(source), None)
         proxy.fail_next("status", 403)
@@ -815,12 +817,16 @@ def test_artifact_transfers_retry_503_and_lost_answers_whole(
             root.log_file(str(source), "refused")
         assert refused.value.error_code == "PERMISSION_DENIED"
     puts = [line for line in proxy.seen if line.startswith("PUT ")]
-    assert len(puts) == 4, puts  # 2 refused + 1 applied, then 1 refused without a retry
+    # The warm-up, 2 refused + 1 applied, then 1 refused without a retry.
+    assert len(puts) == 5, puts
     proxy.fail_next("lost")
     got = mlrs.MlflowClient().download_artifacts(run.info.run_id, "blob.bin", str(tmp_path / "d"))
     assert Path(got).read_bytes() == payload
     listed = mlrs.MlflowClient().list_artifacts(run.info.run_id)
-    assert [(i.path, i.file_size) for i in listed] == [("blob.bin", len(payload))]
+    assert [(i.path, i.file_size) for i in listed] == [
+        ("blob.bin", len(payload)),
+        ("warm.txt", 4),
+    ]
 
 
 def test_log_artifacts_skips_directory_links_as_mlflow_does(

@@ -7,7 +7,8 @@
 //! retries. Bodies stream: an upload reads the file as the socket takes it (with its
 //! `Content-Length`), a download copies the socket to the file in fixed-size chunks, so memory
 //! stays flat whatever the size. The global request timeout does not apply to the body of a
-//! transfer (a 1 GB file may take minutes); connecting and awaiting the answer keep it.
+//! transfer (a 1 GB file may take minutes); connecting and awaiting the answer keep it. Where
+//! the server offers it, a large file goes in parts to its storage instead (`multipart.rs`).
 //!
 //! Paths are checked before anything is sent or written: an artifact path must be normal and
 //! relative (MLflow's `Invalid artifact path`), and every path a server lists is refused when it
@@ -48,7 +49,7 @@ pub(super) const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'^')
     .add(b'|');
 
-fn at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+pub(super) fn at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     move |error| Error::Io {
         error,
         path: path.to_owned(),
@@ -56,7 +57,7 @@ fn at(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 }
 
 /// `root/rel` with each part of `rel` percent-encoded.
-fn join_url(root: &str, rel: &str) -> String {
+pub(super) fn join_url(root: &str, rel: &str) -> String {
     let mut url = root.trim_end_matches('/').to_owned();
     for part in rel.split('/').filter(|p| !p.is_empty()) {
         url.push('/');
@@ -182,10 +183,11 @@ pub fn check_listed(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// A body to send: nothing, or a file read from the start at each attempt.
-enum Body<'a> {
+/// A body to send: nothing, a file read from the start at each attempt, or JSON.
+pub(super) enum Body<'a> {
     Empty,
     File(&'a Path),
+    Json(&'a Value),
 }
 
 /// One request with MLflow's retries; the answer's body is left unread for the caller.
@@ -197,21 +199,26 @@ fn request(
     body: &Body<'_>,
     content_type: Option<&str>,
 ) -> Result<ureq::http::Response<ureq::Body>> {
+    retried(client, method, url, query, body, content_type)?
+        .map_err(|failure| http_error(method, url, &failure, client.settings.max_retries))
+}
+
+/// One request with MLflow's retries: the successful answer (its body unread), or how the
+/// last attempt failed, for callers that tell failures apart.
+pub(super) fn retried(
+    client: &Client,
+    method: &str,
+    url: &str,
+    query: &[(&str, &str)],
+    body: &Body<'_>,
+    content_type: Option<&str>,
+) -> Result<std::result::Result<ureq::http::Response<ureq::Body>, Failure>> {
     let settings = &client.settings;
     let mut attempt = 0;
     loop {
         let failure = match send_once(client, method, url, query, body, content_type)? {
-            Ok(response) if response.status().is_success() => return Ok(response),
-            Ok(mut response) => {
-                let status = response.status().as_u16();
-                let text = response
-                    .body_mut()
-                    .with_config()
-                    .limit(64 * 1024)
-                    .read_to_string()
-                    .unwrap_or_default();
-                Failure::Status { status, body: text }
-            }
+            Ok(response) if response.status().is_success() => return Ok(Ok(response)),
+            Ok(mut response) => failure_of(&mut response),
             Err(failure) => failure,
         };
         if failure.is_transient() && attempt < settings.max_retries {
@@ -219,8 +226,20 @@ fn request(
             std::thread::sleep(settings.backoff(attempt));
             continue;
         }
-        return Err(http_error(method, url, &failure, settings.max_retries));
+        return Ok(Err(failure));
     }
+}
+
+/// An answer that is not a success, with (the start of) its text.
+pub(super) fn failure_of(response: &mut ureq::http::Response<ureq::Body>) -> Failure {
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    Failure::Status { status, body: text }
 }
 
 fn send_once(
@@ -234,44 +253,56 @@ fn send_once(
     let timeout = Some(client.settings.timeout);
     let headers = client.auth_headers()?;
     let agent = client.agent();
-    let result = if let Body::File(path) = body {
-        let file = File::open(path).map_err(at(path))?;
-        let mut request = agent
-            .put(url)
+    let result = match body {
+        Body::File(path) => {
+            let file = File::open(path).map_err(at(path))?;
+            let mut request = agent
+                .put(url)
+                .config()
+                .timeout_global(None)
+                .timeout_connect(timeout)
+                .timeout_recv_response(timeout)
+                .build();
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            if let Some(content_type) = content_type {
+                request = request.header("Content-Type", content_type);
+            }
+            request.send(&file)
+        }
+        Body::Json(json) => {
+            let mut request = agent.post(url);
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            request
+                .header("Content-Type", "application/json")
+                .send(json.to_string().as_bytes())
+        }
+        Body::Empty => {
+            let mut request = match method {
+                "GET" => agent.get(url),
+                _ => agent.delete(url),
+            }
             .config()
             .timeout_global(None)
             .timeout_connect(timeout)
             .timeout_recv_response(timeout)
             .build();
-        for (name, value) in &headers {
-            request = request.header(name, value);
+            for (name, value) in &headers {
+                request = request.header(name, value);
+            }
+            for (key, value) in query {
+                request = request.query(*key, *value);
+            }
+            request.call()
         }
-        if let Some(content_type) = content_type {
-            request = request.header("Content-Type", content_type);
-        }
-        request.send(&file)
-    } else {
-        let mut request = match method {
-            "GET" => agent.get(url),
-            _ => agent.delete(url),
-        }
-        .config()
-        .timeout_global(None)
-        .timeout_connect(timeout)
-        .timeout_recv_response(timeout)
-        .build();
-        for (name, value) in &headers {
-            request = request.header(name, value);
-        }
-        for (key, value) in query {
-            request = request.query(*key, *value);
-        }
-        request.call()
     };
     Ok(result.map_err(|e| Failure::Transport(transport_message(&e))))
 }
 
-fn transport_message(e: &ureq::Error) -> String {
+pub(super) fn transport_message(e: &ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(_) => "timed out".to_owned(),
         ureq::Error::ConnectionFailed => "connection refused".to_owned(),
@@ -282,7 +313,7 @@ fn transport_message(e: &ureq::Error) -> String {
 
 /// The error for a failed artifact request: the status and the server's text, as MLflow's
 /// `augmented_raise_for_status` words it, with the matching error code.
-fn http_error(method: &str, url: &str, failure: &Failure, retries: u32) -> Error {
+pub(super) fn http_error(method: &str, url: &str, failure: &Failure, retries: u32) -> Error {
     match failure {
         Failure::Transport(message) => Error::internal(format!(
             "{method} {url} failed: {message}. The tracking server did not answer (retried \
@@ -365,6 +396,9 @@ pub fn upload_file(
     } else {
         format!("{artifact_path}/{name}")
     };
+    if super::multipart::upload(client, root, local, artifact_path, &name, metadata.len())? {
+        return Ok(());
+    }
     let url = join_url(root, &rel);
     request(
         client,

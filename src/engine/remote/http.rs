@@ -2,6 +2,7 @@
 //! (auth, TLS, retries, timeout) read from the same environment variables, and MLflow's mapping
 //! of answers to errors.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -71,13 +72,17 @@ pub struct Settings {
     insecure_tls: bool,
     server_cert_path: Option<String>,
     client_cert_path: Option<String>,
+    /// For storage reached through presigned URLs (multipart parts): `requests`' own CA
+    /// bundle variable, and MLflow's `MLFLOW_S3_IGNORE_TLS`.
+    storage_ca_path: Option<String>,
+    storage_insecure_tls: bool,
 }
 
-fn env(name: &str) -> Option<String> {
+pub(super) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
+pub(super) fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     match env(name) {
         None => Ok(default),
         Some(v) => v
@@ -109,6 +114,9 @@ impl Settings {
             insecure_tls: insecure,
             server_cert_path: server_cert_path.or_else(|| env("REQUESTS_CA_BUNDLE")),
             client_cert_path: env("MLFLOW_TRACKING_CLIENT_CERT_PATH"),
+            storage_ca_path: env("REQUESTS_CA_BUNDLE"),
+            storage_insecure_tls: env("MLFLOW_S3_IGNORE_TLS")
+                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1")),
         })
     }
 
@@ -132,6 +140,38 @@ fn read_pem(path: &str) -> Result<Vec<u8>> {
         .map_err(|e| Error::invalid(format!("Cannot read the certificate file '{path}': {e}")))
 }
 
+/// The certificates of a PEM file, as the roots a connection trusts.
+fn root_certs(path: &str) -> Result<ureq::tls::RootCerts> {
+    use ureq::tls::{PemItem, RootCerts, parse_pem};
+    let pem = read_pem(path)?;
+    let certs: Vec<_> = parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::invalid(format!(
+            "The certificate file '{path}' holds no PEM certificate."
+        )));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+
+/// TLS for the storage behind presigned URLs: not the tracking server's certificates (the
+/// storage has its own), but what `requests` trusts, as MLflow's part uploads use it.
+fn storage_tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{RootCerts, TlsConfig};
+    let mut tls = TlsConfig::builder().root_certs(RootCerts::PlatformVerifier);
+    if settings.storage_insecure_tls {
+        tls = tls.disable_verification(true);
+    }
+    if let Some(path) = &settings.storage_ca_path {
+        tls = tls.root_certs(root_certs(path)?);
+    }
+    Ok(tls.build())
+}
+
 fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig> {
     use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig, parse_pem};
     let mut tls = TlsConfig::builder().root_certs(RootCerts::PlatformVerifier);
@@ -139,19 +179,7 @@ fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig> {
         tls = tls.disable_verification(true);
     }
     if let Some(path) = &settings.server_cert_path {
-        let pem = read_pem(path)?;
-        let certs: Vec<_> = parse_pem(&pem)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(Error::invalid(format!(
-                "The certificate file '{path}' holds no PEM certificate."
-            )));
-        }
-        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+        tls = tls.root_certs(root_certs(path)?);
     }
     if let Some(path) = &settings.client_cert_path {
         let pem = read_pem(path)?;
@@ -197,13 +225,25 @@ impl Failure {
     }
 }
 
-/// One tracking server: its URL and a keep-alive agent. Cloning shares the connection pool.
+/// The server-info endpoint (MLflow 3's), which advertises a server's artifact capabilities.
+const SERVER_INFO: &str = "/api/3.0/mlflow/server-info";
+
+/// How long a server-info request may take: MLflow's client gives it 3 s and no retry.
+const SERVER_INFO_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One tracking server: its URL and a keep-alive agent. Cloning shares the connection pool and
+/// the servers' info.
 #[derive(Clone)]
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    /// For presigned URLs, which lead to the storage, not to the server: no auth of the
+    /// server's, the storage's TLS roots.
+    storage: ureq::Agent,
     pub settings: Arc<Settings>,
     hook: Option<HeaderHook>,
+    /// Each server's answer to the server-info endpoint, by its URL (up to the `/api` part).
+    server_info: Arc<parking_lot::Mutex<HashMap<String, Arc<Value>>>>,
 }
 
 impl Client {
@@ -215,11 +255,20 @@ impl Client {
             .user_agent(concat!("mlrs/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls_config(&settings)?)
             .build();
+        let storage = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(settings.timeout))
+            .max_idle_connections_per_host(8)
+            .user_agent(concat!("mlrs/", env!("CARGO_PKG_VERSION")))
+            .tls_config(storage_tls_config(&settings)?)
+            .build();
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             agent: config.into(),
+            storage: storage.into(),
             settings: Arc::new(settings),
             hook,
+            server_info: Arc::default(),
         })
     }
 
@@ -230,6 +279,51 @@ impl Client {
     /// The keep-alive agent, for requests outside the tracking API (the artifact proxy).
     pub fn agent(&self) -> &ureq::Agent {
         &self.agent
+    }
+
+    /// The agent for presigned storage URLs.
+    pub fn storage_agent(&self) -> &ureq::Agent {
+        &self.storage
+    }
+
+    /// What the server at `server` (its URL, up to `/api`) says of itself, asked once per
+    /// client as MLflow's artifact client asks: an answer other than 200 is kept as an empty
+    /// object (an older server: nothing advertised); no answer, or one that is not a JSON
+    /// object, gives None and is asked again next time.
+    pub fn server_info(&self, server: &str) -> Option<Arc<Value>> {
+        let server = server.trim_end_matches('/');
+        // Held while asking, so that concurrent uploads ask once.
+        let mut cache = self.server_info.lock();
+        if let Some(info) = cache.get(server) {
+            return Some(Arc::clone(info));
+        }
+        let mut request = self
+            .agent
+            .get(format!("{server}{SERVER_INFO}"))
+            .config()
+            .timeout_global(Some(SERVER_INFO_TIMEOUT))
+            .build();
+        for (name, value) in self.auth_headers().ok()? {
+            request = request.header(name, value);
+        }
+        let mut response = request.call().ok()?;
+        let info = if response.status() == 200 {
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(1024 * 1024)
+                .read_to_string()
+                .ok()?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(object @ Value::Object(_)) => object,
+                _ => return None,
+            }
+        } else {
+            Value::Object(serde_json::Map::new())
+        };
+        let info = Arc::new(info);
+        cache.insert(server.to_owned(), Arc::clone(&info));
+        Some(info)
     }
 
     /// The auth headers (and the header hook's) for one request.

@@ -13,6 +13,7 @@ pub mod artifacts;
 pub mod http;
 mod json;
 pub mod models;
+mod multipart;
 mod registry;
 pub mod spool;
 
