@@ -46,9 +46,9 @@ class IterationLogger:
     same call `mlrs.log_metric` makes), so logging adds microseconds per iteration."""
 
     def __init__(self, run_id: str, model_id: str | None = None) -> None:
-        from mlrs import _fluent, _runtime
+        from mlrs import _runtime, _tracking
 
-        top = getattr(_fluent._local, "top", None)
+        top = getattr(_tracking._local, "top", None)
         self.store = top[0] if top is not None and top[1] == run_id else _runtime.get_store()
         self.run_id = run_id
         self.model_id = model_id
@@ -59,7 +59,7 @@ class IterationLogger:
 
     def record(self, metrics: dict[str, Any], step: int) -> None:
         from mlrs import _runtime
-        from mlrs.tracking.client import log_metric_to
+        from mlrs._tracking import log_metric_to
 
         values = {k: float(v) for k, v in metrics.items()}
         store, run_id, model_id = self.store, self.run_id, self.model_id

@@ -12,6 +12,7 @@ from mlrs._registry import (
     raise_if_prompt,
     version_number,
 )
+from mlrs._tracking import create_page_token, parse_page_token
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
@@ -27,14 +28,10 @@ _PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"
 
 
 def _page_token(token: str | bytes | None) -> int:
-    from mlrs.tracking.client import parse_page_token
-
     return parse_page_token(token)
 
 
 def _next_token(rows: list[Any], max_results: int, offset: int) -> bytes | None:
-    from mlrs.tracking.client import create_page_token
-
     return create_page_token(offset + max_results) if len(rows) == max_results + 1 else None
 
 
