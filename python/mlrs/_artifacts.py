@@ -735,18 +735,11 @@ def _split_runs_uri(uri: str) -> tuple[str, str]:
 def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = False) -> str:
     """`mlrs.artifacts.download_artifacts(artifact_uri)`: a `runs:/` URI is copied (to
     `dst_path` or a temporary directory); a local path or `file:` URI is returned in place, or
-    copied when `dst_path` is given."""
+    copied when `dst_path` is given. `models:/` URIs are `mlrs.artifacts`' to resolve (through
+    the registry and logged models, above this module)."""
     if uri.startswith("runs:"):
         run_id, path = _split_runs_uri(uri)
         return download_run(store, run_id, path, dst_path)
-    if uri.startswith("models:"):
-        from mlrs.models._uri import resolve_model_uri
-
-        if dst_path is None:
-            import tempfile
-
-            dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
-        return resolve_model_uri(uri, dst_path)
     remote = remote_parent(store, uri)
     if remote is not None:
         parent, name = remote

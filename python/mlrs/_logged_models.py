@@ -384,7 +384,7 @@ def create_external_model(
     """
     import tempfile
 
-    from mlrs.models.model import MLMODEL_FILE_NAME, Model
+    from mlrs.models._mlmodel import MLMODEL_FILE_NAME, Model
     from mlrs.models.signature import ModelSignature
     from mlrs.types.schema import ColSpec, Schema
 
