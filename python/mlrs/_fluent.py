@@ -368,7 +368,7 @@ def _resume_run(
         raise MlflowException(
             f"Cannot start run with ID {run_id} because it is in the deleted state."
         )
-    store.update_run_info(run_id, "RUNNING", run.info.end_time, run_name)
+    _tracking.resume_run(store, run_id, run.info.end_time, run_name)
     tags = dict(tags or {})
     if description:
         _refuse_note_tag(tags)
@@ -813,7 +813,7 @@ def delete_tag(key: str) -> None:
         MlflowException: the run has no such tag (RESOURCE_DOES_NOT_EXIST).
     """
     store, run_id = _active_or_new()
-    store.delete_tag(run_id, str(key))
+    _tracking.delete_tag(store, run_id, key)
 
 
 def flush() -> None:

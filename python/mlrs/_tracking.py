@@ -303,6 +303,12 @@ def get_parent_run(store: Store, run_id: str) -> Run | None:
     return None if parent_id is None else get_run(store, parent_id)
 
 
+def resume_run(store: Store, run_id: str, end_time: int | None, run_name: str | None) -> None:
+    """Sets a run RUNNING again, keeping `end_time` and renaming it when `run_name` is given
+    (`start_run(run_id=...)`)."""
+    store.update_run_info(run_id, "RUNNING", end_time, run_name)
+
+
 def set_terminated(
     store: Store, run_id: str, status: str | None = None, end_time: int | None = None
 ) -> None:
