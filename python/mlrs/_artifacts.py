@@ -14,7 +14,7 @@ import contextlib
 import os
 import posixpath
 
-from mlrs import _core, _runtime
+from mlrs import _core, _runtime, _tracking
 from mlrs.entities.file_info import FileInfo
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import (
@@ -429,9 +429,7 @@ def log_image_to(
         picture.save(path)
     with _Staged(root, f"{base}+compressed.webp") as path:
         thumbnail.save(path)
-    from mlrs.tracking.client import set_tag_to
-
-    set_tag_to(store, run_id, LOGGED_IMAGES_TAG, True)
+    _tracking.set_tag_to(store, run_id, LOGGED_IMAGES_TAG, True)
     if synchronous:
         store.flush()
 
@@ -548,13 +546,11 @@ def log_table_to(store: Store, run_id: str, data: Any, artifact_file: str) -> No
     entry = {"path": artifact_file, "type": "table"}
     if entry not in logged:
         logged.append(entry)
-        from mlrs.tracking.client import set_tag_to
-
-        set_tag_to(store, run_id, LOGGED_ARTIFACTS_TAG, json.dumps(logged))
+        _tracking.set_tag_to(store, run_id, LOGGED_ARTIFACTS_TAG, json.dumps(logged))
 
 
 def load_table_to(
-    client: Any,
+    store: Store,
     experiment_id: str,
     artifact_file: str,
     run_ids: list[str] | None = None,
@@ -565,7 +561,7 @@ def load_table_to(
     import pandas as pd
 
     from mlrs import _log
-    from mlrs._fluent import _runs_to_pandas
+    from mlrs._convert import runs_to_pandas
 
     _check_table_file(artifact_file)
     pattern = f'"path"%:%"{artifact_file}",%"type"%:%"table"'
@@ -575,14 +571,14 @@ def load_table_to(
     found: list[Run] = []
     token = None
     while True:
-        page: PagedList[Run] = client.search_runs(
-            [experiment_id], filter_string, max_results=50000, page_token=token
+        page: PagedList[Run] = _tracking.search_runs(
+            store, [experiment_id], filter_string, max_results=50000, page_token=token
         )
         found.extend(page)
         token = page.token
         if not token:
             break
-    runs = _runs_to_pandas(found)
+    runs = runs_to_pandas(found)
     if run_ids and len(run_ids) != len(runs):
         _log.logger().warning(
             "Not all runs have the specified table artifact. Some runs will be skipped."
@@ -593,7 +589,7 @@ def load_table_to(
         )
     frames = []
     for _, run in runs.iterrows():
-        root = location(client._store, run["artifact_uri"])
+        root = location(store, run["artifact_uri"])
         if not _table_file_exists(root, artifact_file):
             raise MlflowException(
                 f"Artifact {artifact_file} not found for run {run['run_id']}.",
@@ -739,18 +735,11 @@ def _split_runs_uri(uri: str) -> tuple[str, str]:
 def resolve_uri(store: Store, uri: str, dst_path: str | None, copied: bool = False) -> str:
     """`mlrs.artifacts.download_artifacts(artifact_uri)`: a `runs:/` URI is copied (to
     `dst_path` or a temporary directory); a local path or `file:` URI is returned in place, or
-    copied when `dst_path` is given."""
+    copied when `dst_path` is given. `models:/` URIs are `mlrs.artifacts`' to resolve (through
+    the registry and logged models, above this module)."""
     if uri.startswith("runs:"):
         run_id, path = _split_runs_uri(uri)
         return download_run(store, run_id, path, dst_path)
-    if uri.startswith("models:"):
-        from mlrs.models._uri import resolve_model_uri
-
-        if dst_path is None:
-            import tempfile
-
-            dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
-        return resolve_model_uri(uri, dst_path)
     remote = remote_parent(store, uri)
     if remote is not None:
         parent, name = remote
@@ -899,7 +888,7 @@ class ArtifactsClientMixin:
         run_ids: list[str] | None = None,
         extra_columns: list[str] | None = None,
     ) -> Any:
-        return load_table_to(self, experiment_id, artifact_file, run_ids, extra_columns)
+        return load_table_to(self._store, experiment_id, artifact_file, run_ids, extra_columns)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         """The files and directories directly under `path` of the run's artifacts, sorted."""
@@ -916,9 +905,7 @@ class ArtifactsClientMixin:
 
 def _target(run_id: str | None) -> tuple[Store, str]:
     """The store and run to log to: `run_id`, else the active run (started when none is)."""
-    from mlrs import _fluent
-
-    return _fluent._target(run_id)
+    return _tracking.target(run_id)
 
 
 def log_artifact(
@@ -990,11 +977,8 @@ def load_table(
     artifact_file: str, run_ids: list[str] | None = None, extra_columns: list[str] | None = None
 ) -> Any:
     """The table `artifact_file` across the runs of the current experiment that logged it."""
-    from mlrs import _fluent
-    from mlrs.tracking.client import MlflowClient
-
-    experiment_id = _fluent._get_experiment_id()
-    return load_table_to(MlflowClient(), experiment_id, artifact_file, run_ids, extra_columns)
+    experiment_id = _tracking.current_experiment_id()
+    return load_table_to(_runtime.get_store(), experiment_id, artifact_file, run_ids, extra_columns)
 
 
 def get_artifact_uri(artifact_path: str | None = None) -> str:

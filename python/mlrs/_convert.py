@@ -1,4 +1,5 @@
-"""Rows from the engine (plain tuples) into mlflow-shaped entities."""
+"""Rows from the engine (plain tuples) into mlflow-shaped entities, and runs into MLflow's
+DataFrame (`runs_to_pandas`)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,40 @@ def metric_history(key: str, raw: tuple[bytes, bytes, bytes]) -> list[Metric]:
 
     steps, timestamps, values = metric_columns(raw)
     return Metric._from_rows(zip(repeat(key), values, timestamps, steps))
+
+
+def runs_to_pandas(runs: list[Run]) -> Any:
+    """MLflow's DataFrame: six info columns, then `metrics.*`, `params.*`, `tags.*`."""
+    import pandas as pd
+
+    def times(values: list[int | None]) -> Any:
+        # MLflow converts element by element; one vectorised call gives the same column
+        # (datetime64[us, UTC], NaT for None) 100x faster, except when every value is None:
+        # MLflow's column is then timezone-naive, so that case keeps the element-wise form.
+        if all(v is None for v in values):
+            return [pd.to_datetime(v, unit="ms", utc=True) for v in values]
+        return pd.to_datetime(values, unit="ms", utc=True)
+
+    columns: dict[str, Any] = {
+        "run_id": [r.info.run_id for r in runs],
+        "experiment_id": [r.info.experiment_id for r in runs],
+        "status": [r.info.status for r in runs],
+        "artifact_uri": [r.info.artifact_uri for r in runs],
+        "start_time": times([r.info.start_time for r in runs]),
+        "end_time": times([r.info.end_time for r in runs]),
+    }
+    groups: list[tuple[str, object, list[dict[str, Any]]]] = [
+        ("metrics", float("nan"), [r.data.metrics for r in runs]),
+        ("params", None, [r.data.params for r in runs]),
+        ("tags", None, [r.data.tags for r in runs]),
+    ]
+    for prefix, missing, values in groups:
+        keys: dict[str, None] = {}
+        for each in values:
+            keys.update(dict.fromkeys(each))
+        for key in keys:
+            columns[f"{prefix}.{key}"] = [each.get(key, missing) for each in values]
+    frame = pd.DataFrame(columns)
+    if not runs:
+        frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in list(columns)[:6]})
+    return frame

@@ -4,6 +4,7 @@ and ``input_tags`` rows in one transaction)."""
 
 from __future__ import annotations
 
+from mlrs import _tracking
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -104,9 +105,7 @@ def log_input(
         tags: more input tags, ``{key: value}``.
         model: a ``LoggedModelInput`` the run used.
     """
-    from mlrs._fluent import _active_or_new
-
-    store, run_id = _active_or_new()
+    store, run_id = _tracking.active_or_new()
     datasets = [create_dataset_input(dataset, context, tags)] if dataset else None
     models = [model] if model else None
     log_inputs_to(store, run_id, datasets, models)  # type: ignore[arg-type]
@@ -121,9 +120,7 @@ def log_inputs(
     """Logs several datasets to the active run: ``datasets``, ``contexts`` and ``tags_list``
     are parallel lists of one length. ``models`` is refused, as MLflow refuses it outside
     Databricks."""
-    from mlrs._fluent import _active_or_new
-
-    store, run_id = _active_or_new()
+    store, run_id = _tracking.active_or_new()
     datasets = datasets or []
     contexts = contexts or []
     tags_list = tags_list or []

@@ -6,9 +6,25 @@ from __future__ import annotations
 import os
 import threading
 
-from mlrs import _active_model, _context, _environment, _log, _runtime, _system_metrics
+from mlrs import _active_model, _context, _environment, _log, _runtime, _system_metrics, _tracking
 from mlrs import _validation as check
+from mlrs._convert import runs_to_pandas as _runs_to_pandas
 from mlrs._run_operations import RunOperations
+from mlrs._tracking import (
+    _local,
+    log_batch_to,
+    log_metric_to,
+    log_param_to,
+    run_logged,
+    set_tag_to,
+)
+from mlrs._tracking import active_or_new as _active_or_new
+from mlrs._tracking import current_experiment_id as _get_experiment_id
+from mlrs._tracking import end_run as end_run
+from mlrs._tracking import end_runs as _end_runs
+from mlrs._tracking import set_top as _set_top
+from mlrs._tracking import stack as _stack
+from mlrs._tracking import target as _target
 from mlrs.entities.lifecycle_stage import LifecycleStage
 from mlrs.entities.metric import Metric
 from mlrs.entities.param import Param
@@ -18,14 +34,6 @@ from mlrs.entities.run_tag import RunTag
 from mlrs.entities.view_type import ViewType
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
-from mlrs.tracking.client import (
-    MlflowClient,
-    log_batch_to,
-    log_metric_to,
-    log_param_to,
-    run_logged,
-    set_tag_to,
-)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,23 +56,7 @@ _PARENT_RUN_ID_TAG = "mlflow.parentRunId"
 _RUN_NAME_TAG = "mlflow.runName"
 _DEFAULT_EXPERIMENT_ID = "0"
 
-# Per thread: `stack` (the ActiveRuns, innermost last), `top` ((store, run_id) of the innermost
-# run, or None: what the hot path reads) and `last` (the id of the last run this thread ended).
-_local = threading.local()
-_active_experiment_id: str | None = None
 _experiment_lock = threading.Lock()
-
-
-def _stack() -> list[ActiveRun]:
-    try:
-        return _local.stack  # type: ignore[no-any-return]
-    except AttributeError:
-        _local.stack = []
-        return _local.stack  # type: ignore[no-any-return]
-
-
-def _set_top(stack: list[ActiveRun]) -> None:
-    _local.top = (stack[-1]._store, stack[-1].info.run_id) if stack else None
 
 
 class ActiveRun(Run):
@@ -106,41 +98,6 @@ class ActiveRun(Run):
 # ---- experiments ---------------------------------------------------------------------------
 
 
-def _experiment_id_from_env() -> str | None:
-    name = os.environ.get(_EXPERIMENT_NAME_ENV)
-    env_id = os.environ.get(_EXPERIMENT_ID_ENV)
-    client = MlflowClient()
-    if name is not None:
-        experiment = client.get_experiment_by_name(name)
-        if experiment is None:
-            return client.create_experiment(name)
-        if env_id and env_id != experiment.experiment_id:
-            raise MlflowException(
-                f"The provided {_EXPERIMENT_ID_ENV} environment variable value `{env_id}` does "
-                f"not match the experiment id `{experiment.experiment_id}` for experiment name "
-                f"`{name}`",
-                INVALID_PARAMETER_VALUE,
-            )
-        return experiment.experiment_id
-    if env_id is not None:
-        try:
-            return client.get_experiment(env_id).experiment_id
-        except MlflowException as e:
-            raise MlflowException(
-                f"The provided {_EXPERIMENT_ID_ENV} environment variable value `{env_id}` does "
-                "not exist in the tracking server. Provide a valid experiment_id.",
-                INVALID_PARAMETER_VALUE,
-            ) from e
-    return None
-
-
-def _get_experiment_id() -> str:
-    """The experiment of new runs: `set_experiment`, the environment, else "0"."""
-    if _active_experiment_id:
-        return _active_experiment_id
-    return _experiment_id_from_env() or _DEFAULT_EXPERIMENT_ID
-
-
 def set_experiment(
     experiment_name: str | None = None,
     experiment_id: str | None = None,
@@ -169,25 +126,25 @@ def set_experiment(
             "Must specify exactly one of: `experiment_id` or `experiment_name`.",
             INVALID_PARAMETER_VALUE,
         )
-    client = MlflowClient()
+    store = _runtime.get_store()
     with _experiment_lock:
         if experiment_id is None:
-            experiment = client.get_experiment_by_name(experiment_name)  # type: ignore[arg-type]
+            experiment = _tracking.get_experiment_by_name(store, experiment_name)  # type: ignore[arg-type]
             if experiment is None:
                 _log.logger().info(
                     "Experiment with name '%s' does not exist. Creating a new experiment.",
                     experiment_name,
                 )
                 try:
-                    experiment_id = client.create_experiment(experiment_name)  # type: ignore[arg-type]
+                    experiment_id = _tracking.create_experiment(store, experiment_name)  # type: ignore[arg-type]
                 except MlflowException as e:
                     if e.error_code == "RESOURCE_ALREADY_EXISTS":
                         # Another process created it first.
-                        return client.get_experiment_by_name(experiment_name)  # type: ignore[arg-type,return-value]
+                        return _tracking.get_experiment_by_name(store, experiment_name)  # type: ignore[arg-type,return-value]
                     raise
-                experiment = client.get_experiment(experiment_id)
+                experiment = _tracking.get_experiment(store, experiment_id)
         else:
-            experiment = client.get_experiment(experiment_id)
+            experiment = _tracking.get_experiment(store, experiment_id)
         if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
             raise MlflowException(
                 f"Cannot set a deleted experiment {experiment.name!r} as the active experiment. "
@@ -195,8 +152,7 @@ def set_experiment(
                 "create a new one.",
                 INVALID_PARAMETER_VALUE,
             )
-    global _active_experiment_id
-    _active_experiment_id = experiment.experiment_id
+    _tracking.set_active_experiment_id(experiment.experiment_id)
     os.environ[_EXPERIMENT_ID_ENV] = experiment.experiment_id
     return experiment
 
@@ -222,7 +178,7 @@ def create_experiment(
     Raises:
         MlflowException: an empty or taken name (RESOURCE_ALREADY_EXISTS), or a bad tag.
     """
-    return MlflowClient().create_experiment(name, artifact_location, tags)
+    return _tracking.create_experiment(_runtime.get_store(), name, artifact_location, tags)
 
 
 def get_experiment(experiment_id: str) -> Experiment:
@@ -231,12 +187,12 @@ def get_experiment(experiment_id: str) -> Experiment:
     Raises:
         MlflowException: no such experiment (RESOURCE_DOES_NOT_EXIST) or a malformed id.
     """
-    return MlflowClient().get_experiment(experiment_id)
+    return _tracking.get_experiment(_runtime.get_store(), experiment_id)
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
     """The experiment with this name, or None when there is none."""
-    return MlflowClient().get_experiment_by_name(name)
+    return _tracking.get_experiment_by_name(_runtime.get_store(), name)
 
 
 def search_experiments(
@@ -260,12 +216,14 @@ def search_experiments(
     Raises:
         MlflowException: a filter or order_by that does not parse (INVALID_PARAMETER_VALUE).
     """
-    client = MlflowClient()
+    store = _runtime.get_store()
     found: list[Experiment] = []
     token = None
     while True:
         page_size = 50000 if max_results is None else min(max_results - len(found), 50000)
-        page = client.search_experiments(view_type, page_size, filter_string, order_by, token)
+        page = _tracking.search_experiments(
+            store, view_type, page_size, filter_string, order_by, token
+        )
         found.extend(page)
         token = page.token
         if not token or (max_results is not None and len(found) >= max_results):
@@ -278,7 +236,7 @@ def delete_experiment(experiment_id: str) -> None:
     Raises:
         MlflowException: no such experiment.
     """
-    MlflowClient().delete_experiment(experiment_id)
+    _tracking.delete_experiment(_runtime.get_store(), experiment_id)
 
 
 def restore_experiment(experiment_id: str) -> None:
@@ -287,7 +245,7 @@ def restore_experiment(experiment_id: str) -> None:
     Raises:
         MlflowException: no such experiment, or one that is not deleted.
     """
-    MlflowClient().restore_experiment(experiment_id)
+    _tracking.restore_experiment(_runtime.get_store(), experiment_id)
 
 
 def set_experiment_tag(key: str, value: Any) -> None:
@@ -300,7 +258,7 @@ def set_experiment_tag(key: str, value: Any) -> None:
     Raises:
         MlflowException: a bad key or value, or a deleted experiment.
     """
-    MlflowClient().set_experiment_tag(_get_experiment_id(), key, value)
+    _tracking.set_experiment_tag(_runtime.get_store(), _get_experiment_id(), key, value)
 
 
 def set_experiment_tags(tags: dict[str, Any]) -> None:
@@ -315,7 +273,7 @@ def delete_experiment_tag(key: str) -> None:
     Raises:
         MlflowException: the experiment has no such tag (RESOURCE_DOES_NOT_EXIST).
     """
-    MlflowClient().delete_experiment_tag(_get_experiment_id(), key)
+    _tracking.delete_experiment_tag(_runtime.get_store(), _get_experiment_id(), key)
 
 
 # ---- runs ----------------------------------------------------------------------------------
@@ -368,38 +326,39 @@ def start_run(
             "end the current run with mlflow.end_run(). To start a nested run, call start_run "
             "with nested=True"
         )
-    client = MlflowClient()
+    store = _runtime.get_store()
     existing_run_id = run_id
     if not existing_run_id and os.environ.get(_RUN_ID_ENV):
         existing_run_id = os.environ.pop(_RUN_ID_ENV)
     if existing_run_id:
-        run = _resume_run(client, existing_run_id, run_name, tags, description)
+        run = _resume_run(store, existing_run_id, run_name, tags, description)
     else:
-        run = _new_run(client, stack, experiment_id, run_name, parent_run_id, tags, description)
+        run = _new_run(store, stack, experiment_id, run_name, parent_run_id, tags, description)
         if _environment.enabled(capture_env):
-            _environment.capture(client._store, run.info.run_id, run.info.artifact_uri)
+            _environment.capture(store, run.info.run_id, run.info.artifact_uri)
     if log_system_metrics is None:
         log_system_metrics = _system_metrics.enabled_by_default()
     if log_system_metrics:
         try:
-            _system_metrics.start(client._store, run.info.run_id, resumed=bool(existing_run_id))
+            _system_metrics.start(store, run.info.run_id, resumed=bool(existing_run_id))
         except Exception as e:
             _log.logger().error("Failed to start system metrics monitoring: %s.", e)
-    active = ActiveRun(run, client._store)
+    active = ActiveRun(run, store)
     stack.append(active)
     _set_top(stack)
     return active
 
 
 def _resume_run(
-    client: MlflowClient,
+    store: Store,
     run_id: str,
     run_name: str | None,
     tags: dict[str, Any] | None,
     description: str | None,
 ) -> Run:
-    run = client.get_run(run_id)
-    if _active_experiment_id is not None and _active_experiment_id != run.info.experiment_id:
+    run = _tracking.get_run(store, run_id)
+    chosen = _tracking.active_experiment_id()
+    if chosen is not None and chosen != run.info.experiment_id:
         raise MlflowException(
             f"Cannot start run with ID {run_id} because active experiment ID does not match "
             "environment run ID. Make sure --experiment-name or --experiment-id matches "
@@ -409,14 +368,14 @@ def _resume_run(
         raise MlflowException(
             f"Cannot start run with ID {run_id} because it is in the deleted state."
         )
-    client._store.update_run_info(run_id, "RUNNING", run.info.end_time, run_name)
+    _tracking.resume_run(store, run_id, run.info.end_time, run_name)
     tags = dict(tags or {})
     if description:
         _refuse_note_tag(tags)
         tags[_RUN_NOTE_TAG] = description
     if tags:
-        client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
-    return client.get_run(run_id)
+        _tracking.log_batch(store, run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+    return _tracking.get_run(store, run_id)
 
 
 def _refuse_note_tag(tags: dict[str, Any]) -> None:
@@ -429,7 +388,7 @@ def _refuse_note_tag(tags: dict[str, Any]) -> None:
 
 
 def _new_run(
-    client: MlflowClient,
+    store: Store,
     stack: list[ActiveRun],
     experiment_id: str | None,
     run_name: str | None,
@@ -445,7 +404,7 @@ def _new_run(
                 f"{parent_run_id}. To start a new nested run under the parent run with UUID "
                 f"{current}, first end the current run with mlflow.end_run()."
             )
-        if client.get_run(parent_run_id).info.lifecycle_stage == LifecycleStage.DELETED:
+        if _tracking.get_run(store, parent_run_id).info.lifecycle_stage == LifecycleStage.DELETED:
             raise MlflowException(
                 f"Cannot start run under parent run with ID {parent_run_id} because it is in "
                 "the deleted state."
@@ -462,31 +421,7 @@ def _new_run(
     if run_name:
         user_tags[_RUN_NAME_TAG] = run_name
     resolved = _context.resolve_tags(user_tags)
-    return client.create_run(target, tags=resolved, run_name=run_name)
-
-
-def end_run(status: str = "FINISHED") -> None:
-    """Ends the innermost active run of this thread with ``status``; nothing happens when no run
-    is active.
-
-    Args:
-        status: ``"FINISHED"`` (default), ``"FAILED"`` or ``"KILLED"``.
-
-    Raises:
-        Exception: an unknown status name while a run is active (MLflow's plain Exception).
-    """
-    stack = _stack()
-    if not stack:
-        return
-    os.environ.pop(_RUN_ID_ENV, None)
-    run = stack.pop()
-    _set_top(stack)
-    run_id = run.info.run_id
-    _local.last = run_id
-    status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
-    # What the monitor sampled is queued before the run ends; it samples no more.
-    _system_metrics.stop(run_id)
-    run._store.update_run_info(run_id, status, _runtime.now_ms(), None)
+    return _tracking.create_run(store, target, tags=resolved, run_name=run_name)
 
 
 def active_run() -> ActiveRun | None:
@@ -504,15 +439,6 @@ def last_active_run() -> Run | None:
         return run
     last = getattr(_local, "last", None)
     return None if last is None else get_run(last)
-
-
-def _active_or_new() -> tuple[Store, str]:
-    """The innermost active run, starting one when there is none (as MLflow's log calls do)."""
-    top = getattr(_local, "top", None)
-    if top is None:
-        start_run()
-        top = _local.top
-    return top  # type: ignore[no-any-return]
 
 
 if TYPE_CHECKING:
@@ -595,14 +521,14 @@ def search_runs(
             "Only experiment_ids or experiment_names can be used, but not both",
             INVALID_PARAMETER_VALUE,
         )
-    client = MlflowClient()
+    store = _runtime.get_store()
     if experiment_ids:
         # As given: the client reads each as MLflow's store does (`int()`: 1.5 is experiment 1).
         ids = list(experiment_ids)
     elif experiment_names:
         ids = []
         for name in experiment_names:
-            found = client.get_experiment_by_name(name) if name is not None else None
+            found = _tracking.get_experiment_by_name(store, name) if name is not None else None
             if found is None:
                 _log.logger().warning("Cannot retrieve experiment by name %s", name)
             else:
@@ -616,7 +542,9 @@ def search_runs(
     # None: every run, page by page (as MLflow).
     while ids and (max_results is None or len(runs) < max_results):
         page_size = 50000 if max_results is None else min(max_results - len(runs), 50000)
-        page = client.search_runs(ids, filter_string, run_view_type, page_size, order_by, token)
+        page = _tracking.search_runs(
+            store, ids, filter_string, run_view_type, page_size, order_by, token
+        )
         runs.extend(page)
         token = page.token
         if not token:
@@ -631,50 +559,13 @@ def search_runs(
     )
 
 
-def _runs_to_pandas(runs: list[Run]) -> Any:
-    """MLflow's DataFrame: six info columns, then `metrics.*`, `params.*`, `tags.*`."""
-    import pandas as pd
-
-    def times(values: list[int | None]) -> Any:
-        # MLflow converts element by element; one vectorised call gives the same column
-        # (datetime64[us, UTC], NaT for None) 100x faster, except when every value is None:
-        # MLflow's column is then timezone-naive, so that case keeps the element-wise form.
-        if all(v is None for v in values):
-            return [pd.to_datetime(v, unit="ms", utc=True) for v in values]
-        return pd.to_datetime(values, unit="ms", utc=True)
-
-    columns: dict[str, Any] = {
-        "run_id": [r.info.run_id for r in runs],
-        "experiment_id": [r.info.experiment_id for r in runs],
-        "status": [r.info.status for r in runs],
-        "artifact_uri": [r.info.artifact_uri for r in runs],
-        "start_time": times([r.info.start_time for r in runs]),
-        "end_time": times([r.info.end_time for r in runs]),
-    }
-    groups: list[tuple[str, object, list[dict[str, Any]]]] = [
-        ("metrics", float("nan"), [r.data.metrics for r in runs]),
-        ("params", None, [r.data.params for r in runs]),
-        ("tags", None, [r.data.tags for r in runs]),
-    ]
-    for prefix, missing, values in groups:
-        keys: dict[str, None] = {}
-        for each in values:
-            keys.update(dict.fromkeys(each))
-        for key in keys:
-            columns[f"{prefix}.{key}"] = [each.get(key, missing) for each in values]
-    frame = pd.DataFrame(columns)
-    if not runs:
-        frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in list(columns)[:6]})
-    return frame
-
-
 def get_run(run_id: str) -> Run:
     """The run with this id, with its params, latest metrics, tags, inputs and outputs.
 
     Raises:
         MlflowException: no such run (RESOURCE_DOES_NOT_EXIST).
     """
-    return MlflowClient().get_run(run_id)
+    return _tracking.get_run(_runtime.get_store(), run_id)
 
 
 def get_parent_run(run_id: str) -> Run | None:
@@ -683,7 +574,7 @@ def get_parent_run(run_id: str) -> Run | None:
     Raises:
         MlflowException: no such run.
     """
-    return MlflowClient().get_parent_run(run_id)
+    return _tracking.get_parent_run(_runtime.get_store(), run_id)
 
 
 def delete_run(run_id: str) -> None:
@@ -692,7 +583,7 @@ def delete_run(run_id: str) -> None:
     Raises:
         MlflowException: no such run.
     """
-    MlflowClient().delete_run(run_id)
+    _tracking.delete_run(_runtime.get_store(), run_id)
 
 
 def restore_run(run_id: str) -> None:
@@ -701,7 +592,7 @@ def restore_run(run_id: str) -> None:
     Raises:
         MlflowException: no such run.
     """
-    MlflowClient().restore_run(run_id)
+    _tracking.restore_run(_runtime.get_store(), run_id)
 
 
 # ---- logging -------------------------------------------------------------------------------
@@ -922,13 +813,7 @@ def delete_tag(key: str) -> None:
         MlflowException: the run has no such tag (RESOURCE_DOES_NOT_EXIST).
     """
     store, run_id = _active_or_new()
-    store.delete_tag(run_id, str(key))
-
-
-def _target(run_id: str | None) -> tuple[Store, str]:
-    if run_id is None:
-        return _active_or_new()
-    return _runtime.get_store(), run_id
+    _tracking.delete_tag(store, run_id, key)
 
 
 def flush() -> None:
@@ -980,29 +865,22 @@ def reset(status: str = "FINISHED") -> None:
 
 def _clear_state(status: str) -> None:
     """Ends the calling thread's runs and forgets the chosen experiment (and its variable)."""
-    global _active_experiment_id
     try:
         _end_runs(status)
     finally:
-        exported = _active_experiment_id
+        exported = _tracking.active_experiment_id()
         if exported is not None and os.environ.get(_EXPERIMENT_ID_ENV) == exported:
             del os.environ[_EXPERIMENT_ID_ENV]
-        _active_experiment_id = None
+        _tracking.set_active_experiment_id(None)
         _local.last = None
 
 
 # ---- process hooks -------------------------------------------------------------------------
 
 
-def _end_runs(status: str) -> None:
-    while _stack():
-        end_run(status)
-
-
 def _forget_runs_after_fork() -> None:
     # A forked child starts with no active run, as under MLflow.
-    global _local
-    _local = threading.local()
+    _tracking.forget_runs()
     _system_metrics.forget_after_fork()
 
 
@@ -1039,3 +917,5 @@ for _name in (
 ):
     globals()[_name] = check.mlflow_errors(globals()[_name])
 del _name
+# The floor starts a run through this (the wrapped) `start_run` when a call needs one.
+_tracking._run_starter = start_run

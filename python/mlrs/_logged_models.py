@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 
-from mlrs import _runtime
+from mlrs import _runtime, _tracking
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from mlrs._core import Store
     from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_status import LoggedModelStatus
-    from mlrs.entities.run import Run
 
 _BAD_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 
@@ -118,23 +117,6 @@ def get(store: Store, model_id: str) -> LoggedModel:
 
 def last_model_id() -> str | None:
     return getattr(_last, "model_id", None)
-
-
-def fill_outputs(store: Store, runs: list[Run]) -> None:
-    """Sets each run's `outputs.model_outputs` from the store."""
-    if not runs:
-        return
-    from mlrs.entities.logged_model_output import LoggedModelOutput
-
-    outputs = store.model_outputs([r.info.run_id for r in runs])
-    for run, pairs in zip(runs, outputs, strict=True):
-        if run.outputs is not None:
-            run.outputs.model_outputs[:] = [LoggedModelOutput(m, s) for m, s in pairs]
-
-
-def with_outputs(store: Store, run: Run) -> Run:
-    fill_outputs(store, [run])
-    return run
 
 
 def check_model_id(model_id: Any) -> None:
@@ -308,9 +290,7 @@ def search_logged_models(
 ) -> Any:
     """Logged models of the experiments (by default the current one), newest first, as a pandas
     DataFrame or (``output_format="list"``) a list of ``LoggedModel``."""
-    from mlrs._fluent import _get_experiment_id
-
-    ids = experiment_ids or [_get_experiment_id()]
+    ids = experiment_ids or [_tracking.current_experiment_id()]
     limit = max_results if max_results is not None else 2**62
     models = search(_store(), ids, filter_string, limit, 0, datasets, order_by)
     if output_format == "list":
@@ -343,14 +323,16 @@ def _create_in_context(
 ) -> LoggedModel:
     """A new PENDING model: of the active run (its source and experiment) unless given, with
     the context tags a run gets (user, source)."""
-    from mlrs import _context, _fluent
+    from mlrs import _context
 
-    run = _fluent.active_run()
+    run = _tracking.active_run()
     if source_run_id is None and run is not None:
         source_run_id = run.info.run_id
     store = run._store if run is not None else _store()
     if experiment_id is None:
-        experiment_id = run.info.experiment_id if run is not None else _fluent._get_experiment_id()
+        experiment_id = (
+            run.info.experiment_id if run is not None else _tracking.current_experiment_id()
+        )
     resolved = _context.resolve_tags(dict(tags) if tags else {})
     return create(store, experiment_id, name, source_run_id, resolved, params, model_type)
 
@@ -402,7 +384,7 @@ def create_external_model(
     """
     import tempfile
 
-    from mlrs.models.model import MLMODEL_FILE_NAME, Model
+    from mlrs.models._mlmodel import MLMODEL_FILE_NAME, Model
     from mlrs.models.signature import ModelSignature
     from mlrs.types.schema import ColSpec, Schema
 
@@ -573,7 +555,5 @@ def log_outputs(models: list[Any] | None = None) -> None:
     Raises:
         MlflowException: the run is not active.
     """
-    from mlrs import _fluent
-
-    store, run_id = _fluent._active_or_new()
+    store, run_id = _tracking.active_or_new()
     store.log_outputs(run_id, [(m.model_id, m.step) for m in models or []])

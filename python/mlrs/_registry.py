@@ -8,6 +8,8 @@ validates names, tags and aliases again and does every read and write.
 from __future__ import annotations
 
 from mlrs import _runtime
+from mlrs import _validation as check
+from mlrs._tracking import create_page_token, parse_page_token
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import (
     ALREADY_EXISTS,
@@ -16,6 +18,7 @@ from mlrs.protos.databricks_pb2 import (
     RESOURCE_DOES_NOT_EXIST,
     ErrorCode,
 )
+from mlrs.store.entities.paged_list import PagedList
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -199,6 +202,190 @@ def eprint(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+# ---- the registry store's calls (`MlflowClient`'s registry methods and the fluent API) --------
+
+
+_PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"
+
+
+def registered_model_of(store: Store, row: tuple[Any, ...]) -> RegisteredModel:
+    return registered_model(row, over_rest(store))
+
+
+def model_version_of(store: Store, row: tuple[Any, ...]) -> ModelVersion:
+    return model_version(row, over_rest(store))
+
+
+def _next_token(rows: list[Any], max_results: int, offset: int) -> bytes | None:
+    return create_page_token(offset + max_results) if len(rows) == max_results + 1 else None
+
+
+def create_registered_model_in(
+    store: Store,
+    name: str,
+    tags: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> RegisteredModel:
+    """A new registered model; RESOURCE_ALREADY_EXISTS when the name is taken."""
+    refuse_prompt_tags(tags)
+    row = store.create_registered_model(model_name(name), tag_pairs(tags), description)
+    return registered_model_of(store, row)
+
+
+def search_registered_models_page(
+    store: Store,
+    filter_string: str | None = None,
+    max_results: int = SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
+    order_by: list[str] | None = None,
+    page_token: str | bytes | None = None,
+) -> PagedList[RegisteredModel]:
+    """One page of registered models (prompts left out); `.token` fetches the next."""
+    if "mlflow.prompt.is_prompt" not in (filter_string or ""):
+        filter_string = f"{filter_string} AND {_PROMPT_FILTER}" if filter_string else _PROMPT_FILTER
+    if max_results > SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD:
+        raise MlflowException(
+            "Invalid value for request parameter max_results. It must be at most "
+            f"{SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD}, but got value {max_results}",
+            INVALID_PARAMETER_VALUE,
+        )
+    offset = parse_page_token(page_token) if page_token else 0
+    rows = store.search_registered_models(
+        filter_string or "", list(order_by or []), max_results + 1, offset
+    )
+    models = [registered_model_of(store, r) for r in rows[:max_results]]
+    return PagedList(models, _next_token(rows, max_results, offset))
+
+
+def get_latest_versions_in(
+    store: Store, name: str, stages: list[str] | None = None
+) -> list[ModelVersion]:
+    """The latest version of each (requested) stage (deprecated since MLflow 2.9: callers
+    warn)."""
+    raise_if_prompt(store, name)
+    rows = store.get_latest_versions(name, list(stages or []))
+    return [model_version_of(store, r) for r in rows]
+
+
+def create_model_version_in(
+    store: Store,
+    name: str,
+    source: str,
+    run_id: str | None = None,
+    tags: dict[str, Any] | None = None,
+    run_link: str | None = None,
+    description: str | None = None,
+    await_creation_for: int = 300,
+    model_id: str | None = None,
+) -> ModelVersion:
+    refuse_prompt_tags(tags)
+    row = store.create_model_version(
+        model_name(name),
+        str(source),
+        run_id,
+        tag_pairs(tags),
+        run_link,
+        description,
+        model_id,
+    )
+    mv = model_version_of(store, row)
+    # The SQL store creates versions READY at once: nothing to wait for. A server may
+    # answer while the version is still pending, so MLflow's REST client waits.
+    if await_creation_for and await_creation_for > 0 and over_rest(store):
+        _await_creation(store, mv, await_creation_for)
+    return mv
+
+
+def _await_creation(store: Store, mv: ModelVersion, await_creation_for: int) -> None:
+    """`_await_model_version_creation`: polls a pending version until it is READY (every
+    3 s, as MLflow does), or raises when it failed or the time is up."""
+    import time
+
+    from mlrs import _log
+
+    _log.logger().info(
+        f"Waiting up to {await_creation_for} seconds for model version to finish creation. "
+        f"Model name: {mv.name}, version {mv.version}"
+    )
+    deadline = time.monotonic() + await_creation_for
+    while mv.status == "PENDING_REGISTRATION":
+        if time.monotonic() > deadline:
+            raise MlflowException(
+                f"Exceeded max wait time for model name: {mv.name} version: {mv.version} "
+                f"to become READY. Status: {mv.status} Wait Time: {await_creation_for}."
+            )
+        mv = model_version_of(store, store.get_model_version(mv.name, int(mv.version)))
+        if mv.status != "PENDING_REGISTRATION":
+            break
+        time.sleep(3)
+    if mv.status != "READY":
+        raise MlflowException(
+            f"Model version creation failed for model name: {mv.name} version: "
+            f"{mv.version} with status: {mv.status} and message: {mv.status_message}"
+        )
+
+
+def search_model_versions_page(
+    store: Store,
+    filter_string: str | None = None,
+    max_results: int = SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
+    order_by: list[str] | None = None,
+    page_token: str | bytes | None = None,
+) -> PagedList[ModelVersion]:
+    """One page of model versions (deleted ones and prompts left out)."""
+    if not isinstance(max_results, int) or max_results < 1:
+        raise MlflowException(
+            f"Invalid value for max_results. It must be a positive integer, but got {max_results}",
+            INVALID_PARAMETER_VALUE,
+        )
+    if max_results > SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD:
+        raise MlflowException(
+            "Invalid value for request parameter max_results. It must be at most "
+            f"{SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD}, but got value {max_results}",
+            INVALID_PARAMETER_VALUE,
+        )
+    offset = parse_page_token(page_token) if page_token else 0
+    rows = store.search_model_versions(
+        filter_string or "", list(order_by or []), max_results + 1, offset
+    )
+    versions = [model_version_of(store, r) for r in rows[:max_results]]
+    return PagedList(versions, _next_token(rows, max_results, offset))
+
+
+def version_or_stage(store: Store, method: str, name: str, version: Any, stage: str | None) -> int:
+    if version and stage:
+        raise MlflowException("version and stage cannot be set together", INVALID_PARAMETER_VALUE)
+    if not (version or stage):
+        raise MlflowException("version or stage must be set", INVALID_PARAMETER_VALUE)
+    raise_if_prompt(store, name)
+    if stage:
+        import warnings
+
+        warnings.warn(
+            f"The `stage` parameter of the `{method}` API is deprecated. "
+            + STAGES_DEPRECATION_WARNING,
+            category=FutureWarning,
+            stacklevel=3,
+        )
+        stages_deprecated("get_latest_versions")
+        latest = get_latest_versions_in(store, name, stages=[stage])
+        if not latest:
+            raise MlflowException(f"Could not find any model version for {stage} stage")
+        version = latest[0].version
+    return version_number(version)
+
+
+def set_model_version_tag_in(
+    store: Store,
+    name: str,
+    version: str | None = None,
+    key: str | None = None,
+    value: Any = None,
+    stage: str | None = None,
+) -> None:
+    number = version_or_stage(store, "set_model_version_tag", name, version, stage)
+    store.set_model_version_tag(name, number, tag_key(key), str(value))
+
+
 # ---- register_model ------------------------------------------------------------------------
 
 
@@ -324,11 +511,9 @@ def register_model(
     """Creates a new version of registered model `name` (creating the model when needed) from
     `model_uri`: `runs:/<run_id>/<path>`, `models:/<model_id>`, `models:/<name>/<version>`, or
     a path. Returns the new :py:class:`ModelVersion`."""
-    from mlrs.tracking import MlflowClient
-
-    client = MlflowClient()
+    store = _runtime.get_store(client_registry_uri(None, None))
     try:
-        created = client.create_registered_model(name)
+        created = create_registered_model_in(store, name)
         eprint(f"Successfully registered model '{created.name}'.")
     except MlflowException as e:
         if e.error_code not in (
@@ -341,7 +526,6 @@ def register_model(
         raise MlflowException.invalid_parameter_value(
             "mlrs does not pack environments for Databricks Model Serving (env_pack)."
         )
-    store = client._registry_store
     source = str(model_uri)
     run_id: str | None = None
     model_id: str | None = None
@@ -349,7 +533,8 @@ def register_model(
         source, run_id, model_id = _runs_uri_source(store, source)
     if model_id is None:
         model_id = _model_id_of(store, source)
-    version = client._create_model_version(
+    version = create_model_version_in(
+        store,
         name=name,
         source=source,
         run_id=run_id,
@@ -410,12 +595,10 @@ def search_registered_models(
     order_by: list[str] | None = None,
 ) -> list[RegisteredModel]:
     """Every registered model matching the filter (at most `max_results`), as a list."""
-    from mlrs.tracking import MlflowClient
-
-    client = MlflowClient()
+    store = _runtime.get_store(client_registry_uri(None, None))
     return _all_pages(
-        lambda n, token: client.search_registered_models(
-            max_results=n, filter_string=filter_string, order_by=order_by, page_token=token
+        lambda n, token: search_registered_models_page(
+            store, max_results=n, filter_string=filter_string, order_by=order_by, page_token=token
         ),
         SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
         max_results,
@@ -428,12 +611,10 @@ def search_model_versions(
     order_by: list[str] | None = None,
 ) -> list[ModelVersion]:
     """Every model version matching the filter (at most `max_results`), as a list."""
-    from mlrs.tracking import MlflowClient
-
-    client = MlflowClient()
+    store = _runtime.get_store(client_registry_uri(None, None))
     return _all_pages(
-        lambda n, token: client.search_model_versions(
-            max_results=n, filter_string=filter_string, order_by=order_by, page_token=token
+        lambda n, token: search_model_versions_page(
+            store, max_results=n, filter_string=filter_string, order_by=order_by, page_token=token
         ),
         SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
         max_results,
@@ -447,6 +628,19 @@ def set_model_version_tag(
     value: Any = None,
 ) -> None:
     """Sets a tag on a model version."""
-    from mlrs.tracking import MlflowClient
+    store = _runtime.get_store(client_registry_uri(None, None))
+    set_model_version_tag_in(store, name=name, version=version, key=key, value=value)
 
-    MlflowClient().set_model_version_tag(name=name, version=version, key=key, value=value)
+
+# The registry calls the client's methods and the fluent functions make get MLflow's exception
+# for text that is not valid Unicode and integers past 64 bits, as `MlflowClient`'s do.
+for _name in (
+    "create_registered_model_in",
+    "search_registered_models_page",
+    "get_latest_versions_in",
+    "create_model_version_in",
+    "search_model_versions_page",
+    "set_model_version_tag_in",
+):
+    globals()[_name] = check.mlflow_errors(globals()[_name])
+del _name

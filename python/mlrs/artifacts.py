@@ -54,8 +54,29 @@ def download_artifacts(
         pathlib.Path(dst_path).mkdir(parents=True, exist_ok=True)
     store = _store(tracking_uri)
     if artifact_uri is not None:
-        return _artifacts.resolve_uri(store, artifact_uri, dst_path)
+        return _resolve(store, artifact_uri, dst_path)
     return _artifacts.download_run(store, run_id, artifact_path, dst_path)  # type: ignore[arg-type]
+
+
+def _resolve(store: Store, uri: str, dst_path: str | None) -> str:
+    """`_artifacts.resolve_uri`, and the `models:/` URIs it leaves to this module: a model's
+    files are found through the registry or its logged model, which sit above `_artifacts`."""
+    if isinstance(uri, str) and uri.startswith("models:"):
+        from mlrs.models._uri import resolve_model_uri
+
+        if dst_path is None:
+            import tempfile
+
+            dst_path = tempfile.mkdtemp()  # a copy, as MLflow downloads models:/ URIs
+        return resolve_model_uri(uri, dst_path)
+    return _artifacts.resolve_uri(store, uri, dst_path)
+
+
+def _local_file(store: Store, uri: str) -> str:
+    """`_artifacts.local_file`; a `models:/` URI is copied to a temporary directory first."""
+    if isinstance(uri, str) and uri.startswith("models:"):
+        return _resolve(store, uri, None)
+    return _artifacts.local_file(store, uri)
 
 
 def list_artifacts(
@@ -74,7 +95,7 @@ def list_artifacts(
 
 
 def _read_text(artifact_uri: str) -> tuple[str, str]:
-    path = _artifacts.local_file(_store(None), artifact_uri)
+    path = _local_file(_store(None), artifact_uri)
     with open(path, encoding="utf-8") as file:
         try:
             return path, file.read()
@@ -111,7 +132,7 @@ def load_image(artifact_uri: str) -> Any:
     """An image artifact as a loaded `PIL.Image.Image`."""
     from PIL import Image
 
-    path = _artifacts.local_file(_store(None), artifact_uri)
+    path = _local_file(_store(None), artifact_uri)
     try:
         image = Image.open(path)
         image.load()

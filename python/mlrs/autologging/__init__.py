@@ -309,11 +309,11 @@ def _register_builtins() -> None:
         _builtins_registered = True
     from mlrs.autologging import _builtin
 
-    for library, fn in _builtin.INTEGRATIONS:
+    for library, target in _builtin.INTEGRATIONS:
         with _lock:
             if library in _registry:
                 continue
-        register(library, fn)
+        register(library, _builtin.load(target))
 
 
 def _load_entry_points(silent: bool) -> None:

@@ -46,9 +46,9 @@ class IterationLogger:
     same call `mlrs.log_metric` makes), so logging adds microseconds per iteration."""
 
     def __init__(self, run_id: str, model_id: str | None = None) -> None:
-        from mlrs import _fluent, _runtime
+        from mlrs import _runtime, _tracking
 
-        top = getattr(_fluent._local, "top", None)
+        top = getattr(_tracking._local, "top", None)
         self.store = top[0] if top is not None and top[1] == run_id else _runtime.get_store()
         self.run_id = run_id
         self.model_id = model_id
@@ -59,7 +59,7 @@ class IterationLogger:
 
     def record(self, metrics: dict[str, Any], step: int) -> None:
         from mlrs import _runtime
-        from mlrs.tracking.client import log_metric_to
+        from mlrs._tracking import log_metric_to
 
         values = {k: float(v) for k, v in metrics.items()}
         store, run_id, model_id = self.store, self.run_id, self.model_id
@@ -87,12 +87,11 @@ def initialize_model(run_id: str, enabled: bool) -> str | None:
     before training as MLflow does (the booster is saved into it afterwards)."""
     if not enabled:
         return None
-    from mlrs import _context, _runtime
+    from mlrs import _context, _runtime, _tracking
     from mlrs import _logged_models as _logged
-    from mlrs.tracking.client import MlflowClient
 
-    run = MlflowClient().get_run(run_id)
     store = _runtime.get_store()
+    run = _tracking.get_run(store, run_id)
     model = _logged.create(
         store,
         run.info.experiment_id,
@@ -108,7 +107,7 @@ def log_early_stopping(
 ) -> None:
     """`stopped_iteration` and `best_iteration` (step 0), then the best iteration's metrics
     again at `step` (one past the last iteration), as MLflow logs them."""
-    from mlrs.sklearn._autolog import log_metrics_to
+    from mlrs.autologging._common import log_metrics_to
 
     log_metrics_to(run_id, {"stopped_iteration": stopped, "best_iteration": best})
     log_metrics_to(run_id, best_metrics, step=step)
@@ -237,16 +236,17 @@ def install(
     log_datasets: bool,
     registered_model_name: str | None,
     extra_tags: dict[str, str] | None,
+    install_estimators: Callable[..., None],
 ) -> None:
     """What xgboost and lightgbm autolog both patch: the data class (to keep example rows, when
     models get signatures or examples), `library.train` (which logs a model when `log_models`)
     and `library.sklearn.train` (the estimators' training, whose model the scikit-learn patches
     log), with `train(log_models_here, original, *args, **kwargs)` as the patch; then the
-    scikit-learn API through `mlrs.sklearn`'s patches."""
+    scikit-learn API through `install_estimators` (`mlrs.sklearn`'s `install`, which the
+    integration passes: this package imports no integration)."""
     import functools
 
     from mlrs.autologging._patch import safe_patch
-    from mlrs.sklearn import _autolog as sk
 
     if log_models and (log_input_examples or log_model_signatures):
         keep_first_rows(flavor, data_class)
@@ -259,7 +259,7 @@ def install(
             manage_run=True,
             extra_tags=extra_tags,
         )
-    sk.install(
+    install_estimators(
         flavor,
         log_input_examples=log_input_examples,
         log_model_signatures=log_model_signatures,

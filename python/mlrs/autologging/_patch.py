@@ -300,7 +300,7 @@ def _call(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> Any:
-    from mlrs import _fluent
+    from mlrs import _tracking
 
     state = _state()
     session = state.session
@@ -311,7 +311,7 @@ def _call(
         or (
             session is None
             and get_config(flavor, "exclusive", False)
-            and _fluent.active_run() is not None
+            and _tracking.active_run() is not None
         )
     ):
         return original(*args, **kwargs)
@@ -365,11 +365,11 @@ def _with_managed_run(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> None:
-    from mlrs import _fluent
+    from mlrs import _tracking
 
     managed = None
-    if _fluent.active_run() is None and not in_training_session():
-        managed = _fluent.start_run(tags=dict(tags))
+    if _tracking.active_run() is None and not in_training_session():
+        managed = _tracking.start_run(tags=dict(tags))
         if not get_config(flavor, "silent", False):
             _log.logger().info(
                 "Created MLflow autologging run with ID '%s', which will track hyperparameters,"
@@ -389,11 +389,11 @@ def _with_managed_run(
 
 
 def _end_managed(run_id: str, status: str) -> None:
-    from mlrs import _fluent
+    from mlrs import _tracking
 
-    run = _fluent.active_run()
+    run = _tracking.active_run()
     if run is not None and run.info.run_id == run_id:
-        _fluent.end_run(status)
+        _tracking.end_run(status)
 
 
 def _warn_once(flavor: str, error: BaseException) -> None:

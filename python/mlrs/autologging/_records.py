@@ -34,12 +34,16 @@ def make_dataset(features: Any, targets: Any = None, name: str | None = None) ->
 
 def log_dataset_to(run_id: str, dataset: Any, context: str) -> None:
     """`dataset` as an input of run `run_id` with the `mlflow.data.context` tag `context`."""
+    from mlrs import _runtime
+    from mlrs import _validation as check
+    from mlrs._datasets import log_inputs_to
     from mlrs.entities.dataset_input import DatasetInput
     from mlrs.entities.input_tag import InputTag
-    from mlrs.tracking.client import MlflowClient
 
     tags = [InputTag("mlflow.data.context", context)]
-    MlflowClient().log_inputs(run_id, [DatasetInput(dataset._to_mlflow_entity(), tags)])
+    inputs = [DatasetInput(dataset._to_mlflow_entity(), tags)]
+    # Guarded as `MlflowClient.log_inputs` is.
+    check.mlflow_errors(log_inputs_to)(_runtime.get_store(), run_id, inputs, None)
 
 
 def log_dataset(

@@ -11,7 +11,7 @@ The scikit-learn estimators (`LGBMClassifier`, ...) get the post-training metric
 from __future__ import annotations
 
 from mlrs import _log
-from mlrs.autologging import _boosting, _records, integration
+from mlrs.autologging import _boosting, _common, _records, integration
 from mlrs.autologging._patch import TrainingSession
 
 TYPE_CHECKING = False
@@ -52,10 +52,10 @@ def autolog(
     from mlrs.sklearn import _autolog as sk
 
     def train_impl(log_models_here: bool, original: Any, *args: Any, **kwargs: Any) -> Any:
-        run_id = sk._active_run_id()
+        run_id = _common.active_run_id()
         booster_params = args[0] if args else kwargs["params"]
-        sk.log_params_to(run_id, dict(booster_params))
-        sk.log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
+        _common.log_params_to(run_id, dict(booster_params))
+        _common.log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
         train_set = args[1] if len(args) > 1 else kwargs.get("train_set")
         if log_datasets and train_set is not None:
             _boosting.log_dataset(train_set.data, "train", targets=train_set.label)
@@ -67,7 +67,7 @@ def autolog(
         model_id = _boosting.initialize_model(run_id, log_models_here)
         logger = _boosting.IterationLogger(run_id, model_id)
         callback = _callback(logger)
-        arg_names = sk._arg_names(original)
+        arg_names = _common.arg_names(original)
         at = arg_names.index("callbacks")
         if len(args) > at:
             args = (*args[:at], [*(args[at] or []), callback], *args[at + 1 :])
@@ -123,6 +123,7 @@ def autolog(
         log_datasets=log_datasets,
         registered_model_name=registered_model_name,
         extra_tags=extra_tags,
+        install_estimators=sk.install,
     )
 
 

@@ -72,7 +72,7 @@ def log_model(
     writes the flavor's files."""
     import tempfile
 
-    from mlrs import _artifacts, _context, _fluent, _runtime
+    from mlrs import _artifacts, _context, _runtime, _tracking
     from mlrs import _logged_models as _logged
     from mlrs.entities.logged_model_output import LoggedModelOutput
     from mlrs.models.model import Model
@@ -86,7 +86,7 @@ def log_model(
     if artifact_path is not None:
         _log.logger().warning("`artifact_path` is deprecated. Please use `name` instead.")
     name = name or artifact_path
-    active = _fluent.active_run()
+    active = _tracking.active_run()
     store = active._store if active is not None else _runtime.get_store()
     _logged.validate_name(name, store)
     run_id = active.info.run_id if active is not None else None
@@ -96,7 +96,7 @@ def log_model(
         if active is not None:
             experiment_id = active.info.experiment_id
         else:
-            experiment_id = _fluent._get_experiment_id()
+            experiment_id = _tracking.current_experiment_id()
         # The run's params are copied onto the model (they win over `params`, as in MLflow).
         merged = dict(params or {})
         if run_id is not None:

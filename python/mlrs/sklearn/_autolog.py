@@ -15,6 +15,13 @@ import threading
 
 from mlrs import _log
 from mlrs.autologging import _records, integration
+from mlrs.autologging._common import (
+    active_run_id,
+    arg_names,
+    log_metrics_to,
+    log_params_to,
+    set_tags_to,
+)
 from mlrs.autologging._patch import (
     MLFLOW_AUTOLOGGING,
     TrainingSession,
@@ -33,8 +40,6 @@ if TYPE_CHECKING:
 
 FLAVOR_NAME = "sklearn"
 TRAINING_PREFIX = "training_"
-_MAX_PARAM_VALUE = 6000
-_MAX_KEY = 250
 _EXCLUDED_MODULES = (
     "sklearn.preprocessing",
     "sklearn.impute",
@@ -99,74 +104,16 @@ def autolog(
 # ---- values and names ----------------------------------------------------------------------
 
 
-def _truncated(value: Any, limit: int) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def log_params_to(run_id: str, params: dict[str, Any]) -> None:
-    """Params as MLflow's autologging logs them: str'd, keys and values ellipsized to the
-    limits, one batch."""
-    from mlrs.entities.param import Param
-    from mlrs.tracking.client import MlflowClient
-
-    batch = [
-        Param(_truncated(k, _MAX_KEY), _truncated(v, _MAX_PARAM_VALUE)) for k, v in params.items()
-    ]
-    MlflowClient().log_batch(run_id, params=batch)
-
-
-def log_metrics_to(
-    run_id: str,
-    metrics: dict[str, Any],
-    step: int = 0,
-    model_id: str | None = None,
-    dataset: Any = None,
-) -> None:
-    """Metrics at one step; with `model_id` they are that model's metrics too, and with
-    `dataset` they name its name and digest (as MLflow's autologging links them)."""
-    from mlrs import _runtime
-    from mlrs.entities.metric import Metric
-    from mlrs.tracking.client import MlflowClient
-
-    now = _runtime.now_ms()
-    named = (None, None) if dataset is None else (dataset.name, dataset.digest)
-    batch = [Metric(k, float(v), now, step, model_id, *named) for k, v in metrics.items()]
-    if batch:
-        MlflowClient().log_batch(run_id, metrics=batch)
-
-
-def _set_tags(run_id: str, tags: dict[str, str]) -> None:
-    from mlrs.entities.run_tag import RunTag
-    from mlrs.tracking.client import MlflowClient
-
-    MlflowClient().log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
-
-
 def estimator_tags(estimator: Any) -> dict[str, str]:
     cls = type(estimator)
     return {"estimator_name": cls.__name__, "estimator_class": f"{cls.__module__}.{cls.__name__}"}
-
-
-def _active_run_id() -> str:
-    from mlrs import _fluent
-
-    run = _fluent.active_run()
-    assert run is not None
-    return str(run.info.run_id)
-
-
-def _arg_names(fn: Any) -> list[str]:
-    import inspect
-
-    return [p for p in inspect.signature(fn).parameters if p != "self"]
 
 
 def training_data(fit: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, Any]:
     """(X, y, sample_weight) of a fit call, X and y deep-copied (fit may change them)."""
     from copy import deepcopy
 
-    names = _arg_names(fit)
+    names = arg_names(fit)
     x_name, y_name = ([*names, "X", "y"])[:2]
     if len(args) >= 2:
         x, y = args[0], args[1]
@@ -293,7 +240,7 @@ def log_estimator_content(
         _log_classifier_plots(estimator, prefix, x, y, weight)
     if hasattr(estimator, "score") and y is not None:
         try:
-            if "sample_weight" in _arg_names(estimator.score):
+            if "sample_weight" in arg_names(estimator.score):
                 score = estimator.score(x, y, weight)
             else:
                 score = estimator.score(x, y)
@@ -452,11 +399,10 @@ def _child_runs(
 
     import pandas as pd
 
-    from mlrs import _context, _runtime
-    from mlrs.tracking.client import MlflowClient
+    from mlrs import _context, _runtime, _tracking
 
-    client = MlflowClient()
-    parent = client.get_run(parent_run_id)
+    store = _runtime.get_store()
+    parent = _tracking.get_run(store, parent_run_id)
     end_time = _runtime.now_ms()
     seed = estimator.estimator
     base_params = seed.get_params(deep=not is_search(seed))
@@ -481,8 +427,8 @@ def _child_runs(
         tags[MLFLOW_AUTOLOGGING] = flavor
         tags["mlflow.parentRunId"] = parent_run_id
         tags.update(estimator_tags(seed))
-        child = client.create_run(
-            parent.info.experiment_id, start_time=parent.info.start_time, tags=tags
+        child = _tracking.create_run(
+            store, parent.info.experiment_id, start_time=parent.info.start_time, tags=tags
         )
         child_id = child.info.run_id
         params = dict(base_params)
@@ -498,7 +444,7 @@ def _child_runs(
         log_metrics_to(child_id, metrics, model_id=model_id, dataset=dataset)
         if dataset is not None:
             _records.log_dataset_to(child_id, dataset, "train")
-        client.set_terminated(child_id, end_time=end_time)
+        _tracking.set_terminated(store, child_id, end_time=end_time)
 
 
 def _log_child_runs_info(max_tuning_runs: int, total: int) -> None:
@@ -596,9 +542,9 @@ class _PostTraining:
             return key
 
     def log(self, run_id: str, key: str, value: Any, model_id: str | None) -> None:
-        from mlrs.tracking.client import MlflowClient
+        from mlrs import _runtime, _tracking
 
-        MlflowClient().log_metric(run_id, key, float(value), model_id=model_id)
+        _tracking.log_metric(_runtime.get_store(), run_id, key, float(value), model_id=model_id)
         with self.lock:
             commands = sorted(c for calls in self.calls[run_id].values() for c in calls)
         _log_metric_info(run_id, dict(commands))
@@ -606,9 +552,10 @@ class _PostTraining:
 
 def _log_metric_info(run_id: str, commands: dict[str, str]) -> None:
     """metric_info.json into run `run_id` (active or not, as MLflow's client writes it)."""
-    from mlrs.tracking.client import MlflowClient
+    from mlrs import _runtime
+    from mlrs._artifacts import log_dict_to
 
-    MlflowClient().log_dict(run_id, commands, "metric_info.json")
+    log_dict_to(_runtime.get_store(), run_id, commands, "metric_info.json")
 
 
 def _log_eval_dataset(run_id: str, data: Any) -> None:
@@ -696,7 +643,7 @@ def _loggable(value: Any) -> bool:
 def _first_arg(original: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if args:
         return args[0]
-    names = _arg_names(original)
+    names = arg_names(original)
     return kwargs.get(names[0]) if names else None
 
 
@@ -790,9 +737,9 @@ def install(
 
     def fit_sklearn(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
         x, y, weight = training_data(self.fit, args, kwargs)
-        run_id = _active_run_id()
+        run_id = active_run_id()
         log_params_to(run_id, self.get_params(deep=not is_search(self)))
-        _set_tags(run_id, estimator_tags(self))
+        set_tags_to(run_id, estimator_tags(self))
         if log_datasets:
             _log_train_dataset(x, y)
         result = original(self, *args, **kwargs)
@@ -867,7 +814,7 @@ def install(
             with _POST.off:
                 result = fit_impl(original, self, *args, **kwargs)
             if post:
-                self._mlflow_run_id = _active_run_id()
+                self._mlflow_run_id = active_run_id()
             return result
 
     def patched_predict(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:

@@ -5,15 +5,12 @@ from __future__ import annotations
 from mlrs import _registry, _runtime
 from mlrs._registry import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
-    SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
-    SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
     model_name,
     raise_if_prompt,
     version_number,
 )
 from mlrs.exceptions import MlflowException
-from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
 
 TYPE_CHECKING = False
@@ -22,20 +19,6 @@ if TYPE_CHECKING:
 
     from mlrs._core import Store
     from mlrs.entities.model_registry import ModelVersion, RegisteredModel
-
-_PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"
-
-
-def _page_token(token: str | bytes | None) -> int:
-    from mlrs.tracking.client import parse_page_token
-
-    return parse_page_token(token)
-
-
-def _next_token(rows: list[Any], max_results: int, offset: int) -> bytes | None:
-    from mlrs.tracking.client import create_page_token
-
-    return create_page_token(offset + max_results) if len(rows) == max_results + 1 else None
 
 
 class RegistryClientMixin:
@@ -57,10 +40,10 @@ class RegistryClientMixin:
         return store
 
     def _model(self, row: tuple[Any, ...]) -> RegisteredModel:
-        return _registry.registered_model(row, _registry.over_rest(self._registry_store))
+        return _registry.registered_model_of(self._registry_store, row)
 
     def _version(self, row: tuple[Any, ...]) -> ModelVersion:
-        return _registry.model_version(row, _registry.over_rest(self._registry_store))
+        return _registry.model_version_of(self._registry_store, row)
 
     # ---- registered models -------------------------------------------------------------------
 
@@ -72,12 +55,7 @@ class RegistryClientMixin:
         deployment_job_id: str | None = None,
     ) -> RegisteredModel:
         """Creates a registered model; RESOURCE_ALREADY_EXISTS when the name is taken."""
-        _registry.refuse_prompt_tags(tags)
-        store = self._registry_store
-        row = store.create_registered_model(
-            model_name(name), _registry.tag_pairs(tags), description
-        )
-        return self._model(row)
+        return _registry.create_registered_model_in(self._registry_store, name, tags, description)
 
     def get_registered_model(self, name: str) -> RegisteredModel:
         model = self._model(self._registry_store.get_registered_model(model_name(name)))
@@ -114,30 +92,14 @@ class RegistryClientMixin:
         page_token: str | bytes | None = None,
     ) -> PagedList[RegisteredModel]:
         """One page of registered models (prompts left out); `.token` fetches the next."""
-        if "mlflow.prompt.is_prompt" not in (filter_string or ""):
-            filter_string = (
-                f"{filter_string} AND {_PROMPT_FILTER}" if filter_string else _PROMPT_FILTER
-            )
-        if max_results > SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD:
-            raise MlflowException(
-                "Invalid value for request parameter max_results. It must be at most "
-                f"{SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD}, but got value {max_results}",
-                INVALID_PARAMETER_VALUE,
-            )
-        offset = _page_token(page_token) if page_token else 0
-        rows = self._registry_store.search_registered_models(
-            filter_string or "", list(order_by or []), max_results + 1, offset
+        return _registry.search_registered_models_page(
+            self._registry_store, filter_string, max_results, order_by, page_token
         )
-        models = [self._model(r) for r in rows[:max_results]]
-        return PagedList(models, _next_token(rows, max_results, offset))
 
     def get_latest_versions(self, name: str, stages: list[str] | None = None) -> list[ModelVersion]:
         """Deprecated since MLflow 2.9: the latest version of each (requested) stage."""
         _registry.stages_deprecated("get_latest_versions")
-        store = self._registry_store
-        raise_if_prompt(store, name)
-        rows = store.get_latest_versions(name, list(stages or []))
-        return [self._version(r) for r in rows]
+        return _registry.get_latest_versions_in(self._registry_store, name, stages)
 
     def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
         store = self._registry_store
@@ -163,51 +125,17 @@ class RegistryClientMixin:
         local_model_path: str | None = None,
         model_id: str | None = None,
     ) -> ModelVersion:
-        _registry.refuse_prompt_tags(tags)
-        store = self._registry_store
-        row = store.create_model_version(
-            model_name(name),
-            str(source),
+        return _registry.create_model_version_in(
+            self._registry_store,
+            name,
+            source,
             run_id,
-            _registry.tag_pairs(tags),
+            tags,
             run_link,
             description,
+            await_creation_for,
             model_id,
         )
-        mv = self._version(row)
-        # The SQL store creates versions READY at once: nothing to wait for. A server may
-        # answer while the version is still pending, so MLflow's REST client waits.
-        if await_creation_for and await_creation_for > 0 and _registry.over_rest(store):
-            self._await_creation(mv, await_creation_for)
-        return mv
-
-    def _await_creation(self, mv: ModelVersion, await_creation_for: int) -> None:
-        """`_await_model_version_creation`: polls a pending version until it is READY (every
-        3 s, as MLflow does), or raises when it failed or the time is up."""
-        import time
-
-        from mlrs import _log
-
-        _log.logger().info(
-            f"Waiting up to {await_creation_for} seconds for model version to finish creation. "
-            f"Model name: {mv.name}, version {mv.version}"
-        )
-        deadline = time.monotonic() + await_creation_for
-        while mv.status == "PENDING_REGISTRATION":
-            if time.monotonic() > deadline:
-                raise MlflowException(
-                    f"Exceeded max wait time for model name: {mv.name} version: {mv.version} "
-                    f"to become READY. Status: {mv.status} Wait Time: {await_creation_for}."
-                )
-            mv = self._version(self._registry_store.get_model_version(mv.name, int(mv.version)))
-            if mv.status != "PENDING_REGISTRATION":
-                break
-            time.sleep(3)
-        if mv.status != "READY":
-            raise MlflowException(
-                f"Model version creation failed for model name: {mv.name} version: "
-                f"{mv.version} with status: {mv.status} and message: {mv.status_message}"
-            )
 
     def create_model_version(
         self,
@@ -281,25 +209,9 @@ class RegistryClientMixin:
         page_token: str | bytes | None = None,
     ) -> PagedList[ModelVersion]:
         """One page of model versions (deleted ones and prompts left out)."""
-        if not isinstance(max_results, int) or max_results < 1:
-            raise MlflowException(
-                "Invalid value for max_results. It must be a positive integer,"
-                f" but got {max_results}",
-                INVALID_PARAMETER_VALUE,
-            )
-        if max_results > SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD:
-            raise MlflowException(
-                "Invalid value for request parameter max_results. It must be at most "
-                f"{SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD}, but got value {max_results}",
-                INVALID_PARAMETER_VALUE,
-            )
-        store = self._registry_store
-        offset = _page_token(page_token) if page_token else 0
-        rows = store.search_model_versions(
-            filter_string or "", list(order_by or []), max_results + 1, offset
+        return _registry.search_model_versions_page(
+            self._registry_store, filter_string, max_results, order_by, page_token
         )
-        versions = [self._version(r) for r in rows[:max_results]]
-        return PagedList(versions, _next_token(rows, max_results, offset))
 
     def get_model_version_stages(self, name: str, version: str) -> list[str]:
         """Deprecated since MLflow 2.9: every stage name."""
@@ -309,27 +221,7 @@ class RegistryClientMixin:
         return list(ALL_STAGES)
 
     def _version_or_stage(self, method: str, name: str, version: Any, stage: str | None) -> int:
-        if version and stage:
-            raise MlflowException(
-                "version and stage cannot be set together", INVALID_PARAMETER_VALUE
-            )
-        if not (version or stage):
-            raise MlflowException("version or stage must be set", INVALID_PARAMETER_VALUE)
-        raise_if_prompt(self._registry_store, name)
-        if stage:
-            import warnings
-
-            warnings.warn(
-                f"The `stage` parameter of the `{method}` API is deprecated. "
-                + _registry.STAGES_DEPRECATION_WARNING,
-                category=FutureWarning,
-                stacklevel=3,
-            )
-            latest = self.get_latest_versions(name, stages=[stage])
-            if not latest:
-                raise MlflowException(f"Could not find any model version for {stage} stage")
-            version = latest[0].version
-        return version_number(version)
+        return _registry.version_or_stage(self._registry_store, method, name, version, stage)
 
     def set_model_version_tag(
         self,
@@ -339,8 +231,7 @@ class RegistryClientMixin:
         value: Any = None,
         stage: str | None = None,
     ) -> None:
-        number = self._version_or_stage("set_model_version_tag", name, version, stage)
-        self._registry_store.set_model_version_tag(name, number, _registry.tag_key(key), str(value))
+        _registry.set_model_version_tag_in(self._registry_store, name, version, key, value, stage)
 
     def delete_model_version_tag(
         self,

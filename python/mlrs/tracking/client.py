@@ -1,28 +1,27 @@
-"""`MlflowClient`: the explicit-id API over one tracking store."""
+"""`MlflowClient`: the explicit-id API over one tracking store, a facade over the tracking
+floor (`mlrs._tracking`), the artifact methods (`mlrs._artifacts`) and the registry methods
+(`mlrs.tracking._registry_client`)."""
 
 from __future__ import annotations
 
-import contextlib
-import math
-import operator
-import os
-from collections import namedtuple
-from itertools import zip_longest
-
-from mlrs import _active_model, _convert, _core, _log, _registry, _runtime
+from mlrs import _registry, _runtime, _tracking
 from mlrs import _validation as check
 from mlrs._artifacts import ArtifactsClientMixin
 from mlrs._run_operations import RunOperations
-from mlrs.entities.run_status import RunStatus
+from mlrs._tracking import (
+    SEARCH_MAX_RESULTS_DEFAULT,
+    MetricArrays,
+    create_page_token,
+    parse_page_token,
+    validate_max_results,
+)
 from mlrs.entities.view_type import ViewType
-from mlrs.exceptions import MlflowException
-from mlrs.protos.databricks_pb2 import BAD_REQUEST, INVALID_PARAMETER_VALUE
 from mlrs.store.entities.paged_list import PagedList
 from mlrs.tracking._registry_client import RegistryClientMixin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from typing import Any, SupportsFloat
 
     from mlrs._core import Store
@@ -37,144 +36,6 @@ if TYPE_CHECKING:
     from mlrs.entities.param import Param
     from mlrs.entities.run import Run
     from mlrs.entities.run_tag import RunTag
-
-
-MAX_PARAMS_TAGS_PER_BATCH = 100
-MAX_METRICS_PER_BATCH = 1000
-MAX_ENTITIES_PER_BATCH = 1000
-SEARCH_MAX_RESULTS_DEFAULT = 1000
-SEARCH_MAX_RESULTS_THRESHOLD = 50000
-PARENT_RUN_ID_TAG = "mlflow.parentRunId"
-USER_TAG = "mlflow.user"
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-def create_page_token(offset: int) -> bytes:
-    import base64
-    import json
-
-    return base64.b64encode(json.dumps({"offset": offset}).encode("utf-8"))
-
-
-def parse_page_token(token: str | bytes | None) -> int:
-    """The offset in an MLflow page token (base64 of `{"offset": N}`)."""
-    if not token:
-        return 0
-    import base64
-    import json
-
-    try:
-        decoded = base64.b64decode(token)
-    except Exception as e:
-        raise MlflowException(
-            "Invalid page token, could not base64-decode", INVALID_PARAMETER_VALUE
-        ) from e
-    try:
-        parsed = json.loads(decoded)
-    except Exception as e:
-        raise MlflowException(
-            f"Invalid page token, decoded value={decoded!r}", INVALID_PARAMETER_VALUE
-        ) from e
-    offset = parsed.get("offset") if isinstance(parsed, dict) else None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise MlflowException(
-            f"Invalid page token, parsed value={parsed!r}", INVALID_PARAMETER_VALUE
-        )
-    return offset
-
-
-def _search_page(max_results: Any) -> tuple[int, int | None]:
-    """(the store's page size, the page size to cut at) for `search_runs`, as MLflow's SQL
-    store reads `max_results`: None fetches every row (no next page); a float that is not
-    whole (1.5) passes validation and SQLite truncates its LIMIT (`max_results + 1`), so
-    those rows are the page."""
-    if max_results is None:
-        return 2**62, None
-    if isinstance(max_results, float) and not isinstance(max_results, bool):
-        if not max_results >= 1:  # NaN included
-            validate_max_results(max_results)
-        if max_results > SEARCH_MAX_RESULTS_THRESHOLD:
-            raise MlflowException(
-                f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
-                f"at most {SEARCH_MAX_RESULTS_THRESHOLD}",
-                INVALID_PARAMETER_VALUE,
-            )
-        if max_results.is_integer():
-            size = int(max_results)
-            return size, size
-        # The store reads one row past the page: floor(max_results + 1) rows in all.
-        return math.floor(max_results), None
-    with contextlib.suppress(TypeError):
-        max_results = operator.index(max_results)  # numpy integers, as MLflow takes them
-    size = validate_max_results(max_results)
-    return size, size
-
-
-def _search_experiment_id(experiment_id: Any) -> str:
-    """An experiment id as MLflow's SQL store reads it: whatever `int()` takes (1.5, True)."""
-    try:
-        return str(int(experiment_id))
-    except (ValueError, TypeError, OverflowError):
-        raise MlflowException(
-            f"Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer.",
-            INVALID_PARAMETER_VALUE,
-        ) from None
-
-
-def validate_max_results(max_results: Any) -> int:
-    if not isinstance(max_results, int) or max_results <= 0:
-        raise MlflowException(
-            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a "
-            "positive integer",
-            INVALID_PARAMETER_VALUE,
-        )
-    if max_results > SEARCH_MAX_RESULTS_THRESHOLD:
-        raise MlflowException(
-            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be at "
-            f"most {SEARCH_MAX_RESULTS_THRESHOLD}",
-            INVALID_PARAMETER_VALUE,
-        )
-    return max_results
-
-
-def _resolve_artifact_location(location: str | None) -> str | None:
-    """Local paths become absolute, as MLflow's `resolve_uri_if_local` makes them."""
-    if not location:
-        return location
-    if location.startswith("runs:"):
-        raise MlflowException(
-            f"Artifact location cannot be a runs:/ URI. Given: '{location}'",
-            INVALID_PARAMETER_VALUE,
-        )
-    if "://" in location or location.startswith("file:"):
-        return location
-    return os.path.abspath(location)
-
-
-def run_logged(
-    store: Store, synchronous: bool | None, action: Callable[[bool], None]
-) -> RunOperations | None:
-    """Runs a logging call the way `synchronous` (or, when None, `MLFLOW_ENABLE_ASYNC_LOGGING`)
-    asks. In async mode a refusal is not raised but handed to the `RunOperations`, whose
-    `wait()` raises it, as MLflow's async logging does. `action` gets True in async mode."""
-    if synchronous is None:
-        if not _runtime.async_logging_enabled():
-            action(False)
-            return None
-        synchronous = False
-    if synchronous:
-        action(False)
-        store.flush()
-        return None
-    try:
-        action(True)
-    except MlflowException as e:
-        _log.logger().error("Failed to log run data: %s", e)
-        return RunOperations([store], [e])
-    return RunOperations([store])
 
 
 class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
@@ -224,10 +85,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: an empty name, a name in use (RESOURCE_ALREADY_EXISTS), a bad tag.
         """
-        location = _resolve_artifact_location(artifact_location)
-        name = check.experiment_name(name)
-        tag_pairs = [(check.tag_key(k), _text_value(v)) for k, v in (tags or {}).items()]
-        return self._store.create_experiment(name, location, tag_pairs)
+        return _tracking.create_experiment(self._store, name, artifact_location, tags)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         """The experiment with this id, active or deleted.
@@ -235,14 +93,11 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such experiment (RESOURCE_DOES_NOT_EXIST) or a malformed id.
         """
-        return _convert.experiment(self._store.get_experiment(_experiment_id_text(experiment_id)))
+        return _tracking.get_experiment(self._store, experiment_id)
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         """The experiment with this name, or None."""
-        if not isinstance(name, str):
-            return None  # no experiment has such a name
-        row = self._store.get_experiment_by_name(name)
-        return None if row is None else _convert.experiment(row)
+        return _tracking.get_experiment_by_name(self._store, name)
 
     def search_experiments(
         self,
@@ -268,23 +123,9 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: a bad filter, order_by, page token or max_results.
         """
-        max_results = validate_max_results(
-            SEARCH_MAX_RESULTS_DEFAULT if max_results is None else max_results
+        return _tracking.search_experiments(
+            self._store, view_type, max_results, filter_string, order_by, page_token
         )
-        offset = parse_page_token(page_token)
-        view = check.view_type(view_type)
-        filter_string = filter_string or ""
-        order = check.order_by(order_by)
-        if view is None or not check.encodable(filter_string):
-            # Checked as MLflow checks them even when nothing can match: order_by first, then
-            # the filter, whose text is bound last.
-            self._store.search_experiments(ViewType.ACTIVE_ONLY, "", order, 1, 0)
-            check.utf8(filter_string)
-            self._store.search_experiments(ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
-            return PagedList([], None)
-        rows = self._store.search_experiments(view, filter_string, order, max_results, offset)
-        token = create_page_token(offset + max_results) if len(rows) > max_results else None
-        return PagedList([_convert.experiment(r) for r in rows[:max_results]], token)
 
     def delete_experiment(self, experiment_id: str) -> None:
         """Marks an experiment deleted; ``restore_experiment`` undoes it.
@@ -292,7 +133,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such experiment.
         """
-        self._store.delete_experiment(_experiment_id_text(experiment_id))
+        _tracking.delete_experiment(self._store, experiment_id)
 
     def restore_experiment(self, experiment_id: str) -> None:
         """Brings a deleted experiment back.
@@ -300,7 +141,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such experiment, or one that is not deleted.
         """
-        self._store.restore_experiment(_experiment_id_text(experiment_id))
+        _tracking.restore_experiment(self._store, experiment_id)
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         """Gives an active experiment a new, unused name.
@@ -309,9 +150,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             MlflowException: no such experiment, a deleted one (INVALID_STATE), or a name in
                 use.
         """
-        self._store.rename_experiment(
-            _experiment_id_text(experiment_id), check.experiment_name(new_name)
-        )
+        _tracking.rename_experiment(self._store, experiment_id, new_name)
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
         """Sets a tag (value stored as ``str(value)``) on an experiment.
@@ -319,9 +158,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: a bad key or value, or a deleted or unknown experiment.
         """
-        self._store.set_experiment_tag(
-            _experiment_id_text(experiment_id), check.tag_key(key), str(value)
-        )
+        _tracking.set_experiment_tag(self._store, experiment_id, key, value)
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
         """Removes a tag from an experiment.
@@ -329,7 +166,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such experiment or tag (RESOURCE_DOES_NOT_EXIST).
         """
-        self._store.delete_experiment_tag(_experiment_id_text(experiment_id), check.tag_key(key))
+        _tracking.delete_experiment_tag(self._store, experiment_id, key)
 
     # ---- runs ------------------------------------------------------------------------------
 
@@ -354,17 +191,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: an unknown or deleted experiment, or a bad tag.
         """
-        tags = tags or {}
-        user_id = tags.get(USER_TAG, "unknown")
-        tag_pairs = [(check.tag_key(k), _run_tag_text(v)) for k, v in tags.items()]
-        row = self._store.create_run(
-            _experiment_id_text(experiment_id),
-            str(user_id),
-            start_time or _runtime.now_ms(),
-            run_name,
-            tag_pairs,
-        )
-        return _convert.run(row)
+        return _tracking.create_run(self._store, experiment_id, start_time, tags, run_name)
 
     def get_run(self, run_id: str) -> Run:
         """The run with this id: info, params, latest metrics, tags, inputs and model outputs.
@@ -372,9 +199,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such run (RESOURCE_DOES_NOT_EXIST).
         """
-        from mlrs import _logged_models as _logged
-
-        return _logged.with_outputs(self._store, _convert.run(self._store.get_run(run_id)))
+        return _tracking.get_run(self._store, run_id)
 
     # ---- logged models (mlrs/_logged_models.py)  --------------------------------------------
 
@@ -518,7 +343,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: an unknown or inactive run.
         """
-        self._store.log_outputs(run_id, [(m.model_id, m.step) for m in models])
+        _tracking.log_outputs(self._store, run_id, models)
 
     def search_logged_models(
         self,
@@ -567,8 +392,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such run.
         """
-        parent_id = self.get_run(run_id).data.tags.get(PARENT_RUN_ID_TAG)
-        return None if parent_id is None else self.get_run(parent_id)
+        return _tracking.get_parent_run(self._store, run_id)
 
     def set_terminated(
         self, run_id: str, status: str | None = None, end_time: int | None = None
@@ -579,8 +403,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             MlflowException: no such run.
             Exception: an unknown status name (MLflow's plain Exception).
         """
-        status = RunStatus.to_string(RunStatus.from_string(status or "FINISHED"))
-        self._store.update_run_info(run_id, status, end_time or _runtime.now_ms(), None)
+        _tracking.set_terminated(self._store, run_id, status, end_time)
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         """Changes a run's status and/or name.
@@ -589,11 +412,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             MlflowException: no such run.
             Exception: an unknown status name (MLflow's plain Exception).
         """
-        if status is None and name is None:
-            return
-        if status is not None:
-            status = RunStatus.to_string(RunStatus.from_string(status))
-        self._store.update_run_info(run_id, status, None, name)
+        _tracking.update_run(self._store, run_id, status, name)
 
     def delete_run(self, run_id: str) -> None:
         """Marks a run deleted; ``restore_run`` undoes it.
@@ -601,7 +420,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such run.
         """
-        self._store.delete_run(run_id)
+        _tracking.delete_run(self._store, run_id)
 
     def restore_run(self, run_id: str) -> None:
         """Brings a deleted run back.
@@ -609,7 +428,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such run.
         """
-        self._store.restore_run(run_id)
+        _tracking.restore_run(self._store, run_id)
 
     # ---- logging ---------------------------------------------------------------------------
 
@@ -644,18 +463,17 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: a bad key, value, step or timestamp, or an inactive run.
         """
-        store = self._store
-        if model_id is None and _active_model.possible:
-            model_id = _active_model.model_id()  # the active model's metric too, as in MLflow
-        linked = {
-            "model_id": model_id,
-            "dataset_name": dataset_name,
-            "dataset_digest": dataset_digest,
-        }
-        return run_logged(
-            store,
+        return _tracking.log_metric(
+            self._store,
+            run_id,
+            key,
+            value,
+            timestamp,
+            step,
             synchronous,
-            lambda _: log_metric_to(store, run_id, key, value, step, timestamp, **linked),
+            dataset_name,
+            dataset_digest,
+            model_id,
         )
 
     def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
@@ -665,11 +483,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             MlflowException: a bad key or value, an inactive run, or a param already logged with
                 another value (INVALID_PARAMETER_VALUE).
         """
-        store = self._store
-        operations = run_logged(
-            store, synchronous, lambda in_async: log_param_to(store, run_id, key, value, in_async)
-        )
-        return value if operations is None else operations
+        return _tracking.log_param(self._store, run_id, key, value, synchronous)
 
     def set_tag(
         self, run_id: str, key: str, value: Any, synchronous: bool | None = None
@@ -679,17 +493,15 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: a bad key or value, or an inactive run.
         """
-        store = self._store
-        return run_logged(store, synchronous, lambda _: set_tag_to(store, run_id, key, value))
+        return _tracking.set_tag(self._store, run_id, key, value, synchronous)
 
     def delete_tag(self, run_id: str, key: str) -> None:
-        # MLflow looks the key up as given, so any value simply finds no tag.
         """Removes a tag from a run.
 
         Raises:
             MlflowException: no such run or tag (RESOURCE_DOES_NOT_EXIST).
         """
-        self._store.delete_tag(run_id, str(key))
+        _tracking.delete_tag(self._store, run_id, key)
 
     def log_batch(
         self,
@@ -710,24 +522,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
             MlflowException: any bad entry (its position is named), an inactive run, or a param
                 already logged with another value.
         """
-        if not metrics and not params and not tags:
-            return None
-        if metrics and _active_model.possible:
-            metrics = _link_active_model(metrics)
-        store = self._store
-        if (
-            not params
-            and not tags
-            and synchronous is None
-            and metrics.__class__ is list
-            and run_id.__class__ is str
-            and not _runtime.async_logging_enabled()
-            and store.log_metric_entities(run_id, metrics)
-        ):
-            return None  # plain metrics, validated and queued by the engine in one call
-        return run_logged(
-            store, synchronous, lambda _: log_batch_to(store, run_id, metrics, params, tags)
-        )
+        return _tracking.log_batch(self._store, run_id, metrics, params, tags, synchronous)
 
     def log_inputs(
         self,
@@ -770,31 +565,15 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: a bad filter, order_by, page token or max_results.
         """
-        from mlrs import _logged_models as _logged
-
-        if isinstance(experiment_ids, (str, int)):
-            experiment_ids = [experiment_ids]
-        fetch, page_size = _search_page(max_results)
-        offset = parse_page_token(page_token)
-        view = check.view_type(run_view_type)
-        filter_string = filter_string or ""
-        order = check.order_by(order_by)
-        ids = [_search_experiment_id(e) for e in experiment_ids]
-        if view is None or not check.encodable(filter_string):
-            # Checked as MLflow checks them even when nothing can match: order_by first, then
-            # the filter, whose text is bound last.
-            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, "", order, 1, 0)
-            check.utf8(filter_string)
-            self._store.search_runs(ids, ViewType.ACTIVE_ONLY, filter_string, order, 1, 0)
-            return PagedList([], None)
-        rows = self._store.search_runs(ids, view, filter_string, order, fetch, offset)
-        token = None
-        if page_size is not None and len(rows) > page_size:
-            token = create_page_token(offset + page_size)
-            rows = rows[:page_size]
-        runs = [_convert.run(r) for r in rows]
-        _logged.fill_outputs(self._store, runs)
-        return PagedList(runs, token)
+        return _tracking.search_runs(
+            self._store,
+            experiment_ids,
+            filter_string,
+            run_view_type,
+            max_results,
+            order_by,
+            page_token,
+        )
 
     def get_metric_history(self, run_id: str, key: str) -> PagedList[Metric]:
         """Every value logged for a metric of a run, ordered by timestamp, step and value.
@@ -805,8 +584,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         Raises:
             MlflowException: no such run.
         """
-        raw = self._store.get_metric_columns(run_id, key)
-        return PagedList(_convert.metric_history(key, raw), None)
+        return _tracking.get_metric_history(self._store, run_id, key)
 
     def get_metric_history_arrays(
         self, run_id: str, key: str, max_points: int | None = None
@@ -817,188 +595,7 @@ class MlflowClient(ArtifactsClientMixin, RegistryClientMixin):
         With `max_points`, a chart-sized version instead, in step order: consecutive steps are
         bucketed and each bucket keeps its lowest and highest value, so spikes survive.
         """
-        import numpy as np
-
-        if max_points is not None and (
-            not isinstance(max_points, int) or isinstance(max_points, bool) or max_points < 2
-        ):
-            raise MlflowException(
-                f"Invalid value {max_points!r} for parameter 'max_points': an integer of at "
-                "least 2 (a bucket keeps its lowest and highest point), or None for every point.",
-                INVALID_PARAMETER_VALUE,
-            )
-        raw = self._store.get_metric_columns(run_id, key, max_points)
-        return MetricArrays(
-            np.frombuffer(raw[0], dtype=np.int64),
-            np.frombuffer(raw[1], dtype=np.int64),
-            np.frombuffer(raw[2], dtype=np.float64),
-        )
-
-
-def _link_active_model(metrics: Sequence[Metric]) -> Sequence[Metric]:
-    """The metrics, those without a model id given the active model's (if any)."""
-    from mlrs.entities.metric import Metric
-
-    active = _active_model.model_id()
-    if active is None:
-        return metrics
-    return [
-        m
-        if getattr(m, "model_id", None) is not None
-        else Metric(
-            m.key,
-            m.value,
-            m.timestamp,
-            m.step,
-            model_id=active,
-            dataset_name=getattr(m, "dataset_name", None),
-            dataset_digest=getattr(m, "dataset_digest", None),
-        )
-        for m in metrics
-    ]
-
-
-def _run_tag_text(value: Any) -> str | None:
-    """MLflow binds `create_run` tag values as given: None is stored as NULL, containers fail
-    as BAD_REQUEST, anything else is stored as its text."""
-    if value is None:
-        return None
-    if isinstance(value, (list, dict, set, tuple)):
-        raise MlflowException(
-            f"Error binding parameter: type '{type(value).__name__}' is not supported",
-            BAD_REQUEST,
-        )
-    return check.tag_value(str(value))
-
-
-def _text_value(value: Any) -> str:
-    """Experiment tag values are checked for length as given, so MLflow refuses non-strings."""
-    if not isinstance(value, str):
-        raise TypeError(f"object of type '{type(value).__name__}' has no len()")
-    return value
-
-
-# `(steps, timestamps, values)`: read-only numpy arrays of one metric's history.
-MetricArrays = namedtuple("MetricArrays", ["steps", "timestamps", "values"])  # noqa: PYI024
-
-
-def _experiment_id_text(experiment_id: Any) -> str:
-    if experiment_id is None:
-        return ""
-    return str(experiment_id)
-
-
-def log_metric_to(
-    store: Store,
-    run_id: str,
-    key: Any,
-    value: Any,
-    step: Any,
-    timestamp: Any,
-    model_id: str | None = None,
-    dataset_name: str | None = None,
-    dataset_digest: str | None = None,
-) -> None:
-    """One metric point with MLflow's conversions and checks; the fluent hot path inlines the
-    common case of this. With a `model_id` the point is also the model's metric (with the
-    dataset's name and digest), as in MLflow."""
-    run_id = check.run_id(run_id)
-    if model_id is not None and timestamp is None:
-        timestamp = _runtime.now_ms()
-    key = check.metric_key(key)
-    if value.__class__ is not float:
-        value = check.metric_value(value, timestamp if timestamp is not None else _runtime.now_ms())
-    step = 0 if step is None else step
-    if step.__class__ is not int or timestamp is not None:
-        try:
-            step = check.metric_step(step, key, value)
-            if timestamp is not None:
-                timestamp = check.metric_timestamp(timestamp, key, value)
-        except MlflowException as e:
-            # MLflow meets these when it binds the row, after checking the name.
-            if e.error_code in ("BAD_REQUEST", "INTERNAL_ERROR"):
-                _core.check_metric_key(key)
-            raise
-    try:
-        store.log_metric(run_id, key, value, timestamp, step)
-    except OverflowError:
-        check.metric_step(step, key, value)
-        raise
-    if model_id is not None:
-        point = (model_id, key, float(value), timestamp, step, dataset_name, dataset_digest)
-        store.log_model_metrics(run_id, [point])
-
-
-def set_tag_to(store: Store, run_id: str, key: Any, value: Any) -> None:
-    run_id = check.run_id(run_id)
-    store.set_tag(run_id, check.tag_key_in_store(key), check.tag_value(str(value)))
-
-
-def log_param_to(store: Store, run_id: str, key: Any, value: Any, as_batch: bool = False) -> None:
-    """One param. MLflow's async mode logs it as a batch, with the batch form of messages."""
-    run_id = check.run_id(run_id)
-    if as_batch:
-        store.log_batch(run_id, [], [(check.param_key(key), check.param_value(str(value)))], [])
-        return
-    try:
-        store.log_param(run_id, check.param_key(key), check.param_value(str(value)))
-    except MlflowException as e:
-        if e.error_code == "INVALID_PARAMETER_VALUE":
-            raise MlflowException(
-                e.message + check.PARAM_VALIDATION_MSG, INVALID_PARAMETER_VALUE
-            ) from None
-        raise
-
-
-def log_batch_to(
-    store: Store,
-    run_id: str,
-    metrics: Sequence[Metric],
-    params: Sequence[Param],
-    tags: Sequence[RunTag],
-) -> None:
-    run_id = check.run_id(run_id)
-    metric_rows: list[Any] = []
-    model_points: list[Any] = []
-    for i, metric in enumerate(metrics):
-        prefix = f"metrics[{i}]"
-        key = check.metric_key(metric.key, prefix)
-        value = check.metric_value(metric.value, metric.timestamp, prefix)
-        timestamp = check.metric_timestamp(metric.timestamp, key, value, prefix)
-        step = check.metric_step(metric.step, key, value, prefix)
-        metric_rows.append((key, value, timestamp, step))
-        model_id = getattr(metric, "model_id", None)
-        if model_id is not None:
-            linked = (metric.dataset_name, metric.dataset_digest)
-            model_points.append((model_id, key, float(value), timestamp, step, *linked))
-    param_rows = [
-        (check.param_key(p.key, f"params[{i}]"), check.param_value(str(p.value)))
-        for i, p in enumerate(params)
-    ]
-    # A RunTag whose value is None is stored as NULL, as MLflow stores it.
-    tag_rows = [
-        (
-            check.tag_key(t.key, f"tags[{i}]"),
-            None if t.value is None else check.tag_value(str(t.value), f"tags[{i}]"),
-        )
-        for i, t in enumerate(tags)
-    ]
-    param_batches = _chunks(param_rows, MAX_PARAMS_TAGS_PER_BATCH)
-    tag_batches = _chunks(tag_rows, MAX_PARAMS_TAGS_PER_BATCH)
-    empty: list[Any] = []
-    for param_batch, tag_batch in zip_longest(param_batches, tag_batches, fillvalue=empty):
-        size = max(
-            min(MAX_ENTITIES_PER_BATCH - len(param_batch) - len(tag_batch), MAX_METRICS_PER_BATCH),
-            0,
-        )
-        metric_batch, metric_rows = metric_rows[:size], metric_rows[size:]
-        store.log_batch(run_id, metric_batch, param_batch, tag_batch)
-    for metric_batch in _chunks(metric_rows, MAX_METRICS_PER_BATCH):
-        store.log_batch(run_id, metric_batch, [], [])
-    if model_points:
-        # Metrics of models go to the models too (`logged_model_metrics`), as MLflow's store
-        # does. A control op: only batches that name a model pay for its round trip.
-        store.log_model_metrics(run_id, model_points)
+        return _tracking.get_metric_history_arrays(self._store, run_id, key, max_points)
 
 
 # Text that is not valid Unicode and integers past 64 bits get MLflow's exception from every

@@ -10,7 +10,7 @@ estimators (`XGBClassifier`, ...) get the post-training metrics of `mlrs.sklearn
 from __future__ import annotations
 
 from mlrs import _log
-from mlrs.autologging import _boosting, _records, integration
+from mlrs.autologging import _boosting, _common, _records, integration
 from mlrs.autologging._patch import current_training_session
 
 TYPE_CHECKING = False
@@ -54,12 +54,10 @@ def autolog(
     types = ["weight"] if importance_types is None else list(importance_types)
 
     def train_impl(log_models_here: bool, original: Any, *args: Any, **kwargs: Any) -> Any:
-        from mlrs.sklearn._autolog import log_params_to
-
-        run_id = sk._active_run_id()
+        run_id = _common.active_run_id()
         booster_params = args[0] if args else kwargs["params"]
-        log_params_to(run_id, dict(booster_params))
-        log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
+        _common.log_params_to(run_id, dict(booster_params))
+        _common.log_params_to(run_id, _boosting.call_params(original, args, kwargs, _UNLOGGED))
         dtrain = args[1] if len(args) > 1 else kwargs.get("dtrain")
         if log_datasets and dtrain is not None:
             _boosting.log_dataset(dtrain.get_data(), "train")
@@ -69,7 +67,7 @@ def autolog(
         model_id = _boosting.initialize_model(run_id, log_models_here)
         logger = _boosting.IterationLogger(run_id, model_id)
         callback = _callback(xgboost, logger)
-        names = sk._arg_names(original)
+        names = _common.arg_names(original)
         at = names.index("callbacks")
         if len(args) > at:
             args = (*args[:at], [*(args[at] or []), callback], *args[at + 1 :])
@@ -132,6 +130,7 @@ def autolog(
         log_datasets=log_datasets,
         registered_model_name=registered_model_name,
         extra_tags=extra_tags,
+        install_estimators=sk.install,
     )
 
 
