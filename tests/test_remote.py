@@ -847,3 +847,33 @@ def test_log_artifacts_skips_directory_links_as_mlflow_does(
         ("link.txt", False),
         ("sub", True),
     ]
+
+
+def test_runs_carry_their_model_outputs_without_a_request_per_run(
+    proxy: FaultProxy, fast_retries: Path
+) -> None:
+    """A server sends a run's model outputs with the run (`runs/get`, `runs/search`): mlrs
+    reads them there, as mlflow's client does, instead of asking for each run again."""
+    from mlrs.entities import LoggedModelOutput
+
+    mlrs.set_tracking_uri(proxy.url)
+    experiment = mlrs.set_experiment(_unique("outputs")).experiment_id
+    client = mlrs.MlflowClient()
+    made: dict[str, list[tuple[str, int]]] = {}
+    for i in range(3):
+        with mlrs.start_run() as run:
+            model = mlrs.initialize_logged_model(name=f"net-{i}")
+            client.log_outputs(run.info.run_id, [LoggedModelOutput(model.model_id, i)])
+            made[run.info.run_id] = [(model.model_id, i)]
+    with proxy.lock:
+        proxy.seen.clear()
+    found = mlrs.search_runs([experiment], output_format="list")
+    assert {
+        r.info.run_id: [(o.model_id, o.step) for o in r.outputs.model_outputs] for r in found
+    } == made
+    one = next(iter(made))
+    assert [(o.model_id, o.step) for o in client.get_run(one).outputs.model_outputs] == made[one]
+    with proxy.lock:
+        asked = [path for path in proxy.seen if "/runs/" in path]
+    assert sum("runs/search" in p for p in asked) == 1, asked
+    assert sum("runs/get" in p for p in asked) == 1, asked

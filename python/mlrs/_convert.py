@@ -51,8 +51,16 @@ def run_inputs(row: tuple[Any, ...]) -> RunInputs:
     )
 
 
+def run_outputs(outputs: list[tuple[str, int]]) -> RunOutputs:
+    if not outputs:
+        return RunOutputs()
+    from mlrs.entities.logged_model_output import LoggedModelOutput
+
+    return RunOutputs([LoggedModelOutput(model_id, step) for model_id, step in outputs])
+
+
 def run(row: tuple[Any, ...]) -> Run:
-    info, metrics, params, tags, inputs = row
+    info, metrics, params, tags, inputs, outputs = row
     run_id, run_name, experiment_id, user_id, status, start, end, stage, artifact_uri = info
     tag_dict = dict(tags)
     # Runs written by old MLflow versions keep the name only in the tag.
@@ -69,7 +77,7 @@ def run(row: tuple[Any, ...]) -> Run:
         run_name=run_name,
     )
     data = RunData._from_dicts(Metric._from_rows(metrics), dict(params), tag_dict)
-    return Run(run_info, data, run_inputs(inputs), RunOutputs())
+    return Run(run_info, data, run_inputs(inputs), run_outputs(outputs))
 
 
 def metric_columns(

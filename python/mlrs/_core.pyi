@@ -52,13 +52,15 @@ _DatasetRow: TypeAlias = tuple[str, str, str, str, str | None, str | None]
 # (dataset, input tags)
 _DatasetInputRow: TypeAlias = tuple[_DatasetRow, list[tuple[str, str]]]
 # ((run_id, run_name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage,
-#   artifact_uri), latest metrics, params, tags, (dataset inputs, model input ids))
+#   artifact_uri), latest metrics, params, tags, (dataset inputs, model input ids),
+#  model outputs as (model_id, step))
 _RunRow: TypeAlias = tuple[
     tuple[str, str | None, str, str | None, str, int | None, int | None, str, str | None],
     list[_MetricRow],
     list[tuple[str, str]],
     list[tuple[str, str | None]],
     tuple[list[_DatasetInputRow], list[str]],
+    list[tuple[str, int]],
 ]
 
 # ((name, version, creation_time, last_updated_time, description, user_id, current_stage, source,

@@ -277,21 +277,7 @@ def create_run(
 
 
 def get_run(store: Store, run_id: str) -> Run:
-    run = _convert.run(store.get_run(run_id))
-    fill_outputs(store, [run])
-    return run
-
-
-def fill_outputs(store: Store, runs: list[Run]) -> None:
-    """Sets each run's `outputs.model_outputs` from the store."""
-    if not runs:
-        return
-    from mlrs.entities.logged_model_output import LoggedModelOutput
-
-    outputs = store.model_outputs([r.info.run_id for r in runs])
-    for run, pairs in zip(runs, outputs, strict=True):
-        if run.outputs is not None:
-            run.outputs.model_outputs[:] = [LoggedModelOutput(m, s) for m, s in pairs]
+    return _convert.run(store.get_run(run_id))
 
 
 def log_outputs(store: Store, run_id: str, models: list[LoggedModelOutput]) -> None:
@@ -436,9 +422,7 @@ def search_runs(
     if page_size is not None and len(rows) > page_size:
         token = create_page_token(offset + page_size)
         rows = rows[:page_size]
-    runs = [_convert.run(r) for r in rows]
-    fill_outputs(store, runs)
-    return PagedList(runs, token)
+    return PagedList([_convert.run(r) for r in rows], token)
 
 
 def get_metric_history(store: Store, run_id: str, key: str) -> PagedList[Metric]:

@@ -191,6 +191,8 @@ pub struct Run {
     pub params: Vec<(String, String)>,
     pub tags: Vec<(String, Option<String>)>,
     pub inputs: RunInputs,
+    /// The logged models the run produced, `(model_id, step)`, in the order they were logged.
+    pub outputs: Vec<(String, i64)>,
 }
 
 /// A row of `datasets` as `mlflow.entities.Dataset` shows it: every field is the text MLflow

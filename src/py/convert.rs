@@ -89,7 +89,7 @@ fn run_inputs(inputs: RunInputs) -> RunInputsTuple {
 }
 
 /// `((run_id, run_name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage,
-/// artifact_uri), metrics, params, tags, inputs)`.
+/// artifact_uri), metrics, params, tags, inputs, model outputs)`.
 pub type RunTuple = (
     (
         String,
@@ -106,6 +106,7 @@ pub type RunTuple = (
     Vec<(String, String)>,
     Vec<(String, Option<String>)>,
     RunInputsTuple,
+    Vec<(String, i64)>,
 );
 
 pub fn run(r: Run) -> RunTuple {
@@ -126,5 +127,6 @@ pub fn run(r: Run) -> RunTuple {
         r.params,
         r.tags,
         run_inputs(r.inputs),
+        r.outputs,
     )
 }

@@ -151,6 +151,14 @@ pub fn run(v: &Value) -> Result<Run> {
                 .map(|ms| ms.iter().filter_map(|m| str_field(m, "model_id")).collect())
                 .unwrap_or_default(),
         },
+        // A server sends a run's outputs with it (`runs/get` and `runs/search` alike).
+        outputs: v
+            .pointer("/outputs/model_outputs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| Some((str_field(o, "model_id")?, int_field(o, "step")?)))
+            .collect(),
     })
 }
 

@@ -388,13 +388,8 @@ impl LoggedModels for RemoteStore {
             .iter()
             .map(|run_id| {
                 let answer = self.client.get("runs/get", &[("run_id", run_id.clone())])?;
-                Ok(answer
-                    .pointer("/run/outputs/model_outputs")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|o| Some((str_field(o, "model_id")?, int_field(o, "step")?)))
-                    .collect())
+                let run = answer.get("run").ok_or_else(malformed)?;
+                Ok(super::json::run(run)?.outputs)
             })
             .collect()
     }

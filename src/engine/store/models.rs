@@ -147,6 +147,17 @@ fn new_model_id() -> String {
     format!("m-{}", uuid::Uuid::new_v4().simple())
 }
 
+/// The `(model_id, step)` outputs of one run, in the order they were logged.
+pub fn run_outputs(conn: &Connection, run_id: &str) -> Result<Vec<(String, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT destination_id, step FROM inputs WHERE source_type = 'RUN_OUTPUT' \
+             AND source_id = ?1 AND destination_type = 'MODEL_OUTPUT' ORDER BY rowid",
+        )?
+        .query_map([run_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 impl Store {
     /// Creates a logged model in PENDING state in an active experiment; its artifacts go to
     /// `<experiment artifact_location>/models/<model_id>/artifacts`.
@@ -324,20 +335,7 @@ impl Store {
 
     /// The model outputs of each run, as `(model_id, step)` in insertion order.
     pub fn model_outputs(&self, run_ids: &[String]) -> Result<Vec<Vec<(String, i64)>>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT destination_id, step FROM inputs WHERE source_type = 'RUN_OUTPUT' \
-                 AND source_id = ?1 AND destination_type = 'MODEL_OUTPUT' ORDER BY rowid",
-            )?;
-            run_ids
-                .iter()
-                .map(|id| {
-                    stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                        .map_err(Error::from)
-                })
-                .collect()
-        })
+        self.read(|conn| run_ids.iter().map(|id| run_outputs(conn, id)).collect())
     }
 
     /// Active models of some experiments that meet a filter string (MLflow's grammar over

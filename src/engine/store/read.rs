@@ -170,6 +170,7 @@ pub fn run(conn: &Connection, run_id: &str) -> Result<Run> {
         params: run_params(conn, run_id)?,
         tags: run_tags(conn, run_id)?,
         inputs: super::datasets::run_inputs(conn, run_id)?,
+        outputs: super::models::run_outputs(conn, run_id)?,
     })
 }
 
