@@ -867,12 +867,15 @@ def test_runs_carry_their_model_outputs_without_a_request_per_run(
             made[run.info.run_id] = [(model.model_id, i)]
     with proxy.lock:
         proxy.seen.clear()
+
+    def outputs(run: Any) -> list[tuple[str, int]]:
+        assert run.outputs is not None
+        return [(o.model_id, o.step) for o in run.outputs.model_outputs]
+
     found = mlrs.search_runs([experiment], output_format="list")
-    assert {
-        r.info.run_id: [(o.model_id, o.step) for o in r.outputs.model_outputs] for r in found
-    } == made
+    assert {r.info.run_id: outputs(r) for r in found} == made
     one = next(iter(made))
-    assert [(o.model_id, o.step) for o in client.get_run(one).outputs.model_outputs] == made[one]
+    assert outputs(client.get_run(one)) == made[one]
     with proxy.lock:
         asked = [path for path in proxy.seen if "/runs/" in path]
     assert sum("runs/search" in p for p in asked) == 1, asked
