@@ -68,24 +68,12 @@ pub trait LoggedModels: Send + Sync {
         run_id: &str,
         name: &str,
     ) -> Result<Vec<String>> {
-        const PAGE: i64 = 100;
         let filter = format!(
             "source_run_id = {} AND name = {}",
             quoted(run_id),
             quoted(name)
         );
-        let experiments = [experiment_id.to_string()];
-        let mut models = Vec::new();
-        loop {
-            let offset = i64::try_from(models.len()).unwrap_or(i64::MAX);
-            let page =
-                self.search_logged_models(&experiments, Some(&filter), &[], &[], PAGE, offset)?;
-            let last = i64::try_from(page.len()).unwrap_or(0) < PAGE;
-            models.extend(page);
-            if last {
-                break;
-            }
-        }
+        let mut models = every_model(self, &experiment_id.to_string(), &filter)?;
         let steps: HashMap<String, i64> = self
             .model_outputs(&[run_id.to_owned()])?
             .into_iter()
@@ -103,20 +91,8 @@ pub trait LoggedModels: Send + Sync {
     /// source run it is and those it logged as outputs, oldest first. The SQLite UI asks in SQL
     /// (`ui::table::run_models`); this is the same answer through the calls above.
     fn models_of_run(&self, experiment_id: &str, run_id: &str) -> Result<Vec<LoggedModel>> {
-        const PAGE: i64 = 100;
         let filter = format!("source_run_id = {}", quoted(run_id));
-        let experiments = [experiment_id.to_owned()];
-        let mut models = Vec::new();
-        loop {
-            let offset = i64::try_from(models.len()).unwrap_or(i64::MAX);
-            let page =
-                self.search_logged_models(&experiments, Some(&filter), &[], &[], PAGE, offset)?;
-            let last = i64::try_from(page.len()).unwrap_or(0) < PAGE;
-            models.extend(page);
-            if last {
-                break;
-            }
-        }
+        let mut models = every_model(self, experiment_id, &filter)?;
         let outputs = self.model_outputs(&[run_id.to_owned()])?;
         for (model_id, _) in outputs.into_iter().flatten() {
             if models.iter().any(|m| m.model_id == model_id) {
@@ -156,6 +132,27 @@ pub trait LoggedModels: Send + Sync {
         let value = append_model_version_link(existing, name, &version)?;
         self.set_logged_model_tags(model_id, vec![(MODEL_VERSIONS_TAG.to_owned(), value)])?;
         Ok(true)
+    }
+}
+
+/// Every active model of one experiment that meets `filter`, read a page at a time.
+fn every_model<M: LoggedModels + ?Sized>(
+    store: &M,
+    experiment_id: &str,
+    filter: &str,
+) -> Result<Vec<LoggedModel>> {
+    const PAGE: i64 = 100;
+    let experiments = [experiment_id.to_owned()];
+    let mut models = Vec::new();
+    loop {
+        let offset = i64::try_from(models.len()).unwrap_or(i64::MAX);
+        let page =
+            store.search_logged_models(&experiments, Some(filter), &[], &[], PAGE, offset)?;
+        let last = i64::try_from(page.len()).unwrap_or(0) < PAGE;
+        models.extend(page);
+        if last {
+            return Ok(models);
+        }
     }
 }
 
