@@ -41,6 +41,16 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"mlflow server did not start in {START_TIMEOUT_S} s")
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Asks a server to stop, and kills it if it has not within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def mlflow_server(
     directory: Path,
@@ -86,12 +96,7 @@ def mlflow_server(
         wait_healthy(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         out.close()
 
 
@@ -131,12 +136,7 @@ def moto_s3(directory: Path) -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         out.close()
 
 
