@@ -33,7 +33,7 @@ pub type MetricTuple = (String, f64, i64, i64);
 
 pub fn metric(p: MetricPoint) -> MetricTuple {
     let value = p.read_value();
-    (p.key, value, p.timestamp_ms, p.step)
+    (p.key.into_string(), value, p.timestamp_ms, p.step)
 }
 
 /// `(name, digest, source_type, source, schema, profile)`.

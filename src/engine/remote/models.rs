@@ -335,7 +335,7 @@ impl LoggedModels for RemoteStore {
                 "metrics/get-history",
                 &[
                     ("run_id", run_id.to_owned()),
-                    ("metric_key", latest.key.clone()),
+                    ("metric_key", latest.key.to_string()),
                 ],
             )?;
             for point in answer

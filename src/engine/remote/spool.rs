@@ -247,7 +247,7 @@ impl SpoolSink {
                     WriteOp::Metric { run_id, point } => {
                         metric.execute(params![
                             &**run_id,
-                            point.key,
+                            point.key.as_str(),
                             point.value,
                             point.is_nan,
                             point.timestamp_ms,
@@ -263,7 +263,7 @@ impl SpoolSink {
                         for point in metrics {
                             metric.execute(params![
                                 &**run_id,
-                                point.key,
+                                point.key.as_str(),
                                 point.value,
                                 point.is_nan,
                                 point.timestamp_ms,

@@ -114,6 +114,10 @@ pub fn after_flush<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// The runs this process logs to, by id. Hashed with foldhash rather than SipHash: the lookup
+/// is on every logged point's path, and run ids are not chosen by an adversary.
+type RunCache = HashMap<RunId, CachedRun, foldhash::fast::RandomState>;
+
 pub struct Store {
     path: PathBuf,
     default_artifact_root: String,
@@ -126,7 +130,7 @@ pub struct Store {
     read_only: Option<String>,
     /// Shared with the writer's discard hook: an op the writer gave up on makes the cache
     /// forget its run, so what the op claimed (its params) is read again from the database.
-    runs: Arc<Mutex<HashMap<RunId, CachedRun>>>,
+    runs: Arc<Mutex<RunCache>>,
     /// What must stop when a run ends (its system-metrics monitor).
     run_ends: RunEnds,
 }
@@ -150,7 +154,7 @@ impl Store {
         let reader = Mutex::new(Some(gate::GatedConnection::new(reader)));
         let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
         drop(inside);
-        let runs: Arc<Mutex<HashMap<RunId, CachedRun>>> = Arc::default();
+        let runs: Arc<Mutex<RunCache>> = Arc::default();
         let forget = Arc::clone(&runs);
         let discard = Box::new(move |op: &WriteOp| {
             forget.lock().remove(op.run_id());
@@ -1297,7 +1301,7 @@ mod tests {
         assert!(store.fresh_run_id(&run_id).is_none());
         let err = store.refresh_run(&run_id).unwrap_err().to_string();
         assert!(err.ends_with("Current state is deleted."));
-        let bad = [MetricPoint::new("a#b".into(), 1.0, 1, 0)];
+        let bad = [MetricPoint::new("a#b", 1.0, 1, 0)];
         let err = validate::validate_metric_batch(&run_id, &bad).unwrap_err();
         assert!(err.to_string().contains("'metrics[0].name'"), "{err}");
     }

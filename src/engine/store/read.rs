@@ -147,7 +147,7 @@ pub fn run_tags(conn: &Connection, run_id: &str) -> Result<Vec<(String, Option<S
 
 fn metric_from_row(row: &Row<'_>) -> rusqlite::Result<MetricPoint> {
     Ok(MetricPoint {
-        key: row.get(0)?,
+        key: row.get::<_, String>(0)?.into(),
         value: row.get(1)?,
         timestamp_ms: row.get::<_, Option<i64>>(2)?.unwrap_or_default(),
         step: row.get(3)?,

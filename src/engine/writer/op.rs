@@ -34,7 +34,7 @@ impl WriteOp {
         step: i64,
     ) -> Self {
         let timestamp_ms = timestamp_ms.unwrap_or_else(crate::engine::clock::now_ms);
-        let point = MetricPoint::new(key.to_owned(), value, timestamp_ms, step);
+        let point = MetricPoint::new(key, value, timestamp_ms, step);
         Self::Metric { run_id, point }
     }
 
