@@ -331,6 +331,64 @@ def test_run_stacks_are_per_thread() -> None:
     assert seen == [None]
 
 
+def test_the_hot_path_logs_to_the_innermost_run_of_the_calling_thread() -> None:
+    """The engine keeps its own copy of each thread's innermost run for `log_metric(key, value,
+    step=...)` and `log_metrics(...)`: it must follow nesting, ending, other threads and the
+    calls that bypass it (a `run_id`, a timestamp, a value Python converts)."""
+    client = mlrs.MlflowClient()
+    history: dict[str, list[tuple[str, float, int]]] = {}
+
+    def log(value: float) -> None:
+        mlrs.log_metric("m", value, step=int(value))
+        mlrs.log_metrics({"n": value}, step=int(value))
+
+    with mlrs.start_run() as outer:
+        log(1.0)
+        with mlrs.start_run(nested=True) as inner:
+            log(2.0)
+            others: list[str] = []
+
+            def elsewhere() -> None:
+                log(3.0)  # no run is active in this thread: it starts its own
+                run = mlrs.active_run()
+                assert run is not None
+                others.append(run.info.run_id)
+                mlrs.end_run()
+
+            thread = threading.Thread(target=elsewhere)
+            thread.start()
+            thread.join()
+            log(4.0)
+        log(5.0)
+        mlrs.log_metric("m", 6.0, step=6, timestamp=1)  # the general path, same run
+        mlrs.log_metric("m", np.float64(7.0), step=7)
+    log(8.0)  # the outer run ended: the call starts a new one
+    latest = mlrs.active_run()
+    assert latest is not None
+    mlrs.end_run()
+    for name, run_id in [
+        ("outer", outer.info.run_id),
+        ("inner", inner.info.run_id),
+        ("thread", others[0]),
+        ("new", latest.info.run_id),
+    ]:
+        history[name] = [
+            (key, m.value, m.step) for key in "mn" for m in client.get_metric_history(run_id, key)
+        ]
+    assert sorted(history["outer"]) == [
+        ("m", 1.0, 1),
+        ("m", 5.0, 5),
+        ("m", 6.0, 6),
+        ("m", 7.0, 7),
+        ("n", 1.0, 1),
+        ("n", 5.0, 5),
+    ]
+    assert sorted(history["inner"]) == [("m", 2.0, 2), ("m", 4.0, 4), ("n", 2.0, 2), ("n", 4.0, 4)]
+    assert history["thread"] == [("m", 3.0, 3), ("n", 3.0, 3)]
+    assert history["new"] == [("m", 8.0, 8), ("n", 8.0, 8)]
+    assert len({outer.info.run_id, inner.info.run_id, others[0], latest.info.run_id}) == 4
+
+
 def test_synchronous_flags() -> None:
     with mlrs.start_run():
         assert mlrs.log_metric("a", 1.0) is None

@@ -24,12 +24,15 @@ __all__ = [
     "fork_pause",
     "fork_resume",
     "git_worktree_dirty",
+    "log_active_metric",
+    "log_active_metrics",
     "remote_artifact_download",
     "remote_artifact_list",
     "remote_artifact_log_dir",
     "remote_artifact_log_file",
     "remote_artifact_root",
     "sample_system_metrics",
+    "set_active_run",
     "set_header_provider",
     "ship_spool",
 ]
@@ -37,6 +40,9 @@ __all__ = [
 ALEMBIC_HEAD: str
 
 def check_metric_key(key: str) -> None: ...
+def set_active_run(store: Store | None, run_id: str | None) -> None: ...
+def log_active_metric(key: object, value: object, step: object) -> bool: ...
+def log_active_metrics(metrics: object, step: object) -> bool: ...
 def fork_pause() -> None: ...
 def fork_resume() -> None: ...
 

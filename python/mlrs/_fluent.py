@@ -3,6 +3,7 @@ thread, as `mlflow`'s module-level functions do."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -22,6 +23,8 @@ from mlrs._tracking import active_or_new as _active_or_new
 from mlrs._tracking import current_experiment_id as _get_experiment_id
 from mlrs._tracking import end_run as end_run
 from mlrs._tracking import end_runs as _end_runs
+from mlrs._tracking import log_active_metric as _log_active_metric
+from mlrs._tracking import log_active_metrics as _log_active_metrics
 from mlrs._tracking import set_top as _set_top
 from mlrs._tracking import stack as _stack
 from mlrs._tracking import target as _target
@@ -346,6 +349,11 @@ def start_run(
     active = ActiveRun(run, store)
     stack.append(active)
     _set_top(stack)
+    # The log calls' hot path reads the async switch as last parsed, so a run started after
+    # `MLFLOW_ENABLE_ASYNC_LOGGING` changed follows the new value; a malformed value is
+    # refused by the next call that parses it.
+    with contextlib.suppress(ValueError):
+        _runtime.async_logging_enabled()
     return active
 
 
@@ -633,11 +641,34 @@ def log_metric(
         MlflowException: a bad key, value, step or timestamp, or a run that is not active
             (INVALID_PARAMETER_VALUE), or a commit that failed earlier in this process.
     """
+    if (
+        run_id is None
+        and synchronous is None
+        and timestamp is None
+        and model_id is None
+        and dataset is None
+        and not _active_model.possible
+        and not _runtime.async_flag
+        and _log_active_metric(key, value, step)
+    ):
+        return None  # the hot path: the engine found the active run and queued the point
+    # Not inline: the general path's closures would make every call build cells for them.
+    return _log_metric(key, value, step, synchronous, timestamp, run_id, model_id, dataset)
+
+
+def _log_metric(
+    key: str,
+    value: SupportsFloat,
+    step: int | None,
+    synchronous: bool | None,
+    timestamp: int | None,
+    run_id: str | None,
+    model_id: str | None,
+    dataset: Any,
+) -> RunOperations | None:
+    """`log_metric` when the engine's hot path did not take the call."""
     if run_id is None:
-        try:
-            store, run_id = _local.top
-        except (AttributeError, TypeError):
-            store, run_id = _active_or_new()
+        store, run_id = _active_or_new()
     else:
         store = _runtime.get_store()
     if model_id is None and _active_model.possible:
@@ -647,14 +678,7 @@ def log_metric(
             store, run_id, key, value, step, synchronous, timestamp, model_id, dataset
         )
     if synchronous is None and not _runtime.async_flag:
-        if value.__class__ is float and timestamp is None:
-            try:
-                store.log_metric(run_id, key, value, None, 0 if step is None else step)
-            except (TypeError, OverflowError):
-                # A key or step of an unusual type: the slow path converts or raises.
-                log_metric_to(store, run_id, key, value, step, timestamp)
-        else:
-            log_metric_to(store, run_id, key, value, step, timestamp)
+        log_metric_to(store, run_id, key, value, step, timestamp)
         return None
     return run_logged(
         store, synchronous, lambda _: log_metric_to(store, run_id, key, value, step, timestamp)
@@ -715,6 +739,30 @@ def log_metrics(
     Raises:
         MlflowException: a bad key or value, or a run that is not active.
     """
+    if (
+        run_id is None
+        and synchronous is None
+        and timestamp is None
+        and model_id is None
+        and dataset is None
+        and not _active_model.possible
+        and not _runtime.async_flag
+        and _log_active_metrics(metrics, step)
+    ):
+        return None  # the hot path, as log_metric's
+    return _log_metrics(metrics, step, synchronous, run_id, timestamp, model_id, dataset)
+
+
+def _log_metrics(
+    metrics: dict[str, float],
+    step: int | None,
+    synchronous: bool | None,
+    run_id: str | None,
+    timestamp: int | None,
+    model_id: str | None,
+    dataset: Any,
+) -> RunOperations | None:
+    """`log_metrics` when the engine's hot path did not take the call."""
     store, run_id = _target(run_id)
     if model_id is None and _active_model.possible:
         model_id = _active_model.model_id()  # they link to the active model, as log_metric's
@@ -908,7 +956,7 @@ for _name in (
     "start_run",
     "search_runs",
     "get_run",
-    "log_metrics",
+    "_log_metrics",  # log_metrics' general path: its hot path passes such values on to it
     "log_param",
     "log_params",
     "set_tag",

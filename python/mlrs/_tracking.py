@@ -644,7 +644,16 @@ def stack() -> list[Any]:
 
 
 def set_top(runs: list[Any]) -> None:
-    _local.top = (runs[-1]._store, runs[-1].info.run_id) if runs else None
+    """Makes the innermost of `runs` the thread's active run, here and in the engine's hot path
+    (`log_active_metric`), which keeps its own copy per thread."""
+    _local.top = top = (runs[-1]._store, runs[-1].info.run_id) if runs else None
+    _core.set_active_run(*(top or (None, None)))
+
+
+# The fluent `log_metric(key, value, step=...)` and `log_metrics(metrics, step=...)` to the
+# thread's active run, whole in the engine: False when the general path must take the call.
+log_active_metric = _core.log_active_metric
+log_active_metrics = _core.log_active_metrics
 
 
 def active_run() -> Any:
@@ -710,6 +719,7 @@ def forget_runs() -> None:
     """Forgets the calling thread's runs: a forked child starts with no active run, as under
     MLflow (the forking thread's state is the only one a child has)."""
     _local.__dict__.clear()
+    _core.set_active_run(None, None)
 
 
 def set_active_experiment_id(experiment_id: str | None) -> None:

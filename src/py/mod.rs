@@ -7,6 +7,7 @@ mod convert;
 mod datasets;
 mod detach;
 mod errors;
+pub mod fluent;
 pub mod headers;
 mod models;
 mod registry;

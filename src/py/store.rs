@@ -27,7 +27,7 @@ const MAX_METRICS_PER_BATCH: usize = 1000;
 
 /// A float for a metric from a plain Python float or int; None for anything else (bools,
 /// numpy scalars, strings, ...), which the Python layer converts or refuses as MLflow does.
-fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
+pub(crate) fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
     if let Ok(float) = value.cast_exact::<PyFloat>() {
         return Some(float.value());
     }
@@ -38,12 +38,12 @@ fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
 }
 
 /// A plain Python int that fits i64; None otherwise.
-fn plain_int(value: &Bound<'_, PyAny>) -> Option<i64> {
+pub(crate) fn plain_int(value: &Bound<'_, PyAny>) -> Option<i64> {
     value.cast_exact::<PyInt>().ok()?.extract::<i64>().ok()
 }
 
 /// A plain Python str as UTF-8; None for other types or strings with lone surrogates.
-fn plain_str<'a>(value: &'a Bound<'_, PyAny>) -> Option<std::borrow::Cow<'a, str>> {
+pub(crate) fn plain_str<'a>(value: &'a Bound<'_, PyAny>) -> Option<std::borrow::Cow<'a, str>> {
     value.cast_exact::<PyString>().ok()?.to_cow().ok()
 }
 
@@ -55,6 +55,97 @@ pub fn ship_spool(py: Python<'_>, uri: &str, spool_dir: PathBuf) -> PyResult<(us
         crate::engine::remote::ship_leftovers(uri, &spool_dir)
     })?;
     Ok((done.files, done.records, done.left))
+}
+
+/// Queues an op; only a full queue releases the GIL and waits.
+fn submit(py: Python<'_>, backend: &dyn Backend, op: WriteOp) -> PyResult<()> {
+    match backend.try_enqueue(op)? {
+        Submitted::Queued => Ok(()),
+        Submitted::Full(op) => detach::engine(py, || backend.enqueue_blocking(op)),
+    }
+}
+
+/// The hot path: one metric point, stamped now when `timestamp` is None. A run the cache holds
+/// as active and fresh, and a valid key, are queued at once; anything else takes the backend's
+/// own check (the key first, then the run, in MLflow's order) without the GIL.
+pub(crate) fn log_metric(
+    py: Python<'_>,
+    backend: &dyn Backend,
+    run_id: &str,
+    key: &str,
+    value: f64,
+    timestamp: Option<i64>,
+    step: i64,
+) -> PyResult<()> {
+    if let Some(id) = backend.fresh_run_id(run_id)
+        && validate::validate_metric_key(key, "").is_ok()
+    {
+        return submit(
+            py,
+            backend,
+            WriteOp::metric(id, key, value, timestamp, step),
+        );
+    }
+    let op = detach::engine(py, || {
+        backend.metric_op(run_id, key, value, timestamp, step)
+    })?;
+    submit(py, backend, op)
+}
+
+/// The fluent `log_metrics` in one call: `metrics` maps str keys to plain floats or ints,
+/// stamped `timestamp` (now when None) at `step`. False, having done nothing, when an entry
+/// needs Python's conversions or there are more than a batch holds: the caller then takes the
+/// general path.
+pub(crate) fn log_metrics(
+    py: Python<'_>,
+    backend: &dyn Backend,
+    run_id: &str,
+    metrics: &Bound<'_, PyDict>,
+    timestamp: Option<i64>,
+    step: i64,
+) -> PyResult<bool> {
+    if metrics.len() > MAX_METRICS_PER_BATCH || timestamp.is_some_and(|t| t < 0) {
+        return Ok(false);
+    }
+    let timestamp = timestamp.unwrap_or_else(now_ms);
+    let mut points = Vec::with_capacity(metrics.len());
+    for (key, value) in metrics.iter() {
+        let (Some(key), Some(value)) = (plain_str(&key), plain_number(&value)) else {
+            return Ok(false);
+        };
+        points.push(MetricPoint::new(&*key, value, timestamp, step));
+    }
+    if !points.is_empty() {
+        submit_metrics(py, backend, run_id, points)?;
+    }
+    Ok(true)
+}
+
+/// Queues metric points of one run as one op: at once when the run is cached, active and fresh
+/// and the batch valid, else after the backend's own checks without the GIL.
+fn submit_metrics(
+    py: Python<'_>,
+    backend: &dyn Backend,
+    run_id: &str,
+    points: Vec<MetricPoint>,
+) -> PyResult<()> {
+    if let Some(id) = backend.fresh_run_id(run_id)
+        && validate::validate_metric_batch(run_id, &points).is_ok()
+    {
+        let op = WriteOp::Batch {
+            run_id: id,
+            metrics: points,
+            params: Vec::new(),
+            tags: Vec::new(),
+        };
+        return submit(py, backend, op);
+    }
+    detach::engine(py, || {
+        match backend.batch_op(run_id, points, Vec::new(), Vec::new())? {
+            Some(op) => backend.enqueue(op),
+            None => Ok(()),
+        }
+    })
 }
 
 #[pyclass(frozen, weakref, name = "Store", module = "mlrs._core")]
@@ -112,14 +203,6 @@ impl PyStore {
         })
     }
 
-    /// Queues an op; only a full queue releases the GIL and waits.
-    fn submit(&self, py: Python<'_>, op: WriteOp) -> PyResult<()> {
-        match self.inner.try_enqueue(op)? {
-            Submitted::Queued => Ok(()),
-            Submitted::Full(op) => detach::engine(py, || self.inner.enqueue_blocking(op)),
-        }
-    }
-
     /// Queues what `make_op` builds, all without the GIL: ops other than metrics read the
     /// run's state from the database first, as MLflow checks it on every call.
     fn submit_checked(
@@ -154,18 +237,7 @@ impl PyStore {
         run_id: &str,
         points: Vec<MetricPoint>,
     ) -> PyResult<()> {
-        if let Some(id) = self.inner.fresh_run_id(run_id)
-            && validate::validate_metric_batch(run_id, &points).is_ok()
-        {
-            let op = WriteOp::Batch {
-                run_id: id,
-                metrics: points,
-                params: Vec::new(),
-                tags: Vec::new(),
-            };
-            return self.submit(py, op);
-        }
-        self.submit_checked(py, |s| s.batch_op(run_id, points, Vec::new(), Vec::new()))
+        submit_metrics(py, &*self.inner, run_id, points)
     }
 
     /// `run` for the calls that only the SQLite store has so far.
@@ -266,17 +338,7 @@ impl PyStore {
         timestamp: Option<i64>,
         step: i64,
     ) -> PyResult<()> {
-        if let Some(id) = self.inner.fresh_run_id(run_id)
-            && validate::validate_metric_key(key, "").is_ok()
-        {
-            return self.submit(py, WriteOp::metric(id, key, value, timestamp, step));
-        }
-        // A run not cached yet or changed by another process, or a refused key: the backend's
-        // own check (the key first, then the run, in MLflow's order), without the GIL.
-        let op = detach::engine(py, || {
-            self.inner.metric_op(run_id, key, value, timestamp, step)
-        })?;
-        self.submit(py, op)
+        log_metric(py, &*self.inner, run_id, key, value, timestamp, step)
     }
 
     /// The fluent `log_metrics` in one call: `metrics` maps str keys to plain floats or ints,
@@ -292,22 +354,7 @@ impl PyStore {
         timestamp: Option<i64>,
         step: i64,
     ) -> PyResult<bool> {
-        if metrics.len() > MAX_METRICS_PER_BATCH || timestamp.is_some_and(|t| t < 0) {
-            return Ok(false);
-        }
-        let timestamp = timestamp.unwrap_or_else(now_ms);
-        let mut points = Vec::with_capacity(metrics.len());
-        for (key, value) in metrics.iter() {
-            let (Some(key), Some(value)) = (plain_str(&key), plain_number(&value)) else {
-                return Ok(false);
-            };
-            points.push(MetricPoint::new(key.into_owned(), value, timestamp, step));
-        }
-        if points.is_empty() {
-            return Ok(true);
-        }
-        self.submit_metrics(py, run_id, points)?;
-        Ok(true)
+        log_metrics(py, &*self.inner, run_id, metrics, timestamp, step)
     }
 
     /// `MlflowClient.log_batch` of metrics only, read straight from a list of mlrs `Metric`
@@ -353,7 +400,7 @@ impl PyStore {
             if !model_id.is_none() {
                 return Ok(false);
             }
-            points.push(MetricPoint::new(key.into_owned(), value, timestamp, step));
+            points.push(MetricPoint::new(&*key, value, timestamp, step));
         }
         if points.is_empty() {
             return Ok(false);
