@@ -2,17 +2,19 @@
 
 use rusqlite::params;
 
+use super::RegisteredModel;
 use super::read::{
     MODEL_COLUMNS, complete_model, existing_model, model_from_row, model_row, qualified,
 };
 use super::tags::upsert_model_tag;
-use super::{RegisteredModel, validate_model_name, validate_new_model_name, validate_registry_tag};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, Result};
 use crate::engine::model::DEFAULT_WORKSPACE;
 use crate::engine::search::registry::compile_registered_models;
 use crate::engine::store::Store;
-use crate::engine::validate::py_repr;
+use crate::engine::validate::{
+    py_repr, validate_model_name, validate_new_model_name, validate_registry_tag,
+};
 
 impl Store {
     pub fn create_registered_model(

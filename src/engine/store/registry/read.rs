@@ -5,12 +5,12 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    ALL_STAGES, LoggedModelSource, ModelVersion, RegisteredModel, STAGE_DELETED,
-    logged_model_not_found, model_not_found, validate_alias_name, validate_model_name,
-    version_not_found,
+    LoggedModelSource, ModelVersion, RegisteredModel, STAGE_DELETED, logged_model_not_found,
+    model_not_found, version_not_found,
 };
 use crate::engine::error::{Error, Result};
 use crate::engine::model::DEFAULT_WORKSPACE;
+use crate::engine::validate::{ALL_STAGES, validate_alias_name, validate_model_name};
 
 pub(super) const MODEL_COLUMNS: &str =
     "name, creation_time, last_updated_time, description, workspace";

@@ -3,14 +3,15 @@
 
 use rusqlite::{Connection, params};
 
+use super::ModelVersion;
 use super::read::{existing_model, existing_version, version_by_alias};
-use super::{
-    ModelVersion, validate_alias_name, validate_alias_not_reserved, validate_model_name,
-    validate_registry_tag, validate_registry_tag_key,
-};
 use crate::engine::error::Result;
 use crate::engine::model::DEFAULT_WORKSPACE;
 use crate::engine::store::Store;
+use crate::engine::validate::{
+    validate_alias_name, validate_alias_not_reserved, validate_model_name, validate_registry_tag,
+    validate_registry_tag_key,
+};
 
 pub(super) fn upsert_model_tag(tx: &Connection, name: &str, key: &str, value: &str) -> Result<()> {
     tx.prepare_cached(
@@ -129,20 +130,5 @@ impl Store {
     /// The version an alias points at; `latest` (any case) is the highest live version.
     pub fn get_model_version_by_alias(&self, name: &str, alias: &str) -> Result<ModelVersion> {
         self.read(|conn| version_by_alias(conn, name, alias))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aliases_reject_reserved_names() {
-        assert!(validate_alias_not_reserved("latest").is_err());
-        assert!(validate_alias_not_reserved("V12").is_err());
-        assert!(validate_alias_not_reserved("v").is_ok());
-        assert!(validate_alias_not_reserved("v1a").is_ok());
-        assert!(validate_alias_name("a b").is_err());
-        assert!(validate_alias_name("é_1-x").is_ok());
     }
 }

@@ -4,9 +4,9 @@
 use rusqlite::Connection;
 
 use super::read::{download_uri, existing_model, latest_of_stages, logged_model, version_by_alias};
-use super::{ALL_STAGES, canonical_stage};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::Store;
+use crate::engine::validate::{ALL_STAGES, canonical_stage};
 
 /// What a `models:/` URI names.
 #[derive(Debug, Clone, PartialEq, Eq)]

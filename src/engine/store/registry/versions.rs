@@ -10,15 +10,15 @@ use super::read::{
 };
 use super::tags::upsert_version_tag;
 use super::uri::{ModelUri, is_models_uri, parse_models_uri, parse_version_number};
-use super::{
-    ALL_STAGES, ModelVersion, NewModelVersion, STAGE_DELETED, STAGE_NONE, canonical_stage,
-    validate_model_name, validate_registry_tag,
-};
+use super::{ModelVersion, NewModelVersion, STAGE_DELETED, STAGE_NONE};
 use crate::engine::clock::now_ms;
 use crate::engine::error::{Error, Result};
 use crate::engine::model::DEFAULT_WORKSPACE;
 use crate::engine::search::registry::compile_model_versions;
 use crate::engine::store::Store;
+use crate::engine::validate::{
+    ALL_STAGES, canonical_stage, validate_model_name, validate_registry_tag,
+};
 
 impl Store {
     /// Creates the next version of a registered model. A `models:/` source is resolved to the
