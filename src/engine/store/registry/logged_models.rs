@@ -3,10 +3,12 @@
 //! versions registered from a logged model.
 
 use rusqlite::{OptionalExtension, params};
+use serde_json::{Value, json};
 
 use super::read::logged_model;
 use super::{LoggedModelSource, MODEL_VERSIONS_TAG};
 use crate::engine::error::{Error, Result};
+use crate::engine::pyjson;
 use crate::engine::store::Store;
 
 /// A version number as the registry's client holds it: an int from the SQL store, the string
@@ -19,42 +21,36 @@ pub enum VersionNumber {
 }
 
 impl VersionNumber {
-    fn json(&self) -> String {
+    /// The version as the link holds it: a number, or the server's string.
+    fn to_json(&self) -> Value {
         match self {
-            Self::Int(version) => version.to_string(),
-            Self::Text(version) => crate::engine::validate::json_string(version),
+            Self::Int(version) => Value::from(*version),
+            Self::Text(version) => Value::from(version.as_str()),
         }
     }
 }
 
-/// `json.dumps(existing + [{"name": name, "version": version}])` for a list MLflow (or mlrs)
-/// wrote with `json.dumps`: the new entry appended in the same formatting.
+/// The tag's new value, as MLflow's `register_model` makes it:
+/// `json.dumps(json.loads(existing) + [{"name": name, "version": version}])`. A list that
+/// MLflow or mlrs wrote comes back byte for byte, the new entry after it. (serde_json's maps
+/// keep their keys sorted, where Python keeps them as read: an entry some other writer wrote
+/// with `version` before `name` would come back in sorted order.)
 pub(crate) fn append_model_version_link(
     existing: Option<&str>,
     name: &str,
     version: &VersionNumber,
 ) -> Result<String> {
-    let entry = format!(
-        "{{\"name\": {}, \"version\": {}}}",
-        crate::engine::validate::json_string(name),
-        version.json()
-    );
-    let Some(existing) = existing.map(str::trim) else {
-        return Ok(format!("[{entry}]"));
-    };
-    let inner = existing
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .ok_or_else(|| {
+    let mut links: Vec<Value> = match existing {
+        None => Vec::new(),
+        Some(existing) => serde_json::from_str(existing).map_err(|_| {
             Error::internal(format!(
-                "The logged model tag {MODEL_VERSIONS_TAG} is not a JSON list: {existing}"
+                "The logged model tag {MODEL_VERSIONS_TAG} is not a JSON list: {}",
+                existing.trim()
             ))
-        })?;
-    if inner.trim().is_empty() {
-        Ok(format!("[{entry}]"))
-    } else {
-        Ok(format!("[{inner}, {entry}]"))
-    }
+        })?,
+    };
+    links.push(json!({"name": name, "version": version.to_json()}));
+    Ok(pyjson::dumps(&Value::Array(links)))
 }
 
 impl Store {
@@ -146,5 +142,31 @@ mod tests {
             .unwrap(),
             "[{\"name\": \"M\", \"version\": 1}, {\"name\": \"\\u00e9\", \"version\": \"2\"}]"
         );
+    }
+
+    #[test]
+    fn links_are_read_and_written_again_as_mlflow_does() {
+        // `json.dumps(json.loads(existing) + [{"name": "b", "version": 2}])`
+        assert_eq!(
+            append_model_version_link(
+                Some(" [{\"name\":\"a\",\"version\":\"1\"}]\n"),
+                "b",
+                &VersionNumber::Int(2)
+            )
+            .unwrap(),
+            "[{\"name\": \"a\", \"version\": \"1\"}, {\"name\": \"b\", \"version\": 2}]"
+        );
+        assert_eq!(
+            append_model_version_link(Some("[]"), "😀", &VersionNumber::Int(3)).unwrap(),
+            "[{\"name\": \"\\ud83d\\ude00\", \"version\": 3}]"
+        );
+        for broken in ["", "[1, ", "{}", "[1]]"] {
+            let err = append_model_version_link(Some(broken), "m", &VersionNumber::Int(1));
+            let message = err.unwrap_err().to_string();
+            assert!(
+                message.contains("is not a JSON list"),
+                "{broken}: {message}"
+            );
+        }
     }
 }
