@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::MetricPoint;
+use crate::engine::pyjson;
 
 pub const MAX_ENTITY_KEY_LENGTH: usize = 250;
 pub const MAX_PARAM_VAL_LENGTH: usize = 6000;
@@ -20,32 +21,6 @@ pub const MAX_ENTITIES_PER_BATCH: usize = 1000;
 const BAD_CHARACTER_MESSAGE: &str = "Names may only contain alphanumerics, underscores (_), \
      dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).";
 const MISSING_KEY_NAME_MESSAGE: &str = "A key name must be provided.";
-
-/// `json.dumps(s)` of a Python string: quoted, with non-ASCII as `\uXXXX` escapes.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// Python's `repr()` of a string, as MLflow's messages embed it (`'a/b'`, or `"it's"`).
 pub fn py_repr(s: &str) -> String {
@@ -78,7 +53,7 @@ pub fn py_repr(s: &str) -> String {
 
 /// MLflow's `invalid_value(path, value, message)` for a string value.
 pub fn invalid_value(path: &str, value: &str, message: Option<&str>) -> String {
-    let value = json_string(value);
+    let value = pyjson::dumps(&value.into());
     match message {
         Some(message) => {
             format!("Invalid value {value} for parameter '{path}' supplied: {message}")
@@ -524,9 +499,11 @@ mod tests {
     }
 
     #[test]
-    fn json_string_escapes_like_python() {
-        assert_eq!(json_string("é\"\\\n"), "\"\\u00e9\\\"\\\\\\n\"");
-        assert_eq!(json_string("😀"), "\"\\ud83d\\ude00\"");
+    fn invalid_values_are_quoted_as_json_dumps_quotes_them() {
+        assert_eq!(
+            invalid_value("key", "é\"\n", None),
+            "Invalid value \"\\u00e9\\\"\\n\" for parameter 'key' supplied."
+        );
     }
 
     #[test]
