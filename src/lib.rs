@@ -20,7 +20,7 @@ mod _core {
     use crate::py::store::{check_metric_key, fork_pause, fork_resume};
 
     #[pymodule_export]
-    use crate::py::context::git_worktree_dirty;
+    use crate::py::context::{git_checkout, git_worktree_dirty};
 
     #[pymodule_export]
     use crate::py::headers::set_header_provider;
