@@ -6,6 +6,11 @@
 //! own transaction and report back. Log calls (metrics, params, tags) are checked against the run
 //! cache and queued; the writer commits them in batches. Every read first waits for the queue, so
 //! a process always reads its own writes.
+//!
+//! This file has the `Store` itself: opening, the queue, control ops, reads, closing, and the
+//! checks the domains share. The methods of each domain are in a file of their own, each an
+//! `impl Store`: `experiments.rs`, `runs.rs` (with the run cache and the log-call ops),
+//! `datasets.rs`, `models.rs` (logged models) and `registry/` (the model registry).
 
 pub(crate) mod datasets;
 mod experiments;
