@@ -23,7 +23,7 @@ mod _core {
     use crate::py::fluent::{log_active_metric, log_active_metrics, set_active_run};
 
     #[pymodule_export]
-    use crate::py::context::git_worktree_dirty;
+    use crate::py::context::{git_checkout, git_worktree_dirty};
 
     #[pymodule_export]
     use crate::py::headers::set_header_provider;

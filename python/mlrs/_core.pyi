@@ -23,6 +23,7 @@ __all__ = [
     "check_metric_key",
     "fork_pause",
     "fork_resume",
+    "git_checkout",
     "git_worktree_dirty",
     "log_active_metric",
     "log_active_metrics",
@@ -316,9 +317,10 @@ class Store:
     def hard_delete_experiment(self, experiment_id: str) -> None: ...
     def hard_delete_logged_model(self, model_id: str) -> None: ...
 
-def git_worktree_dirty(
-    work_tree: str | os.PathLike[str], git_dir: str | os.PathLike[str], budget_s: float
-) -> bool | None: ...
+def git_checkout(
+    path: str | os.PathLike[str],
+) -> tuple[str, str | None, str | None, str | None] | None: ...
+def git_worktree_dirty(git_dir: str | os.PathLike[str], budget_s: float) -> bool | None: ...
 
 # ---- artifacts (src/py/artifacts.rs) --------------------------------------------------------
 # Paths are relative to a run's artifact root `root`; every write stays under it.

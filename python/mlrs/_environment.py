@@ -177,31 +177,16 @@ def git_state() -> dict[str, Any]:
     start = os.path.dirname(os.path.abspath(main)) if main and os.path.isfile(main) else os.getcwd()
     state: dict[str, Any] = {}
     try:
-        tags = _context._git_tags(main if main and os.path.isfile(main) else start)
-        git_dir = _context._find_git_dir(start)
-    except (OSError, UnicodeDecodeError):
+        git_dir, tags = _context.checkout(start)
+    except OSError:
         return state
     state["commit"] = tags.get(_context.GIT_COMMIT)
     state["branch"] = tags.get(_context.GIT_BRANCH)
     state["repo_url"] = tags.get(_context.GIT_REPO_URL)
     state["dirty"] = None
     if git_dir is not None:
-        work_tree = _work_tree(git_dir)
-        if work_tree is not None:
-            state["dirty"] = _core.git_worktree_dirty(work_tree, git_dir, GIT_BUDGET_S)
+        state["dirty"] = _core.git_worktree_dirty(git_dir, GIT_BUDGET_S)
     return state
-
-
-def _work_tree(git_dir: str) -> str | None:
-    """The checkout a `.git` directory belongs to: its parent, or for a linked worktree the
-    directory its `gitdir` file names."""
-    linked = os.path.join(git_dir, "gitdir")
-    if os.path.isfile(linked):
-        with open(linked, encoding="utf-8") as f:
-            return os.path.dirname(f.read().strip())
-    if os.path.basename(git_dir) == ".git":
-        return os.path.dirname(git_dir)
-    return None
 
 
 def _forget_after_fork() -> None:

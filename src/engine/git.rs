@@ -1,11 +1,20 @@
-//! Whether a git working tree has changes to tracked files, read from `.git/index` and the files'
-//! metadata alone: no `git` process (which may be missing or hang on a network filesystem), and a
-//! time budget after which the answer is "unknown".
+//! What mlrs reads from a git checkout, from the files under `.git` alone: no `git` process
+//! (which may be missing or hang on a network filesystem).
 //!
-//! What "dirty" means here: a tracked file was modified or deleted, or the index has unmerged
-//! entries. Untracked files do not count (as in `git describe --dirty`). Changes staged with
-//! `git add` but not committed are not seen either: telling those apart would mean reading the
-//! commit's tree out of the object database.
+//! `checkout` finds the repository holding a directory and reads the commit, the branch and the
+//! first remote's URL, the run's `mlflow.source.git.*` tags. Files are read the way Python's
+//! `open(path, encoding="utf-8").read()` reads them (`\r\n` and `\r` as `\n`), and parsed with
+//! Python's notions of whitespace (`str.strip`) and lines (`str.splitlines`), so the tags are
+//! the ones mlrs recorded when it read `.git` in Python. A file that is missing or unreadable is
+//! skipped; a file that is not UTF-8, or a `.git` file that can't be opened, fails the read (the
+//! caller records no git tags then).
+//!
+//! `worktree_dirty` tells whether the working tree has changes to tracked files, from
+//! `.git/index` and the files' metadata, within a time budget after which the answer is
+//! "unknown". What "dirty" means here: a tracked file was modified or deleted, or the index has
+//! unmerged entries. Untracked files do not count (as in `git describe --dirty`). Changes staged
+//! with `git add` but not committed are not seen either: telling those apart would mean reading
+//! the commit's tree out of the object database.
 //!
 //! A file whose size and modification time equal the index's record is taken as unchanged. When
 //! they differ, the file's content is hashed as a git blob and compared with the recorded id, so a
@@ -14,8 +23,263 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use crate::engine::error::{Error, Result};
+
+/// The repository holding a directory, as the run's git tags describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// The git directory: `.git`, or the directory a `.git` file names (`gitdir: ...`).
+    pub git_dir: PathBuf,
+    /// The commit HEAD names, directly or through a loose or packed ref; None when it names
+    /// none that can be read.
+    pub commit: Option<String>,
+    /// The branch HEAD is on (`refs/heads/<branch>`); only with a commit.
+    pub branch: Option<String>,
+    /// The URL of the first remote in the config, credentials removed; only with a commit.
+    pub repo_url: Option<String>,
+}
+
+/// The repository holding directory `dir` (its `.git` here or in a parent), with its commit,
+/// branch and remote URL; `None` outside any repository (or when `dir` is not a directory).
+pub fn checkout(dir: &Path) -> Result<Option<Checkout>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let Some(git_dir) = find_git_dir(dir)? else {
+        return Ok(None);
+    };
+    let common_dir = match read_text(&git_dir.join("commondir"))? {
+        Some(common) if !common.is_empty() => normalize(&git_dir.join(py_strip(&common))),
+        _ => git_dir.clone(),
+    };
+    let head = read_text(&git_dir.join("HEAD"))?.unwrap_or_default();
+    let head = py_strip(&head);
+    let (commit, branch) = match head.strip_prefix("ref:") {
+        Some(reference) => {
+            let reference = py_strip(reference);
+            let commit = resolve_ref(&common_dir, &git_dir, reference)?;
+            let branch = reference.strip_prefix("refs/heads/").map(str::to_owned);
+            (commit, branch)
+        }
+        None => (Some(head.to_owned()), None),
+    };
+    let Some(commit) = commit.filter(|c| !c.is_empty()) else {
+        return Ok(Some(Checkout {
+            git_dir,
+            commit: None,
+            branch: None,
+            repo_url: None,
+        }));
+    };
+    let repo_url = first_remote_url(&common_dir)?
+        .filter(|url| !url.is_empty())
+        .map(|url| strip_credentials(&url));
+    Ok(Some(Checkout {
+        git_dir,
+        commit: Some(commit),
+        branch: branch.filter(|b| !b.is_empty()),
+        repo_url,
+    }))
+}
+
+/// The checkout a git directory belongs to: its parent for a `.git` directory, the directory its
+/// `gitdir` file names for a linked worktree's; `None` for any other (a submodule's, a bare one).
+pub fn work_tree(git_dir: &Path) -> Result<Option<PathBuf>> {
+    let linked = git_dir.join("gitdir");
+    if linked.is_file() {
+        let text = read_required(&linked)?;
+        return Ok(Some(PathBuf::from(py_dirname(py_strip(&text)))));
+    }
+    if git_dir.file_name().is_some_and(|name| name == ".git") {
+        return Ok(git_dir.parent().map(Path::to_path_buf));
+    }
+    Ok(None)
+}
+
+/// The git directory of the repository holding `start`: `.git` in it or its nearest parent that
+/// has one, or the directory a `.git` file names (`gitdir: <path>`, relative to that file).
+fn find_git_dir(start: &Path) -> Result<Option<PathBuf>> {
+    let start = if start.is_absolute() {
+        start.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|error| Error::Io {
+                error,
+                path: start.to_path_buf(),
+            })?
+            .join(start)
+    };
+    let mut dir = normalize(&start);
+    loop {
+        let candidate = dir.join(".git");
+        if candidate.is_dir() {
+            return Ok(Some(candidate));
+        }
+        if candidate.is_file() {
+            let text = read_required(&candidate)?;
+            let first = py_strip(text.split('\n').next().unwrap_or_default());
+            return Ok(first
+                .strip_prefix("gitdir:")
+                .map(|target| normalize(&dir.join(py_strip(target)))));
+        }
+        if !dir.pop() {
+            return Ok(None);
+        }
+    }
+}
+
+/// The commit a ref names: its loose file in the git directory or the common one, else its line
+/// in `packed-refs`.
+fn resolve_ref(common_dir: &Path, git_dir: &Path, reference: &str) -> Result<Option<String>> {
+    for base in [git_dir, common_dir] {
+        if let Some(loose) = read_text(&base.join(reference))?
+            && !loose.is_empty()
+        {
+            return Ok(Some(py_strip(&loose).to_owned()));
+        }
+    }
+    let packed = read_text(&common_dir.join("packed-refs"))?.unwrap_or_default();
+    for line in py_lines(&packed) {
+        if let Some((commit, name)) = line.split_once(' ')
+            && py_strip(name) == reference
+        {
+            return Ok(Some(commit.to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// The `url` of the first `[remote "..."]` section of the config that has one.
+fn first_remote_url(common_dir: &Path) -> Result<Option<String>> {
+    let config = read_text(&common_dir.join("config"))?.unwrap_or_default();
+    let mut in_remote = false;
+    for raw in py_lines(&config) {
+        let line = py_strip(raw);
+        if line.starts_with('[') {
+            in_remote = is_remote_section(line);
+        } else if in_remote
+            && let Some((key, value)) = line.split_once('=')
+            && py_strip(key) == "url"
+        {
+            return Ok(Some(py_strip(value).to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a config line opens a remote's section: `[remote "<name>"]` (anything may follow).
+fn is_remote_section(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("[remote") else {
+        return false;
+    };
+    let name = rest.trim_start_matches(is_py_space);
+    if name.len() == rest.len() {
+        return false; // no whitespace after `remote`
+    }
+    let Some(name) = name.strip_prefix('"') else {
+        return false;
+    };
+    name.find('"')
+        .is_some_and(|end| name[end + 1..].starts_with(']'))
+}
+
+/// A URL without the `user:password@` after its scheme.
+fn strip_credentials(url: &str) -> String {
+    let scheme_len = url
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+        .unwrap_or(url.len());
+    let starts_with_letter = url.starts_with(|c: char| c.is_ascii_alphabetic());
+    let Some(rest) = url[scheme_len..].strip_prefix("://") else {
+        return url.to_owned();
+    };
+    match rest.find(['/', '@']) {
+        Some(at) if starts_with_letter && rest[at..].starts_with('@') => {
+            format!("{}{}", &url[..scheme_len + 3], &rest[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A text file as Python's `open(path, encoding="utf-8").read()` gives it: `None` when it can't
+/// be read, an error when it is not UTF-8.
+fn read_text(path: &Path) -> Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => decode(bytes, path).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A text file that must be read: an error when it can't be, or is not UTF-8.
+fn read_required(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).map_err(|error| Error::Io {
+        error,
+        path: path.to_path_buf(),
+    })?;
+    decode(bytes, path)
+}
+
+/// UTF-8 text with Python's universal newlines: `\r\n` and `\r` read as `\n`.
+fn decode(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    let text = String::from_utf8(bytes).map_err(|e| Error::Io {
+        error: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        path: path.to_path_buf(),
+    })?;
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    })
+}
+
+/// Python's `str.isspace` (Rust's `char::is_whitespace` and the four ASCII separators).
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()`.
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// The lines of Python's `str.splitlines()` (newlines already read as `\n`); a text that ends
+/// with a line break gives one more, empty, line, which no caller takes for anything.
+fn py_lines(s: &str) -> impl Iterator<Item = &str> {
+    s.split([
+        '\n', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+    ])
+}
+
+/// Python's `os.path.dirname`.
+fn py_dirname(path: &str) -> &str {
+    let head = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let trimmed = head.trim_end_matches('/');
+    if trimmed.is_empty() { head } else { trimmed }
+}
+
+/// Python's `os.path.normpath`: `.` and `..` resolved by the text alone, not the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
 
 /// The index entry flags git uses (see gitformat-index(5)).
 const FLAG_EXTENDED: u16 = 0x4000;
@@ -334,6 +598,132 @@ mod tests {
         let dir = repo("2");
         let got = worktree_dirty(dir.path(), &dir.path().join(".git"), Duration::ZERO);
         assert_eq!(got, None);
+    }
+
+    #[test]
+    fn checkout_reads_commit_branch_and_first_remote() {
+        let dir = repo("2");
+        let root = dir.path();
+        git(root, &["checkout", "-q", "-b", "feature/x"]);
+        git(
+            root,
+            &[
+                "remote",
+                "add",
+                "origin",
+                "https://me:secret@example.com/t/p.git",
+            ],
+        );
+        git(
+            root,
+            &["remote", "add", "backup", "git@example.com:t/b.git"],
+        );
+        let head = fs::read_to_string(root.join(".git/refs/heads/feature/x")).unwrap();
+        let found = checkout(&root.join("src")).unwrap().unwrap();
+        assert_eq!(found.git_dir, root.join(".git"));
+        assert_eq!(found.commit.as_deref(), Some(head.trim()));
+        assert_eq!(found.branch.as_deref(), Some("feature/x"));
+        assert_eq!(
+            found.repo_url.as_deref(),
+            Some("https://example.com/t/p.git")
+        );
+        assert_eq!(work_tree(&found.git_dir).unwrap().as_deref(), Some(root));
+
+        git(root, &["pack-refs", "--all"]);
+        assert!(!root.join(".git/refs/heads/feature/x").exists());
+        let packed = checkout(root).unwrap().unwrap();
+        assert_eq!(packed.commit.as_deref(), Some(head.trim()));
+
+        git(root, &["checkout", "-q", "--detach"]);
+        let detached = checkout(root).unwrap().unwrap();
+        assert_eq!(detached.commit.as_deref(), Some(head.trim()));
+        assert_eq!(detached.branch, None);
+    }
+
+    #[test]
+    fn a_linked_worktree_reads_its_own_head_and_the_common_config() {
+        let dir = repo("2");
+        let root = dir.path();
+        git(root, &["remote", "add", "origin", "/srv/p.git"]);
+        let linked = tempfile::tempdir().unwrap();
+        let tree = linked.path().join("wt");
+        git(
+            root,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                "side",
+                tree.to_str().unwrap(),
+            ],
+        );
+        let found = checkout(&tree).unwrap().unwrap();
+        assert_eq!(found.git_dir, root.join(".git/worktrees/wt"));
+        assert_eq!(found.branch.as_deref(), Some("side"));
+        assert_eq!(found.repo_url.as_deref(), Some("/srv/p.git"));
+        assert!(found.commit.is_some());
+        assert_eq!(work_tree(&found.git_dir).unwrap(), Some(tree));
+    }
+
+    #[test]
+    fn no_repository_an_unborn_branch_and_a_foreign_git_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        fs::create_dir(&plain).unwrap();
+        // Whatever holds the temporary directory is not a repository either.
+        if checkout(dir.path()).unwrap().is_none() {
+            assert_eq!(checkout(&plain).unwrap(), None);
+        }
+        assert_eq!(checkout(&plain.join("missing")).unwrap(), None);
+
+        let fresh = dir.path().join("fresh");
+        fs::create_dir(&fresh).unwrap();
+        git(&fresh, &["init", "-q", "-b", "main"]);
+        git(&fresh, &["remote", "add", "origin", "/srv/p.git"]);
+        let unborn = checkout(&fresh).unwrap().unwrap();
+        assert_eq!(
+            (unborn.commit, unborn.branch, unborn.repo_url),
+            (None, None, None),
+            "tags only with a commit"
+        );
+
+        let other = dir.path().join("other");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join(".git"), "gitdir: ../fresh/.git\r\n").unwrap();
+        let named = checkout(&other).unwrap().unwrap();
+        assert_eq!(named.git_dir, dir.path().join("fresh/.git"));
+        fs::write(other.join(".git"), "not a pointer\n").unwrap();
+        assert_eq!(checkout(&other).unwrap(), None);
+        fs::write(other.join(".git"), b"gitdir: \xff\n").unwrap();
+        assert!(checkout(&other).is_err(), "not UTF-8");
+    }
+
+    #[test]
+    fn config_and_urls_read_as_python_read_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = "[core]\n\turl = no\n[remote\t\"a b\"] # c\r\n\tfetch = x\r\n\t url=  u1 \n\
+                      [remote \"b\"]\n\turl = u2\n";
+        fs::write(dir.path().join("config"), config).unwrap();
+        assert_eq!(first_remote_url(dir.path()).unwrap().as_deref(), Some("u1"));
+        assert!(!is_remote_section("[remote\"a\"]"));
+        assert!(!is_remote_section("[remote \"a\""));
+        assert!(!is_remote_section("[remotes \"a\"]"));
+        for (url, stripped) in [
+            ("https://u:p@h/x", "https://h/x"),
+            ("ssh://git@h:22/x", "ssh://h:22/x"),
+            ("https://h/x@y", "https://h/x@y"),
+            ("git@h:x.git", "git@h:x.git"),
+            ("1s://u@h", "1s://u@h"),
+            ("a+b.c-d://@h", "a+b.c-d://h"),
+        ] {
+            assert_eq!(strip_credentials(url), stripped, "{url}");
+        }
+        assert_eq!(py_strip("\u{1c} x\u{a0}\n"), "x");
+        assert_eq!(py_dirname("/a/b/"), "/a/b");
+        assert_eq!(py_dirname("//a"), "//");
+        assert_eq!(py_dirname("a"), "");
+        assert_eq!(normalize(Path::new("/a/./b/../../../c")), Path::new("/c"));
     }
 
     #[test]

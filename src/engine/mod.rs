@@ -9,6 +9,7 @@ pub mod git;
 pub mod logged_models;
 pub mod model;
 pub mod names;
+pub mod pyjson;
 pub mod registry;
 pub mod remote;
 pub mod search;

@@ -1,10 +1,12 @@
-//! MLflow's rules for names, ids and lengths, with MLflow's exact messages. One small function
-//! per rule; the binding layer checks Python types before a value gets here.
+//! MLflow's rules for names, ids and lengths (the tracking API's and the model registry's), with
+//! MLflow's exact messages. One small function per rule; the binding layer checks Python types
+//! before a value gets here.
 
 use std::fmt::Write as _;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::MetricPoint;
+use crate::engine::pyjson;
 
 pub const MAX_ENTITY_KEY_LENGTH: usize = 250;
 pub const MAX_PARAM_VAL_LENGTH: usize = 6000;
@@ -19,32 +21,6 @@ pub const MAX_ENTITIES_PER_BATCH: usize = 1000;
 const BAD_CHARACTER_MESSAGE: &str = "Names may only contain alphanumerics, underscores (_), \
      dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).";
 const MISSING_KEY_NAME_MESSAGE: &str = "A key name must be provided.";
-
-/// `json.dumps(s)` of a Python string: quoted, with non-ASCII as `\uXXXX` escapes.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// Python's `repr()` of a string, as MLflow's messages embed it (`'a/b'`, or `"it's"`).
 pub fn py_repr(s: &str) -> String {
@@ -77,7 +53,7 @@ pub fn py_repr(s: &str) -> String {
 
 /// MLflow's `invalid_value(path, value, message)` for a string value.
 pub fn invalid_value(path: &str, value: &str, message: Option<&str>) -> String {
-    let value = json_string(value);
+    let value = pyjson::dumps(&value.into());
     match message {
         Some(message) => {
             format!("Invalid value {value} for parameter '{path}' supplied: {message}")
@@ -362,6 +338,111 @@ pub fn validate_param_keys_unique<'a>(keys: impl Iterator<Item = &'a str>) -> Re
     )))
 }
 
+// ---- the model registry ------------------------------------------------------------------
+
+/// MLflow's model version stages in their canonical spelling, in MLflow's order.
+pub const ALL_STAGES: [&str; 4] = ["None", "Staging", "Production", "Archived"];
+const MAX_REGISTRY_TAG_VALUE_LENGTH: usize = 100_000;
+const MAX_ALIAS_LENGTH: usize = 255;
+
+/// `_validate_model_name` for a name known to be a string.
+pub fn validate_model_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(
+            "Missing value for required parameter 'name'.",
+        ));
+    }
+    if name.contains(['/', ':']) {
+        return Err(Error::invalid(format!(
+            "Invalid model name '{name}'. Names cannot contain '/' or ':'."
+        )));
+    }
+    let norm = normpath(name);
+    if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
+        let message = format!(
+            "Names may be treated as files in certain cases, and must not resolve to other \
+             names when treated as such. This name would resolve to {}",
+            py_repr(&norm)
+        );
+        return Err(Error::invalid(invalid_value("name", name, Some(&message))));
+    }
+    Ok(())
+}
+
+/// `_validate_model_renaming`.
+pub fn validate_new_model_name(new_name: &str) -> Result<()> {
+    if new_name.trim().is_empty() {
+        return Err(Error::invalid(
+            "Missing value for required parameter 'new_name'.",
+        ));
+    }
+    validate_model_name(new_name)
+}
+
+/// `_validate_tag_name` for the registry (the run-tag name rules, then the 250-char limit).
+pub fn validate_registry_tag_key(key: &str) -> Result<()> {
+    validate_tag(key, "", "")?;
+    validate_length("key", MAX_ENTITY_KEY_LENGTH, key)
+}
+
+/// A registry tag: its key, then the value's 100,000-character limit.
+pub fn validate_registry_tag(key: &str, value: &str) -> Result<()> {
+    validate_registry_tag_key(key)?;
+    validate_length("value", MAX_REGISTRY_TAG_VALUE_LENGTH, value)
+}
+
+/// `_validate_alias_name`: a non-empty word of `\w` and `-`, at most 255 characters.
+pub fn validate_alias_name(alias: &str) -> Result<()> {
+    if alias.is_empty() {
+        return Err(Error::invalid(
+            "Registered model alias name cannot be empty.",
+        ));
+    }
+    if !alias
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(Error::invalid(format!(
+            "Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores \
+             (_), and dashes (-)."
+        )));
+    }
+    validate_length("Registered model alias name", MAX_ALIAS_LENGTH, alias)
+}
+
+/// `_validate_alias_name_reserved`: `latest` and `v<digits>` belong to model URIs.
+pub fn validate_alias_not_reserved(alias: &str) -> Result<()> {
+    if alias.eq_ignore_ascii_case("latest") {
+        return Err(Error::invalid(
+            "'latest' alias name (case insensitive) is reserved.",
+        ));
+    }
+    let mut chars = alias.chars();
+    if matches!(chars.next(), Some('v' | 'V'))
+        && !alias[1..].is_empty()
+        && chars.all(char::is_numeric)
+    {
+        return Err(Error::invalid(format!(
+            "Version alias name '{alias}' is reserved."
+        )));
+    }
+    Ok(())
+}
+
+/// `get_canonical_stage`: a stage name in any case, spelled as MLflow stores it.
+pub fn canonical_stage(stage: &str) -> Result<&'static str> {
+    ALL_STAGES
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(stage))
+        .copied()
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "Invalid Model Version stage: {stage}. Value must be one of {}.",
+                ALL_STAGES.join(", ")
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,9 +565,11 @@ mod tests {
     }
 
     #[test]
-    fn json_string_escapes_like_python() {
-        assert_eq!(json_string("é\"\\\n"), "\"\\u00e9\\\"\\\\\\n\"");
-        assert_eq!(json_string("😀"), "\"\\ud83d\\ude00\"");
+    fn invalid_values_are_quoted_as_json_dumps_quotes_them() {
+        assert_eq!(
+            invalid_value("key", "é\"\n", None),
+            "Invalid value \"\\u00e9\\\"\\n\" for parameter 'key' supplied."
+        );
     }
 
     #[test]
@@ -540,5 +623,15 @@ mod tests {
         assert_eq!(py_repr("a"), "'a'");
         assert_eq!(py_repr("it's"), "\"it's\"");
         assert_eq!(py_repr("a\\b"), "'a\\\\b'");
+    }
+
+    #[test]
+    fn aliases_reject_reserved_names() {
+        assert!(validate_alias_not_reserved("latest").is_err());
+        assert!(validate_alias_not_reserved("V12").is_err());
+        assert!(validate_alias_not_reserved("v").is_ok());
+        assert!(validate_alias_not_reserved("v1a").is_ok());
+        assert!(validate_alias_name("a b").is_err());
+        assert!(validate_alias_name("é_1-x").is_ok());
     }
 }

@@ -10,8 +10,9 @@ use pyo3::prelude::*;
 
 use crate::engine::registry::Registry;
 use crate::engine::store::registry::{
-    self, LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel, VersionNumber,
+    LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel, VersionNumber,
 };
+use crate::engine::validate;
 use crate::py::store::PyStore;
 
 /// `((name, version, creation_time, last_updated_time, description, user_id, current_stage,
@@ -105,16 +106,16 @@ impl PyStore {
     /// MLflow's model name rules (`_validate_model_name`).
     #[staticmethod]
     fn validate_model_name(name: &str) -> PyResult<()> {
-        Ok(registry::validate_model_name(name)?)
+        Ok(validate::validate_model_name(name)?)
     }
 
     /// MLflow's alias rules; `reserved` also refuses `latest` and `v<digits>`.
     #[staticmethod]
     #[pyo3(signature = (alias, reserved = false))]
     fn validate_alias_name(alias: &str, reserved: bool) -> PyResult<()> {
-        registry::validate_alias_name(alias)?;
+        validate::validate_alias_name(alias)?;
         if reserved {
-            registry::validate_alias_not_reserved(alias)?;
+            validate::validate_alias_not_reserved(alias)?;
         }
         Ok(())
     }
