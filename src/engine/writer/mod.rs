@@ -117,7 +117,12 @@ impl<C: Send + 'static> Writer<C> {
             Err(TrySendError::Full(Msg::Op(op))) => Ok(Submitted::Full(op)),
             Err(
                 TrySendError::Full(Msg::Close | Msg::Control(_)) | TrySendError::Disconnected(_),
-            ) => Err(self.stopped_error()),
+            ) => {
+                // Counted in `ticket` but refused: count it as done, as `send_waiting` does, so
+                // `close` does not report it as accepted and not stored.
+                self.status.advance(1);
+                Err(self.stopped_error())
+            }
         }
     }
 
@@ -482,10 +487,12 @@ mod tests {
         let unstored = writer.close_within(Duration::from_mins(10));
         let accepted = logger.join().unwrap();
         assert!(unstored.failure.is_none());
-        assert_eq!(
-            probe.applied.load(Ordering::SeqCst) as u64 + unstored.ops,
-            accepted,
-            "every accepted op is stored or counted as not stored"
+        // `close` counts what was submitted and not applied; the logging thread may be inside
+        // its last submission at that moment, which is then refused: at most one op more.
+        let accounted = probe.applied.load(Ordering::SeqCst) as u64 + unstored.ops;
+        assert!(
+            (accepted..=accepted + 1).contains(&accounted),
+            "every accepted op is stored or counted as not stored: {accounted} for {accepted}"
         );
     }
 
