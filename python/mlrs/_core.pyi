@@ -1,5 +1,6 @@
-# Type stub of the compiled engine, `mlrs._core` (src/py). Rows come back as plain tuples;
-# `mlrs._convert` turns them into entities.
+# Type stub of the compiled engine, `mlrs._core` (src/py). Runs and experiments come back as
+# the read-only `*Row` classes below, which `mlrs._convert` turns into entities; the other rows
+# as plain tuples.
 
 import os
 from collections.abc import Callable
@@ -8,6 +9,10 @@ from typing import Any, TypeAlias, final
 
 __all__ = [
     "ALEMBIC_HEAD",
+    "DatasetInputRow",
+    "DatasetRow",
+    "ExperimentRow",
+    "RunRow",
     "Store",
     "SystemMetricsMonitor",
     "UiServer",
@@ -40,28 +45,95 @@ def check_metric_key(key: str) -> None: ...
 def fork_pause() -> None: ...
 def fork_resume() -> None: ...
 
-# (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time,
-#  tags, workspace)
-_ExperimentRow: TypeAlias = tuple[
-    str, str, str | None, str, int | None, int | None, list[tuple[str, str]], str
-]
-# (key, value, timestamp, step)
+# (key, value, timestamp, step): a tuple, read in bulk by `Metric._from_rows` (src/py/rows.rs).
 _MetricRow: TypeAlias = tuple[str, float, int, int]
-# (name, digest, source_type, source, schema, profile)
-_DatasetRow: TypeAlias = tuple[str, str, str, str, str | None, str | None]
-# (dataset, input tags)
-_DatasetInputRow: TypeAlias = tuple[_DatasetRow, list[tuple[str, str]]]
-# ((run_id, run_name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage,
-#   artifact_uri), latest metrics, params, tags, (dataset inputs, model input ids),
-#  model outputs as (model_id, step))
-_RunRow: TypeAlias = tuple[
-    tuple[str, str | None, str, str | None, str, int | None, int | None, str, str | None],
-    list[_MetricRow],
-    list[tuple[str, str]],
-    list[tuple[str, str | None]],
-    tuple[list[_DatasetInputRow], list[str]],
-    list[tuple[str, int]],
-]
+
+# ---- rows (src/py/rows.rs): read-only, built by the engine ----------------------------------
+
+@final
+class ExperimentRow:
+    @property
+    def experiment_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def artifact_location(self) -> str | None: ...
+    @property
+    def lifecycle_stage(self) -> str: ...
+    @property
+    def creation_time(self) -> int | None: ...
+    @property
+    def last_update_time(self) -> int | None: ...
+    @property
+    def tags(self) -> list[tuple[str, str]]: ...
+    @property
+    def workspace(self) -> str: ...
+
+@final
+class DatasetRow:
+    def __new__(
+        cls,
+        *,
+        name: str,
+        digest: str,
+        source_type: str,
+        source: str,
+        schema: str | None,
+        profile: str | None,
+    ) -> DatasetRow: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def source_type(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def schema(self) -> str | None: ...
+    @property
+    def profile(self) -> str | None: ...
+
+@final
+class DatasetInputRow:
+    def __new__(cls, dataset: DatasetRow, tags: list[tuple[str, str]]) -> DatasetInputRow: ...
+    @property
+    def dataset(self) -> DatasetRow: ...
+    @property
+    def tags(self) -> list[tuple[str, str]]: ...
+
+@final
+class RunRow:
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def run_name(self) -> str | None: ...
+    @property
+    def experiment_id(self) -> str: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def start_time(self) -> int | None: ...
+    @property
+    def end_time(self) -> int | None: ...
+    @property
+    def lifecycle_stage(self) -> str: ...
+    @property
+    def artifact_uri(self) -> str | None: ...
+    @property
+    def metrics(self) -> list[_MetricRow]: ...
+    @property
+    def params(self) -> list[tuple[str, str]]: ...
+    @property
+    def tags(self) -> list[tuple[str, str | None]]: ...
+    @property
+    def datasets(self) -> list[DatasetInputRow]: ...
+    @property
+    def model_inputs(self) -> list[str]: ...
+    @property
+    def model_outputs(self) -> list[tuple[str, int]]: ...
 
 # ((name, version, creation_time, last_updated_time, description, user_id, current_stage, source,
 #   run_id, status, status_message, run_link), storage_location, workspace, tags, aliases)
@@ -159,8 +231,8 @@ class Store:
     def create_experiment(
         self, name: str, artifact_location: str | None, tags: list[tuple[str, str]]
     ) -> str: ...
-    def get_experiment(self, experiment_id: str) -> _ExperimentRow: ...
-    def get_experiment_by_name(self, name: str) -> _ExperimentRow | None: ...
+    def get_experiment(self, experiment_id: str) -> ExperimentRow: ...
+    def get_experiment_by_name(self, name: str) -> ExperimentRow | None: ...
     def search_experiments(
         self,
         view_type: int,
@@ -168,7 +240,7 @@ class Store:
         order_by: list[str],
         max_results: int,
         offset: int,
-    ) -> list[_ExperimentRow]: ...
+    ) -> list[ExperimentRow]: ...
     def delete_experiment(self, experiment_id: str) -> None: ...
     def restore_experiment(self, experiment_id: str) -> None: ...
     def rename_experiment(self, experiment_id: str, new_name: str) -> None: ...
@@ -181,7 +253,7 @@ class Store:
         start_time: int,
         run_name: str | None,
         tags: list[tuple[str, str | None]],
-    ) -> _RunRow: ...
+    ) -> RunRow: ...
     def search_runs(
         self,
         experiment_ids: list[str],
@@ -190,10 +262,10 @@ class Store:
         order_by: list[str],
         max_results: int,
         offset: int,
-    ) -> list[_RunRow]: ...
-    def get_run(self, run_id: str) -> _RunRow: ...
+    ) -> list[RunRow]: ...
+    def get_run(self, run_id: str) -> RunRow: ...
     def log_inputs(
-        self, run_id: str, datasets: list[_DatasetInputRow], model_ids: list[str]
+        self, run_id: str, datasets: list[DatasetInputRow], model_ids: list[str]
     ) -> None: ...
     def update_run_info(
         self, run_id: str, status: str | None, end_time: int | None, run_name: str | None

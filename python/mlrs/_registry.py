@@ -437,12 +437,12 @@ def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     holds an MLmodel, else the logged model of that name the run made (logged at the largest
     step), as `models:/<model_id>`."""
     run_id, artifact_path = parse_runs_uri(uri)
-    info = store.get_run(run_id)[0]
-    artifact_uri = info[8] or ""
+    row = store.get_run(run_id)
+    artifact_uri = row.artifact_uri or ""
     directory = _join_uri(artifact_uri, artifact_path) if artifact_path else artifact_uri
     if _holds_mlmodel(store, directory):
         return directory, run_id, None
-    experiment_id = int(info[2])
+    experiment_id = int(row.experiment_id)
     found = store.registry_logged_models_of_run(experiment_id, run_id, str(artifact_path))
     if not found:
         raise MlflowException(

@@ -3,13 +3,13 @@
 
 pub mod artifacts;
 pub mod context;
-mod convert;
 mod datasets;
 mod detach;
 mod errors;
 pub mod headers;
 mod models;
 mod registry;
+pub mod rows;
 pub mod store;
 pub mod system_metrics;
 pub mod ui;
