@@ -20,7 +20,10 @@ mod _core {
     use crate::py::store::{check_metric_key, fork_pause, fork_resume};
 
     #[pymodule_export]
-    use crate::py::rows::{PyDatasetInputRow, PyDatasetRow, PyExperimentRow, PyRunRow};
+    use crate::py::rows::{
+        PyDatasetInputRow, PyDatasetRow, PyExperimentRow, PyModelVersionRow, PyRegisteredModelRow,
+        PyRunRow,
+    };
 
     #[pymodule_export]
     use crate::py::context::git_worktree_dirty;

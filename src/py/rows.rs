@@ -1,7 +1,7 @@
 //! The engine's rows as Python reads them: one frozen class per kind of row, with named,
 //! read-only fields, built from the engine's structs once an engine call has returned.
-//! `python/mlrs/_core.pyi` declares the same classes; `mlrs._convert` reads them by name
-//! (`row.run_id`) and builds MLflow's entities.
+//! `python/mlrs/_core.pyi` declares the same classes; `mlrs._convert` and `mlrs._registry`
+//! read them by name (`row.run_id`) and build MLflow's entities.
 //!
 //! Fields keep their Rust values and become Python objects when read (pyo3's `get_all`), so a
 //! caller that needs one field (`store.get_run(run_id).artifact_uri`) converts only that one.
@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 use crate::engine::model::{Dataset, DatasetInput, Experiment, MetricPoint, Run};
+use crate::engine::store::registry::{ModelVersion, RegisteredModel};
 
 /// `(key, value, timestamp, step)` of a metric point, NaN restored.
 ///
@@ -195,5 +196,82 @@ impl PyDatasetInputRow {
             },
             tags: self.tags.clone(),
         }
+    }
+}
+
+/// A version of a registered model, with its tags and aliases.
+#[pyclass(frozen, get_all, module = "mlrs._core", name = "ModelVersionRow")]
+pub struct PyModelVersionRow {
+    name: String,
+    version: i64,
+    creation_time: Option<i64>,
+    last_updated_time: Option<i64>,
+    description: Option<String>,
+    user_id: Option<String>,
+    current_stage: Option<String>,
+    source: Option<String>,
+    run_id: Option<String>,
+    status: Option<String>,
+    status_message: Option<String>,
+    run_link: Option<String>,
+    storage_location: Option<String>,
+    workspace: String,
+    tags: Vec<(String, Option<String>)>,
+    aliases: Vec<String>,
+}
+
+impl From<ModelVersion> for PyModelVersionRow {
+    fn from(v: ModelVersion) -> Self {
+        Self {
+            name: v.name,
+            version: v.version,
+            creation_time: v.creation_time,
+            last_updated_time: v.last_updated_time,
+            description: v.description,
+            user_id: v.user_id,
+            current_stage: v.current_stage,
+            source: v.source,
+            run_id: v.run_id,
+            status: v.status,
+            status_message: v.status_message,
+            run_link: v.run_link,
+            storage_location: v.storage_location,
+            workspace: v.workspace,
+            tags: v.tags,
+            aliases: v.aliases,
+        }
+    }
+}
+
+/// A registered model with its tags, aliases (`(alias, version)`) and latest version per stage.
+#[pyclass(frozen, get_all, module = "mlrs._core", name = "RegisteredModelRow")]
+pub struct PyRegisteredModelRow {
+    name: String,
+    creation_time: Option<i64>,
+    last_updated_time: Option<i64>,
+    description: Option<String>,
+    workspace: String,
+    tags: Vec<(String, Option<String>)>,
+    aliases: Vec<(String, i64)>,
+    latest_versions: Vec<Py<PyModelVersionRow>>,
+}
+
+impl PyRegisteredModelRow {
+    pub fn new(py: Python<'_>, m: RegisteredModel) -> PyResult<Self> {
+        let latest_versions = m
+            .latest_versions
+            .into_iter()
+            .map(|v| Py::new(py, PyModelVersionRow::from(v)))
+            .collect::<PyResult<_>>()?;
+        Ok(Self {
+            name: m.name,
+            creation_time: m.creation_time,
+            last_updated_time: m.last_updated_time,
+            description: m.description,
+            workspace: m.workspace,
+            tags: m.tags,
+            aliases: m.aliases,
+            latest_versions,
+        })
     }
 }
