@@ -21,8 +21,8 @@ mod _core {
 
     #[pymodule_export]
     use crate::py::rows::{
-        PyDatasetInputRow, PyDatasetRow, PyExperimentRow, PyModelVersionRow, PyRegisteredModelRow,
-        PyRunRow,
+        PyDatasetInputRow, PyDatasetRow, PyExperimentRow, PyLoggedModelRow, PyModelMetricRow,
+        PyModelVersionRow, PyRegisteredModelRow, PyRunRow,
     };
 
     #[pymodule_export]

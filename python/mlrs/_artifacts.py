@@ -645,9 +645,9 @@ def _run_model(
         rows = store.search_logged_models(
             [experiment_id], f"name = '{name}'", [], [], 100, page * 100
         )
-        for info, *_ in rows:
-            if info[9] == run_id:  # the model's source run
-                return location(store, info[3]), name, rel
+        for row in rows:
+            if row.source_run_id == run_id:
+                return location(store, row.artifact_location), name, rel
         if len(rows) < 100:
             return None
         page += 1

@@ -1,7 +1,7 @@
 //! The engine's rows as Python reads them: one frozen class per kind of row, with named,
 //! read-only fields, built from the engine's structs once an engine call has returned.
-//! `python/mlrs/_core.pyi` declares the same classes; `mlrs._convert` and `mlrs._registry`
-//! read them by name (`row.run_id`) and build MLflow's entities.
+//! `python/mlrs/_core.pyi` declares the same classes; `mlrs._convert`, `mlrs._registry` and
+//! `mlrs._logged_models` read them by name (`row.run_id`) and build MLflow's entities.
 //!
 //! Fields keep their Rust values and become Python objects when read (pyo3's `get_all`), so a
 //! caller that needs one field (`store.get_run(run_id).artifact_uri`) converts only that one.
@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+use crate::engine::logged_models::{LoggedModel, ModelMetric};
 use crate::engine::model::{Dataset, DatasetInput, Experiment, MetricPoint, Run};
 use crate::engine::store::registry::{ModelVersion, RegisteredModel};
 
@@ -272,6 +273,77 @@ impl PyRegisteredModelRow {
             tags: m.tags,
             aliases: m.aliases,
             latest_versions,
+        })
+    }
+}
+
+/// A metric of a logged model (`value` is None for a NULL the table may hold).
+#[pyclass(frozen, get_all, module = "mlrs._core", name = "ModelMetricRow")]
+pub struct PyModelMetricRow {
+    key: String,
+    value: Option<f64>,
+    timestamp_ms: i64,
+    step: i64,
+    run_id: String,
+    dataset_name: Option<String>,
+    dataset_digest: Option<String>,
+}
+
+impl From<ModelMetric> for PyModelMetricRow {
+    fn from(m: ModelMetric) -> Self {
+        Self {
+            key: m.key,
+            value: m.value,
+            timestamp_ms: m.timestamp_ms,
+            step: m.step,
+            run_id: m.run_id,
+            dataset_name: m.dataset_name,
+            dataset_digest: m.dataset_digest,
+        }
+    }
+}
+
+/// A logged model with its tags, params and metrics; `status` is MLflow's stored integer.
+#[pyclass(frozen, get_all, module = "mlrs._core", name = "LoggedModelRow")]
+pub struct PyLoggedModelRow {
+    model_id: String,
+    experiment_id: String,
+    name: String,
+    artifact_location: String,
+    creation_timestamp_ms: i64,
+    last_updated_timestamp_ms: i64,
+    status: i64,
+    lifecycle_stage: Option<String>,
+    model_type: Option<String>,
+    source_run_id: Option<String>,
+    status_message: Option<String>,
+    tags: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+    metrics: Vec<Py<PyModelMetricRow>>,
+}
+
+impl PyLoggedModelRow {
+    pub fn new(py: Python<'_>, m: LoggedModel) -> PyResult<Self> {
+        let metrics = m
+            .metrics
+            .into_iter()
+            .map(|metric| Py::new(py, PyModelMetricRow::from(metric)))
+            .collect::<PyResult<_>>()?;
+        Ok(Self {
+            model_id: m.model_id,
+            experiment_id: m.experiment_id.to_string(),
+            name: m.name,
+            artifact_location: m.artifact_location,
+            creation_timestamp_ms: m.creation_timestamp_ms,
+            last_updated_timestamp_ms: m.last_updated_timestamp_ms,
+            status: m.status,
+            lifecycle_stage: m.lifecycle_stage,
+            model_type: m.model_type,
+            source_run_id: m.source_run_id,
+            status_message: m.status_message,
+            tags: m.tags,
+            params: m.params,
+            metrics,
         })
     }
 }

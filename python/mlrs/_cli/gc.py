@@ -168,7 +168,7 @@ def _collect(args: argparse.Namespace) -> None:
         run_roots.append((run_id, run.artifact_uri))
     model_roots = []
     for model_id in dict.fromkeys(models_to_delete):
-        model = store.get_logged_model(model_id, True)
+        model_root = store.get_logged_model(model_id, True).artifact_location
         if model_id not in deleted_models:
             raise MlflowException(
                 f"Logged model {model_id} is not in `deleted` lifecycle stage. Only logged "
@@ -180,7 +180,7 @@ def _collect(args: argparse.Namespace) -> None:
                 f"models older than {older_than} can be deleted.",
                 INVALID_PARAMETER_VALUE,
             )
-        model_roots.append((model_id, model[0][3]))
+        model_roots.append((model_id, model_root))
 
     for run_id, location in run_roots:
         _remove_artifacts(location)
