@@ -23,6 +23,12 @@ mod _core {
     use crate::py::fluent::{log_active_metric, log_active_metrics, set_active_run};
 
     #[pymodule_export]
+    use crate::py::rows::{
+        PyDatasetInputRow, PyDatasetRow, PyExperimentRow, PyLoggedModelRow, PyModelMetricRow,
+        PyModelVersionRow, PyRegisteredModelRow, PyRunRow,
+    };
+
+    #[pymodule_export]
     use crate::py::context::{git_checkout, git_worktree_dirty};
 
     #[pymodule_export]

@@ -239,7 +239,9 @@ def test_versions_stay_unique_under_concurrent_writers(
 
     def make(store: _core.Store) -> None:
         for _ in range(10):
-            made.append(store.create_model_version("race", "/s", None, [], None, None, None)[0][1])
+            made.append(
+                store.create_model_version("race", "/s", None, [], None, None, None).version
+            )
 
     threads = [threading.Thread(target=make, args=(s,)) for s in (client._registry_store, other)]
     for thread in threads:

@@ -65,7 +65,7 @@ def test_threads_logging_into_one_run_lose_nothing(fresh_store: Path) -> None:
 @pytest.mark.slow
 def test_a_tiny_queue_blocks_callers_instead_of_dropping(tmp_path: Path) -> None:
     store = _core.Store(str(tmp_path / "tiny.db"), str(tmp_path / "mlruns"), queue_capacity=2)
-    run_id = store.create_run("0", "me", 0, None, [])[0][0]
+    run_id = store.create_run("0", "me", 0, None, []).run_id
     for step in range(5000):
         store.log_metric(run_id, "m", 1.0, 1, step)
     store.flush()
@@ -317,7 +317,7 @@ def test_a_full_disk_surfaces_as_mlflow_exception_without_a_hang(tmp_path: Path)
 def test_a_failing_commit_surfaces_on_the_next_call_and_nothing_hangs(tmp_path: Path) -> None:
     db = tmp_path / "fail.db"
     store = _core.Store(str(db), str(tmp_path / "mlruns"))
-    run_id = store.create_run("0", "me", 0, None, [])[0][0]
+    run_id = store.create_run("0", "me", 0, None, []).run_id
     store.flush()
     # Another connection makes the metrics table refuse every insert.
     rows(

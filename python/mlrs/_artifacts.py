@@ -127,7 +127,7 @@ def location(store: Store, uri: str) -> str | _Remote:
 
 def run_root(store: Store, run_id: str) -> str | _Remote:
     """The artifact root of a run, read from the run's `artifact_uri`."""
-    uri = store.get_run(run_id)[0][8]
+    uri = store.get_run(run_id).artifact_uri
     if uri is None:
         raise MlflowException(f"Run {run_id} has no artifact location")
     return location(store, uri)
@@ -173,7 +173,7 @@ def _download(root: str | _Remote, path: str, dst: str) -> str:
 
 
 def artifact_uri(store: Store, run_id: str, artifact_path: str | None = None) -> str:
-    uri = store.get_run(run_id)[0][8] or ""
+    uri = store.get_run(run_id).artifact_uri or ""
     return uri if artifact_path is None else posixpath.join(uri, artifact_path)
 
 
@@ -541,7 +541,7 @@ def log_table_to(store: Store, run_id: str, data: Any, artifact_file: str) -> No
             raise MlflowException(
                 f"Failed to save {frame} as table as the data is not JSON serializable. Error: {e}"
             ) from e
-    tags = dict(store.get_run(run_id)[3])
+    tags = dict(store.get_run(run_id).tags)
     logged = json.loads(tags.get(LOGGED_ARTIFACTS_TAG) or "[]")
     entry = {"path": artifact_file, "type": "table"}
     if entry not in logged:
@@ -639,15 +639,15 @@ def _run_model(
     name, _, rel = path.strip("/").partition("/")
     if not name or any(c in name for c in "'\"\\"):
         return None  # no model name holds a quote (see _logged_models.validate_name)
-    experiment_id = store.get_run(run_id)[0][2]
+    experiment_id = store.get_run(run_id).experiment_id
     page = 0
     while True:
         rows = store.search_logged_models(
             [experiment_id], f"name = '{name}'", [], [], 100, page * 100
         )
-        for info, *_ in rows:
-            if info[9] == run_id:  # the model's source run
-                return location(store, info[3]), name, rel
+        for row in rows:
+            if row.source_run_id == run_id:
+                return location(store, row.artifact_location), name, rel
         if len(rows) < 100:
             return None
         page += 1

@@ -1,5 +1,5 @@
-"""Rows from the engine (plain tuples) into mlflow-shaped entities, and runs into MLflow's
-DataFrame (`runs_to_pandas`)."""
+"""The engine's rows (`mlrs._core.RunRow`, `ExperimentRow`) into mlflow-shaped entities, and
+runs into MLflow's DataFrame (`runs_to_pandas`)."""
 
 from __future__ import annotations
 
@@ -16,25 +16,29 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from mlrs._core import DatasetInputRow, ExperimentRow, RunRow
+
 RUN_NAME_TAG = "mlflow.runName"
 
 
-def experiment(row: tuple[Any, ...]) -> Experiment:
-    experiment_id, name, location, stage, created, updated, tags, workspace = row
+# Nullable columns reach the entities as None, as MLflow's store passes them (the entities'
+# annotations name the usual type): hence the `type: ignore[arg-type]`s below.
+
+
+def experiment(row: ExperimentRow) -> Experiment:
     return Experiment(
-        experiment_id,
-        name,
-        location,
-        stage,
-        tags=[ExperimentTag(key, value) for key, value in tags],
-        creation_time=created,
-        last_update_time=updated,
-        workspace=workspace,
+        row.experiment_id,
+        row.name,
+        row.artifact_location,  # type: ignore[arg-type]
+        row.lifecycle_stage,
+        tags=[ExperimentTag(key, value) for key, value in row.tags],
+        creation_time=row.creation_time,
+        last_update_time=row.last_update_time,
+        workspace=row.workspace,
     )
 
 
-def run_inputs(row: tuple[Any, ...]) -> RunInputs:
-    datasets, model_ids = row
+def run_inputs(datasets: list[DatasetInputRow], model_ids: list[str]) -> RunInputs:
     if not datasets and not model_ids:
         return RunInputs()
     from mlrs.entities.dataset import Dataset
@@ -42,13 +46,12 @@ def run_inputs(row: tuple[Any, ...]) -> RunInputs:
     from mlrs.entities.input_tag import InputTag
     from mlrs.entities.logged_model_input import LoggedModelInput
 
-    return RunInputs(
-        [
-            DatasetInput(Dataset(*dataset), [InputTag(k, v) for k, v in tags])
-            for dataset, tags in datasets
-        ],
-        [LoggedModelInput(model_id) for model_id in model_ids],
-    )
+    inputs = []
+    for each in datasets:
+        d = each.dataset
+        dataset = Dataset(d.name, d.digest, d.source_type, d.source, d.schema, d.profile)
+        inputs.append(DatasetInput(dataset, [InputTag(k, v) for k, v in each.tags]))
+    return RunInputs(inputs, [LoggedModelInput(model_id) for model_id in model_ids])
 
 
 def run_outputs(outputs: list[tuple[str, int]]) -> RunOutputs:
@@ -59,25 +62,25 @@ def run_outputs(outputs: list[tuple[str, int]]) -> RunOutputs:
     return RunOutputs([LoggedModelOutput(model_id, step) for model_id, step in outputs])
 
 
-def run(row: tuple[Any, ...]) -> Run:
-    info, metrics, params, tags, inputs, outputs = row
-    run_id, run_name, experiment_id, user_id, status, start, end, stage, artifact_uri = info
-    tag_dict = dict(tags)
+def run(row: RunRow) -> Run:
+    tags = dict(row.tags)
     # Runs written by old MLflow versions keep the name only in the tag.
-    run_name = run_name or tag_dict.get(RUN_NAME_TAG)
-    run_info = RunInfo(
-        run_id=run_id,
-        experiment_id=experiment_id,
-        user_id=user_id,
-        status=status,
-        start_time=start,
-        end_time=end,
-        lifecycle_stage=stage,
-        artifact_uri=artifact_uri,
+    run_name = row.run_name or tags.get(RUN_NAME_TAG)
+    info = RunInfo(
+        run_id=row.run_id,
+        experiment_id=row.experiment_id,
+        user_id=row.user_id,  # type: ignore[arg-type]
+        status=row.status,
+        start_time=row.start_time,  # type: ignore[arg-type]
+        end_time=row.end_time,
+        lifecycle_stage=row.lifecycle_stage,
+        artifact_uri=row.artifact_uri,
         run_name=run_name,
     )
-    data = RunData._from_dicts(Metric._from_rows(metrics), dict(params), tag_dict)
-    return Run(run_info, data, run_inputs(inputs), run_outputs(outputs))
+    metrics = Metric._from_rows(row.metrics)
+    data = RunData._from_dicts(metrics, dict(row.params), tags)  # type: ignore[arg-type]
+    inputs = run_inputs(row.datasets, row.model_inputs)
+    return Run(info, data, inputs, run_outputs(row.model_outputs))
 
 
 def metric_columns(

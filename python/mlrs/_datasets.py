@@ -5,6 +5,7 @@ and ``input_tags`` rows in one transaction)."""
 from __future__ import annotations
 
 from mlrs import _tracking
+from mlrs._core import DatasetInputRow, DatasetRow
 from mlrs.exceptions import MlflowException
 from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -25,20 +26,20 @@ def _invalid(message: str) -> MlflowException:
     return MlflowException(message, INVALID_PARAMETER_VALUE)
 
 
-def _dataset_row(dataset: Any) -> tuple[Any, ...]:
+def _dataset_row(dataset: Any) -> DatasetRow:
     """The six stored fields of an entity Dataset, refusing missing ones as MLflow does."""
     if dataset is None:
         raise _invalid("Dataset cannot be None")
     for field in ("name", "digest", "source_type", "source"):
         if getattr(dataset, field) is None:
             raise _invalid(f"Dataset {field} cannot be None")
-    return (
-        dataset.name,
-        dataset.digest,
-        dataset.source_type,
-        dataset.source,
-        dataset.schema,
-        dataset.profile,
+    return DatasetRow(
+        name=dataset.name,
+        digest=dataset.digest,
+        source_type=dataset.source_type,
+        source=dataset.source,
+        schema=dataset.schema,
+        profile=dataset.profile,
     )
 
 
@@ -65,7 +66,7 @@ def log_inputs_to(
             raise TypeError(f"Argument 'datasets' should be a list, got '{type(datasets)}'")
         for dataset_input in datasets:
             rows.append(
-                (
+                DatasetInputRow(
                     _dataset_row(dataset_input.dataset),
                     [_tag_row(tag) for tag in dataset_input.tags],
                 )

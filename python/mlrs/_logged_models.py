@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from mlrs._artifacts import _Remote
-    from mlrs._core import Store
+    from mlrs._core import LoggedModelRow, Store
     from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.logged_model_status import LoggedModelStatus
 
@@ -29,38 +29,37 @@ _BAD_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 _last = threading.local()
 
 
-def _model(row: tuple[Any, ...]) -> LoggedModel:
+def _model(row: LoggedModelRow) -> LoggedModel:
     from mlrs.entities.logged_model import LoggedModel
     from mlrs.entities.metric import Metric
 
-    info, tags, params, metrics = row
-    (model_id, experiment_id, name, location, created, updated, status, _stage) = info[:8]
-    model_type, source_run_id, status_message = info[8:]
+    model_id = row.model_id
     return LoggedModel(
-        experiment_id=experiment_id,
+        experiment_id=row.experiment_id,
         model_id=model_id,
-        name=name,
-        artifact_location=location,
-        creation_timestamp=created,
-        last_updated_timestamp=updated,
-        model_type=model_type,
-        source_run_id=source_run_id,
-        status=status,
-        status_message=status_message,
-        tags=dict(tags),
-        params=dict(params),
+        name=row.name,
+        artifact_location=row.artifact_location,
+        creation_timestamp=row.creation_timestamp_ms,
+        last_updated_timestamp=row.last_updated_timestamp_ms,
+        model_type=row.model_type,
+        source_run_id=row.source_run_id,
+        status=row.status,
+        status_message=row.status_message,
+        tags=dict(row.tags),
+        params=dict(row.params),
+        # A NULL value in the table is read as None, as MLflow's store reads it.
         metrics=[
             Metric(
-                key,
-                value,
-                timestamp,
-                step,
+                m.key,
+                m.value,  # type: ignore[arg-type]
+                m.timestamp_ms,
+                m.step,
                 model_id=model_id,
-                dataset_name=dataset_name,
-                dataset_digest=dataset_digest,
-                run_id=run_id,
+                dataset_name=m.dataset_name,
+                dataset_digest=m.dataset_digest,
+                run_id=m.run_id,
             )
-            for key, value, timestamp, step, run_id, dataset_name, dataset_digest in metrics
+            for m in row.metrics
         ],
     )
 

@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from mlrs._core import Store
+    from mlrs._core import ModelVersionRow, RegisteredModelRow, Store
     from mlrs.entities.model_registry import ModelVersion, RegisteredModel
 
 IS_PROMPT_TAG_KEY = "mlflow.prompt.is_prompt"
@@ -51,52 +51,49 @@ def over_rest(store: Store) -> bool:
     return store.location.startswith(("http://", "https://"))
 
 
-def model_version(row: tuple[Any, ...], text_versions: bool = False) -> ModelVersion:
+def model_version(row: ModelVersionRow, text_versions: bool = False) -> ModelVersion:
     from mlrs.entities.model_registry import ModelVersion, ModelVersionTag
 
-    core, storage_location, workspace, tags, aliases = row
-    (name, version, created, updated, description, user_id, stage, source, run_id) = core[:9]
-    status, status_message, run_link = core[9:]
-    del storage_location  # MLflow's entity does not show it
+    # `storage_location` stays out: MLflow's entity does not show it. Nullable columns reach
+    # the entity as None, as MLflow's store passes them (hence the `type: ignore`s).
     return ModelVersion(
-        name,
-        str(version) if text_versions else version,
-        created,
-        updated,
-        description,
-        user_id,
-        stage,
-        source,
-        run_id,
-        status,
-        status_message,
-        [ModelVersionTag(key, value) for key, value in tags],
-        run_link,
-        list(aliases),
-        workspace=workspace,
+        row.name,
+        str(row.version) if text_versions else row.version,
+        row.creation_time,
+        row.last_updated_time,
+        row.description,
+        row.user_id,
+        row.current_stage,
+        row.source,
+        row.run_id,
+        row.status,  # type: ignore[arg-type]
+        row.status_message,
+        [ModelVersionTag(key, value) for key, value in row.tags],  # type: ignore[arg-type]
+        row.run_link,
+        row.aliases,
+        workspace=row.workspace,
     )
 
 
-def registered_model(row: tuple[Any, ...], text_versions: bool = False) -> RegisteredModel:
+def registered_model(row: RegisteredModelRow, text_versions: bool = False) -> RegisteredModel:
     from mlrs.entities.model_registry import (
         RegisteredModel,
         RegisteredModelAlias,
         RegisteredModelTag,
     )
 
-    name, created, updated, description, tags, aliases, latest, workspace = row
     return RegisteredModel(
-        name,
-        created,
-        updated,
-        description,
-        [model_version(v, text_versions) for v in latest],
-        [RegisteredModelTag(key, value) for key, value in tags],
+        row.name,
+        row.creation_time,
+        row.last_updated_time,
+        row.description,
+        [model_version(v, text_versions) for v in row.latest_versions],
+        [RegisteredModelTag(key, value) for key, value in row.tags],  # type: ignore[arg-type]
         [
             RegisteredModelAlias(alias, str(version) if text_versions else version)
-            for alias, version in aliases
+            for alias, version in row.aliases
         ],
-        workspace=workspace,
+        workspace=row.workspace,
     )
 
 
@@ -161,7 +158,7 @@ def model_not_found(name: str) -> MlflowException:
 def raise_if_prompt(store: Store, name: Any) -> None:
     """MLflow's client reads the model first: a missing model or a prompt is refused here."""
     row = store.get_registered_model(model_name(name))
-    if any(key == IS_PROMPT_TAG_KEY for key, _ in row[4]):
+    if any(key == IS_PROMPT_TAG_KEY for key, _ in row.tags):
         raise model_not_found(name)
 
 
@@ -208,11 +205,11 @@ def eprint(message: str) -> None:
 _PROMPT_FILTER = "tag.`mlflow.prompt.is_prompt` != 'true'"
 
 
-def registered_model_of(store: Store, row: tuple[Any, ...]) -> RegisteredModel:
+def registered_model_of(store: Store, row: RegisteredModelRow) -> RegisteredModel:
     return registered_model(row, over_rest(store))
 
 
-def model_version_of(store: Store, row: tuple[Any, ...]) -> ModelVersion:
+def model_version_of(store: Store, row: ModelVersionRow) -> ModelVersion:
     return model_version(row, over_rest(store))
 
 
@@ -437,12 +434,12 @@ def _runs_uri_source(store: Store, uri: str) -> tuple[str, str, str | None]:
     holds an MLmodel, else the logged model of that name the run made (logged at the largest
     step), as `models:/<model_id>`."""
     run_id, artifact_path = parse_runs_uri(uri)
-    info = store.get_run(run_id)[0]
-    artifact_uri = info[8] or ""
+    row = store.get_run(run_id)
+    artifact_uri = row.artifact_uri or ""
     directory = _join_uri(artifact_uri, artifact_path) if artifact_path else artifact_uri
     if _holds_mlmodel(store, directory):
         return directory, run_id, None
-    experiment_id = int(info[2])
+    experiment_id = int(row.experiment_id)
     found = store.registry_logged_models_of_run(experiment_id, run_id, str(artifact_path))
     if not found:
         raise MlflowException(

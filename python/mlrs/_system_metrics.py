@@ -97,7 +97,7 @@ def _number(name: str, kind: type[float | int], default: float) -> float:
 def _next_step(store: Store, run_id: str) -> int:
     """One past the largest step of the run's latest `system/` metrics (0 if none), as MLflow
     continues a resumed run."""
-    metrics = store.get_run(run_id)[1]
+    metrics = store.get_run(run_id).metrics
     steps = [step for key, _, _, step in metrics if key.startswith(_PREFIX)]
     return max(steps) + 1 if steps else 0
 

@@ -5,24 +5,21 @@
 
 use pyo3::prelude::*;
 
-use crate::py::convert::{self, DatasetInputTuple};
+use crate::py::rows::PyDatasetInputRow;
 use crate::py::store::PyStore;
 
 #[pymethods]
 impl PyStore {
-    /// Logs `datasets` (`((name, digest, source_type, source, schema, profile), tags)` each)
-    /// and the ids of logged models as inputs of an active run, in one transaction.
+    /// Logs `datasets` and the ids of logged models as inputs of an active run, in one
+    /// transaction.
     fn log_inputs(
         &self,
         py: Python<'_>,
         run_id: &str,
-        datasets: Vec<DatasetInputTuple>,
+        datasets: Vec<Bound<'_, PyDatasetInputRow>>,
         model_ids: Vec<String>,
     ) -> PyResult<()> {
-        let datasets = datasets
-            .into_iter()
-            .map(convert::dataset_input_from_tuple)
-            .collect();
+        let datasets = datasets.iter().map(|d| d.get().to_engine()).collect();
         self.run(py, |s| s.log_inputs(run_id, datasets, model_ids))
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod artifacts;
 pub mod context;
-mod convert;
 mod datasets;
 mod detach;
 mod errors;
@@ -11,6 +10,7 @@ pub mod fluent;
 pub mod headers;
 mod models;
 mod registry;
+pub mod rows;
 pub mod store;
 pub mod system_metrics;
 pub mod ui;

@@ -7,12 +7,12 @@
 
 use pyo3::prelude::*;
 
-use crate::engine::logged_models::{
-    DatasetFilter, LoggedModel, ModelMetric, ModelMetricPoint, NewModel, OrderBy,
-};
+use crate::engine::logged_models::{DatasetFilter, ModelMetricPoint, NewModel, OrderBy};
+use crate::py::rows::PyLoggedModelRow;
 use crate::py::store::PyStore;
 
-/// `(model_id, key, value, timestamp, step, dataset_name, dataset_digest)`.
+/// `(model_id, key, value, timestamp, step, dataset_name, dataset_digest)`: points to write,
+/// built in bulk by autologging (a tuple, as the metric points of `log_batch` are).
 type ModelMetricPointTuple = (
     String,
     String,
@@ -22,72 +22,6 @@ type ModelMetricPointTuple = (
     Option<String>,
     Option<String>,
 );
-
-/// `(key, value, timestamp, step, run_id, dataset_name, dataset_digest)`.
-type ModelMetricTuple = (
-    String,
-    Option<f64>,
-    i64,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-/// `((model_id, experiment_id, name, artifact_location, creation_timestamp,
-/// last_updated_timestamp, status, lifecycle_stage, model_type, source_run_id, status_message),
-/// tags, params, metrics)`.
-type LoggedModelTuple = (
-    (
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-    Vec<(String, String)>,
-    Vec<(String, String)>,
-    Vec<ModelMetricTuple>,
-);
-
-fn metric_tuple(m: ModelMetric) -> ModelMetricTuple {
-    (
-        m.key,
-        m.value,
-        m.timestamp_ms,
-        m.step,
-        m.run_id,
-        m.dataset_name,
-        m.dataset_digest,
-    )
-}
-
-fn model_tuple(m: LoggedModel) -> LoggedModelTuple {
-    (
-        (
-            m.model_id,
-            m.experiment_id.to_string(),
-            m.name,
-            m.artifact_location,
-            m.creation_timestamp_ms,
-            m.last_updated_timestamp_ms,
-            m.status,
-            m.lifecycle_stage,
-            m.model_type,
-            m.source_run_id,
-            m.status_message,
-        ),
-        m.tags,
-        m.params,
-        m.metrics.into_iter().map(metric_tuple).collect(),
-    )
-}
 
 #[pymethods]
 impl PyStore {
@@ -103,7 +37,7 @@ impl PyStore {
         model_type: Option<String>,
         params: Vec<(String, String)>,
         tags: Vec<(String, String)>,
-    ) -> PyResult<LoggedModelTuple> {
+    ) -> PyResult<PyLoggedModelRow> {
         let new = NewModel {
             experiment_id,
             name,
@@ -112,9 +46,7 @@ impl PyStore {
             params,
             tags,
         };
-        Ok(model_tuple(
-            self.run(py, |s| s.models().create_logged_model(new))?,
-        ))
+        PyLoggedModelRow::new(py, self.run(py, |s| s.models().create_logged_model(new))?)
     }
 
     /// Sets a model's status: 2 (READY) or 3 (FAILED).
@@ -123,10 +55,11 @@ impl PyStore {
         py: Python<'_>,
         model_id: &str,
         status: i64,
-    ) -> PyResult<LoggedModelTuple> {
-        Ok(model_tuple(self.run(py, |s| {
-            s.models().finalize_logged_model(model_id, status)
-        })?))
+    ) -> PyResult<PyLoggedModelRow> {
+        PyLoggedModelRow::new(
+            py,
+            self.run(py, |s| s.models().finalize_logged_model(model_id, status))?,
+        )
     }
 
     #[pyo3(signature = (model_id, allow_deleted = false))]
@@ -135,10 +68,11 @@ impl PyStore {
         py: Python<'_>,
         model_id: &str,
         allow_deleted: bool,
-    ) -> PyResult<LoggedModelTuple> {
-        Ok(model_tuple(self.run(py, |s| {
-            s.models().get_logged_model(model_id, allow_deleted)
-        })?))
+    ) -> PyResult<PyLoggedModelRow> {
+        PyLoggedModelRow::new(
+            py,
+            self.run(py, |s| s.models().get_logged_model(model_id, allow_deleted))?,
+        )
     }
 
     fn set_logged_model_tags(
@@ -226,7 +160,7 @@ impl PyStore {
         order_by: Vec<(String, bool, Option<String>, Option<String>)>,
         limit: i64,
         offset: i64,
-    ) -> PyResult<Vec<LoggedModelTuple>> {
+    ) -> PyResult<Vec<PyLoggedModelRow>> {
         let datasets: Vec<DatasetFilter> = datasets
             .into_iter()
             .map(|(name, digest)| DatasetFilter { name, digest })
@@ -250,7 +184,10 @@ impl PyStore {
                 offset,
             )
         })?;
-        Ok(models.into_iter().map(model_tuple).collect())
+        models
+            .into_iter()
+            .map(|m| PyLoggedModelRow::new(py, m))
+            .collect()
     }
 
     /// Marks a model deleted.

@@ -1,7 +1,7 @@
 //! The model registry methods of `mlrs._core.Store`: argument conversion and GIL release around
 //! the backend's `engine::registry::Registry` (a SQLite file's or a tracking server's). Rows come
-//! back as plain tuples for `mlrs._registry`. The logged-model lookups of `register_model` are
-//! the SQLite store's alone so far.
+//! back as the classes of `rows.rs` for `mlrs._registry`. The logged-model lookups of
+//! `register_model` are the SQLite store's alone so far.
 
 // PyO3 extracts arguments into owned values; taking them by reference would copy them again.
 #![allow(clippy::needless_pass_by_value)]
@@ -9,84 +9,10 @@
 use pyo3::prelude::*;
 
 use crate::engine::registry::Registry;
-use crate::engine::store::registry::{
-    LoggedModelSource, ModelVersion, NewModelVersion, RegisteredModel, VersionNumber,
-};
+use crate::engine::store::registry::{LoggedModelSource, NewModelVersion, VersionNumber};
 use crate::engine::validate;
+use crate::py::rows::{PyModelVersionRow, PyRegisteredModelRow};
 use crate::py::store::PyStore;
-
-/// `((name, version, creation_time, last_updated_time, description, user_id, current_stage,
-/// source, run_id, status, status_message, run_link), storage_location, workspace, tags,
-/// aliases)` (nested: PyO3 converts tuples of at most 12 items).
-pub type VersionTuple = (
-    (
-        String,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-    Option<String>,
-    String,
-    Vec<(String, Option<String>)>,
-    Vec<String>,
-);
-
-/// `(name, creation_time, last_updated_time, description, tags, aliases, latest_versions,
-/// workspace)`.
-pub type ModelTuple = (
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Vec<(String, Option<String>)>,
-    Vec<(String, i64)>,
-    Vec<VersionTuple>,
-    String,
-);
-
-fn version_tuple(v: ModelVersion) -> VersionTuple {
-    (
-        (
-            v.name,
-            v.version,
-            v.creation_time,
-            v.last_updated_time,
-            v.description,
-            v.user_id,
-            v.current_stage,
-            v.source,
-            v.run_id,
-            v.status,
-            v.status_message,
-            v.run_link,
-        ),
-        v.storage_location,
-        v.workspace,
-        v.tags,
-        v.aliases,
-    )
-}
-
-fn model_tuple(m: RegisteredModel) -> ModelTuple {
-    (
-        m.name,
-        m.creation_time,
-        m.last_updated_time,
-        m.description,
-        m.tags,
-        m.aliases,
-        m.latest_versions.into_iter().map(version_tuple).collect(),
-        m.workspace,
-    )
-}
 
 impl PyStore {
     /// Runs a registry call without the GIL, after the flush every backend read starts with.
@@ -129,15 +55,13 @@ impl PyStore {
         name: &str,
         tags: Vec<(String, String)>,
         description: Option<String>,
-    ) -> PyResult<ModelTuple> {
+    ) -> PyResult<PyRegisteredModelRow> {
         let rm = self.registry(py, |r| r.create_registered_model(name, tags, description))?;
-        Ok(model_tuple(rm))
+        PyRegisteredModelRow::new(py, rm)
     }
 
-    fn get_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<ModelTuple> {
-        Ok(model_tuple(
-            self.registry(py, |r| r.get_registered_model(name))?,
-        ))
+    fn get_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<PyRegisteredModelRow> {
+        PyRegisteredModelRow::new(py, self.registry(py, |r| r.get_registered_model(name))?)
     }
 
     fn rename_registered_model(
@@ -145,10 +69,11 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
         new_name: &str,
-    ) -> PyResult<ModelTuple> {
-        Ok(model_tuple(self.registry(py, |r| {
-            r.rename_registered_model(name, new_name)
-        })?))
+    ) -> PyResult<PyRegisteredModelRow> {
+        PyRegisteredModelRow::new(
+            py,
+            self.registry(py, |r| r.rename_registered_model(name, new_name))?,
+        )
     }
 
     #[pyo3(signature = (name, description))]
@@ -157,10 +82,11 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
         description: Option<String>,
-    ) -> PyResult<ModelTuple> {
-        Ok(model_tuple(self.registry(py, |r| {
-            r.update_registered_model(name, description)
-        })?))
+    ) -> PyResult<PyRegisteredModelRow> {
+        PyRegisteredModelRow::new(
+            py,
+            self.registry(py, |r| r.update_registered_model(name, description))?,
+        )
     }
 
     fn delete_registered_model(&self, py: Python<'_>, name: &str) -> PyResult<()> {
@@ -175,11 +101,14 @@ impl PyStore {
         order_by: Vec<String>,
         limit: i64,
         offset: i64,
-    ) -> PyResult<Vec<ModelTuple>> {
+    ) -> PyResult<Vec<PyRegisteredModelRow>> {
         let found = self.registry(py, |r| {
             r.search_registered_models(filter_string, &order_by, limit, offset)
         })?;
-        Ok(found.into_iter().map(model_tuple).collect())
+        found
+            .into_iter()
+            .map(|m| PyRegisteredModelRow::new(py, m))
+            .collect()
     }
 
     fn set_registered_model_tag(
@@ -201,9 +130,9 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
         stages: Vec<String>,
-    ) -> PyResult<Vec<VersionTuple>> {
+    ) -> PyResult<Vec<PyModelVersionRow>> {
         let found = self.registry(py, |r| r.get_latest_versions(name, &stages))?;
-        Ok(found.into_iter().map(version_tuple).collect())
+        Ok(found.into_iter().map(PyModelVersionRow::from).collect())
     }
 
     // ---- model versions --------------------------------------------------------------------
@@ -220,7 +149,7 @@ impl PyStore {
         run_link: Option<String>,
         description: Option<String>,
         model_id: Option<String>,
-    ) -> PyResult<VersionTuple> {
+    ) -> PyResult<PyModelVersionRow> {
         let new = NewModelVersion {
             name,
             source,
@@ -230,7 +159,7 @@ impl PyStore {
             description,
             model_id,
         };
-        Ok(version_tuple(
+        Ok(PyModelVersionRow::from(
             self.registry(py, |r| r.create_model_version(new))?,
         ))
     }
@@ -240,8 +169,8 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
         version: i64,
-    ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(
+    ) -> PyResult<PyModelVersionRow> {
+        Ok(PyModelVersionRow::from(
             self.registry(py, |r| r.get_model_version(name, version))?,
         ))
     }
@@ -253,8 +182,8 @@ impl PyStore {
         name: &str,
         version: i64,
         description: Option<String>,
-    ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(self.registry(py, |r| {
+    ) -> PyResult<PyModelVersionRow> {
+        Ok(PyModelVersionRow::from(self.registry(py, |r| {
             r.update_model_version(name, version, description)
         })?))
     }
@@ -270,8 +199,8 @@ impl PyStore {
         version: i64,
         stage: &str,
         archive_existing_versions: bool,
-    ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(self.registry(py, |r| {
+    ) -> PyResult<PyModelVersionRow> {
+        Ok(PyModelVersionRow::from(self.registry(py, |r| {
             r.transition_model_version_stage(name, version, stage, archive_existing_versions)
         })?))
     }
@@ -293,11 +222,11 @@ impl PyStore {
         order_by: Vec<String>,
         limit: i64,
         offset: i64,
-    ) -> PyResult<Vec<VersionTuple>> {
+    ) -> PyResult<Vec<PyModelVersionRow>> {
         let found = self.registry(py, |r| {
             r.search_model_versions(filter_string, &order_by, limit, offset)
         })?;
-        Ok(found.into_iter().map(version_tuple).collect())
+        Ok(found.into_iter().map(PyModelVersionRow::from).collect())
     }
 
     fn set_model_version_tag(
@@ -347,8 +276,8 @@ impl PyStore {
         py: Python<'_>,
         name: &str,
         alias: &str,
-    ) -> PyResult<VersionTuple> {
-        Ok(version_tuple(self.registry(py, |r| {
+    ) -> PyResult<PyModelVersionRow> {
+        Ok(PyModelVersionRow::from(self.registry(py, |r| {
             r.get_model_version_by_alias(name, alias)
         })?))
     }

@@ -18,8 +18,8 @@ use crate::engine::store;
 use crate::engine::validate;
 use crate::engine::writer::{Submitted, WriteOp, WriterConfig};
 use crate::engine::{Backend, Error, Store};
-use crate::py::convert::{self, ExperimentTuple, MetricTuple, RunTuple};
 use crate::py::detach;
+use crate::py::rows::{MetricTuple, PyExperimentRow, PyRunRow};
 
 /// MLflow's limit of metrics in one `log_batch`; longer inputs take the Python path, which
 /// splits them as MLflow's client does.
@@ -478,20 +478,18 @@ impl PyStore {
         Ok(id.to_string())
     }
 
-    fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<ExperimentTuple> {
-        Ok(convert::experiment(
-            self.run(py, |s| s.get_experiment(experiment_id))?,
-        ))
+    fn get_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<PyExperimentRow> {
+        Ok(self.run(py, |s| s.get_experiment(experiment_id))?.into())
     }
 
     fn get_experiment_by_name(
         &self,
         py: Python<'_>,
         name: &str,
-    ) -> PyResult<Option<ExperimentTuple>> {
+    ) -> PyResult<Option<PyExperimentRow>> {
         Ok(self
             .run(py, |s| s.get_experiment_by_name(name))?
-            .map(convert::experiment))
+            .map(PyExperimentRow::from))
     }
 
     /// Up to `max_results + 1` experiments from `offset`, so the caller can build a page token.
@@ -504,14 +502,14 @@ impl PyStore {
         order_by: Vec<String>,
         max_results: i64,
         offset: i64,
-    ) -> PyResult<Vec<ExperimentTuple>> {
+    ) -> PyResult<Vec<PyExperimentRow>> {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
         let found = self.run(py, |s| {
             s.search_experiments(view_type, filter_string, &order_by, max_results, offset)
         })?;
-        Ok(found.into_iter().map(convert::experiment).collect())
+        Ok(found.into_iter().map(PyExperimentRow::from).collect())
     }
 
     fn delete_experiment(&self, py: Python<'_>, experiment_id: &str) -> PyResult<()> {
@@ -561,11 +559,11 @@ impl PyStore {
         start_time: i64,
         run_name: Option<String>,
         tags: Vec<(String, Option<String>)>,
-    ) -> PyResult<RunTuple> {
+    ) -> PyResult<PyRunRow> {
         let run = self.run(py, |s| {
             s.create_run(experiment_id, user_id, start_time, run_name, tags)
         })?;
-        Ok(convert::run(run))
+        PyRunRow::new(py, run)
     }
 
     /// Up to `max_results + 1` runs of the experiments from `offset` that match the filter,
@@ -581,7 +579,7 @@ impl PyStore {
         order_by: Vec<String>,
         max_results: i64,
         offset: i64,
-    ) -> PyResult<Vec<RunTuple>> {
+    ) -> PyResult<Vec<PyRunRow>> {
         let Some(view_type) = ViewType::from_int(view_type) else {
             return Ok(Vec::new());
         };
@@ -595,11 +593,11 @@ impl PyStore {
                 offset,
             )
         })?;
-        Ok(runs.into_iter().map(convert::run).collect())
+        runs.into_iter().map(|run| PyRunRow::new(py, run)).collect()
     }
 
-    fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<RunTuple> {
-        Ok(convert::run(self.run(py, |s| s.get_run(run_id))?))
+    fn get_run(&self, py: Python<'_>, run_id: &str) -> PyResult<PyRunRow> {
+        PyRunRow::new(py, self.run(py, |s| s.get_run(run_id))?)
     }
 
     /// Sets the status (a valid `RunStatus` name), end time and/or name of an active run.

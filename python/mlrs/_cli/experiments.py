@@ -64,13 +64,13 @@ def run_ls(args: argparse.Namespace) -> int:
         return 1
     experiments: list[dict[str, Any]] = [
         {
-            "experiment_id": r[0],
-            "name": r[1],
-            "artifact_location": r[2],
-            "lifecycle_stage": r[3],
-            "creation_time": r[4],
-            "last_update_time": r[5],
-            "tags": dict(r[6]),
+            "experiment_id": r.experiment_id,
+            "name": r.name,
+            "artifact_location": r.artifact_location,
+            "lifecycle_stage": r.lifecycle_stage,
+            "creation_time": r.creation_time,
+            "last_update_time": r.last_update_time,
+            "tags": dict(r.tags),
         }
         for r in rows
     ]

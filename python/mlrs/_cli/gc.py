@@ -100,7 +100,6 @@ def run(args: argparse.Namespace) -> int:
 def _collect(args: argparse.Namespace) -> None:
     import time
 
-    from mlrs import _convert
     from mlrs.exceptions import MlflowException
     from mlrs.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -119,7 +118,7 @@ def _collect(args: argparse.Namespace) -> None:
 
     threshold = int(time.time() * 1000) - age
     if experiment_ids:
-        experiments = [_convert.experiment(store.get_experiment(i)) for i in experiment_ids]
+        experiments = [store.get_experiment(i) for i in experiment_ids]
         active = [e.experiment_id for e in experiments if e.lifecycle_stage != "deleted"]
         if active:
             raise MlflowException(
@@ -143,18 +142,19 @@ def _collect(args: argparse.Namespace) -> None:
     else:
         filter_string = f"last_update_time < {threshold}" if older_than else ""
         experiments_to_delete = [
-            row[0] for row in store.search_experiments(2, filter_string, [], 1_000_000, 0)
+            row.experiment_id
+            for row in store.search_experiments(2, filter_string, [], 1_000_000, 0)
         ]
     if experiments_to_delete:
         page = store.search_runs(experiments_to_delete, 2, "", [], 1_000_000, 0)
-        to_delete += [row[0][0] for row in page]
+        to_delete += [row.run_id for row in page]
 
     # Everything is checked before anything is deleted (mlflow deletes in set order until it
     # meets a run it refuses, so what it removed before refusing varies from run to run).
     run_roots = []
     for run_id in dict.fromkeys(to_delete):
-        info = _convert.run(store.get_run(run_id)).info
-        if info.lifecycle_stage != "deleted":
+        run = store.get_run(run_id)
+        if run.lifecycle_stage != "deleted":
             raise MlflowException(
                 f"Run {run_id} is not in `deleted` lifecycle stage. Only runs in `deleted` "
                 "lifecycle stage can be deleted."
@@ -165,10 +165,10 @@ def _collect(args: argparse.Namespace) -> None:
                 f"{older_than} can be deleted.",
                 INVALID_PARAMETER_VALUE,
             )
-        run_roots.append((run_id, info.artifact_uri))
+        run_roots.append((run_id, run.artifact_uri))
     model_roots = []
     for model_id in dict.fromkeys(models_to_delete):
-        model = store.get_logged_model(model_id, True)
+        model_root = store.get_logged_model(model_id, True).artifact_location
         if model_id not in deleted_models:
             raise MlflowException(
                 f"Logged model {model_id} is not in `deleted` lifecycle stage. Only logged "
@@ -180,7 +180,7 @@ def _collect(args: argparse.Namespace) -> None:
                 f"models older than {older_than} can be deleted.",
                 INVALID_PARAMETER_VALUE,
             )
-        model_roots.append((model_id, model[0][3]))
+        model_roots.append((model_id, model_root))
 
     for run_id, location in run_roots:
         _remove_artifacts(location)

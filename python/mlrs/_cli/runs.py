@@ -115,9 +115,9 @@ def run_ls(args: argparse.Namespace) -> int:
             found = store.get_experiment_by_name(args.experiment_name)
             if found is None:
                 return _fail(ValueError(f"no experiment named {args.experiment_name!r}"))
-            ids.append(found[0])
+            ids.append(found.experiment_id)
         if not ids:
-            ids = [e[0] for e in store.search_experiments(1, "", [], 50_000, 0)]
+            ids = [e.experiment_id for e in store.search_experiments(1, "", [], 50_000, 0)]
         metrics = _keys(args.metrics) if args.metrics is not None else ["*"]
         page = json.loads(
             store.runs_table_json(
@@ -192,8 +192,7 @@ def run_show(args: argparse.Namespace) -> int:
     if rows is None:
         return 1
     run = rows[0]
-    info = store.get_run(args.run_id)[0]
-    run["artifact_uri"] = info[8]
+    run["artifact_uri"] = store.get_run(args.run_id).artifact_uri
     if args.json:
         print(json.dumps(run, indent=2))
         return 0

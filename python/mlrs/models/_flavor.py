@@ -100,7 +100,7 @@ def log_model(
         # The run's params are copied onto the model (they win over `params`, as in MLflow).
         merged = dict(params or {})
         if run_id is not None:
-            merged.update(store.get_run(run_id)[2])
+            merged.update(store.get_run(run_id).params)
         model = _logged.create(
             store,
             experiment_id,

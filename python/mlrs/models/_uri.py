@@ -160,7 +160,7 @@ def _run_dir(uri: str) -> str:
     store = _logged._store()
     if rel and (os.path.isabs(rel) or ".." in rel.split("/")):
         raise MlflowException(f"Invalid artifact path: '{rel}'", RESOURCE_DOES_NOT_EXIST)
-    root = _root(store, store.get_run(run_id)[0][8] or "")
+    root = _root(store, store.get_run(run_id).artifact_uri or "")
     if not isinstance(root, str):
         # The run's files and its logged model of that name, downloaded as MLflow does.
         return _artifacts.download_run(store, run_id, rel or None, None)

@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from mlrs._core import Store
+    from mlrs._core import ModelVersionRow, RegisteredModelRow, Store
     from mlrs.entities.model_registry import ModelVersion, RegisteredModel
 
 
@@ -39,10 +39,10 @@ class RegistryClientMixin:
             self._registry_store_cache = store
         return store
 
-    def _model(self, row: tuple[Any, ...]) -> RegisteredModel:
+    def _model(self, row: RegisteredModelRow) -> RegisteredModel:
         return _registry.registered_model_of(self._registry_store, row)
 
-    def _version(self, row: tuple[Any, ...]) -> ModelVersion:
+    def _version(self, row: ModelVersionRow) -> ModelVersion:
         return _registry.model_version_of(self._registry_store, row)
 
     # ---- registered models -------------------------------------------------------------------
