@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::engine::backend::{self, OpenOptions};
 use crate::engine::clock::now_ms;
@@ -358,7 +358,7 @@ impl PyStore {
     }
 
     /// `MlflowClient.log_batch` of metrics only, read straight from a list of mlrs `Metric`
-    /// entities (their `_key`, `_value`, `_timestamp`, `_step` and `_model_id` slots). Returns
+    /// entities (the key, value, timestamp, step and model id of their `_row`). Returns
     /// False, having done nothing, when an entry is anything else (another class, a value that
     /// needs conversion, a model's metric, ...) or the list is longer than a batch.
     fn log_metric_entities(
@@ -370,22 +370,20 @@ impl PyStore {
         if metrics.len() > MAX_METRICS_PER_BATCH {
             return Ok(false);
         }
-        let names = (
-            pyo3::intern!(py, "_key"),
-            pyo3::intern!(py, "_value"),
-            pyo3::intern!(py, "_timestamp"),
-            pyo3::intern!(py, "_step"),
-            pyo3::intern!(py, "_model_id"),
-        );
+        let row_name = pyo3::intern!(py, "_row");
         let mut points = Vec::with_capacity(metrics.len());
         for metric in metrics.iter() {
-            let (Ok(key), Ok(value), Ok(timestamp), Ok(step), Ok(model_id)) = (
-                metric.getattr(names.0),
-                metric.getattr(names.1),
-                metric.getattr(names.2),
-                metric.getattr(names.3),
-                metric.getattr(names.4),
-            ) else {
+            // `(key, value, timestamp, step, model_id, ...)`, in `Metric._row`'s order.
+            let Ok(row) = metric.getattr(row_name) else {
+                return Ok(false);
+            };
+            let Ok(row) = row.cast_exact::<PyTuple>() else {
+                return Ok(false);
+            };
+            let field = |i| row.get_borrowed_item(i).ok();
+            let (Some(key), Some(value), Some(timestamp), Some(step), Some(model_id)) =
+                (field(0), field(1), field(2), field(3), field(4))
+            else {
                 return Ok(false);
             };
             let point = (

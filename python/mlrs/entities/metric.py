@@ -15,22 +15,29 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+# The properties in the order of `Metric._row`.
+_FIELD_NAMES = (
+    "key",
+    "value",
+    "timestamp",
+    "step",
+    "model_id",
+    "dataset_name",
+    "dataset_digest",
+    "run_id",
+)
+
+
 class Metric(_MlflowObject):
     """A metric value at a timestamp (ms since the epoch) and step.
 
     ``dataset_name`` and ``dataset_digest`` go together: give both or neither.
     """
 
-    __slots__ = (
-        "_dataset_digest",
-        "_dataset_name",
-        "_key",
-        "_model_id",
-        "_run_id",
-        "_step",
-        "_timestamp",
-        "_value",
-    )
+    # One tuple, in `_fields` order: the engine reads a batch of Metrics with one attribute
+    # lookup each (`Store.log_metric_entities`), and `_from_row` builds one with one store.
+    __slots__ = ("_row",)
+    _row: tuple[str, float, int, int, str | None, str | None, str | None, str | None]
 
     def __init__(
         self,
@@ -48,27 +55,13 @@ class Metric(_MlflowObject):
                 "Both dataset_name and dataset_digest must be provided if one is provided",
                 INVALID_PARAMETER_VALUE,
             )
-        self._key = key
-        self._value = value
-        self._timestamp = timestamp
-        self._step = step
-        self._model_id = model_id
-        self._dataset_name = dataset_name
-        self._dataset_digest = dataset_digest
-        self._run_id = run_id
+        self._row = (key, value, timestamp, step, model_id, dataset_name, dataset_digest, run_id)
 
     @classmethod
     def _from_row(cls, key: str, value: float, timestamp: int, step: int) -> Metric:
         """Fast constructor for trusted rows from the store: no checks, no optional fields."""
         metric = object.__new__(cls)
-        metric._key = key
-        metric._value = value
-        metric._timestamp = timestamp
-        metric._step = step
-        metric._model_id = None
-        metric._dataset_name = None
-        metric._dataset_digest = None
-        metric._run_id = None
+        metric._row = (key, value, timestamp, step, None, None, None, None)
         return metric
 
     @classmethod
@@ -90,54 +83,45 @@ class Metric(_MlflowObject):
     @property
     def key(self) -> str:
         """Name of the metric."""
-        return self._key
+        return self._row[0]
 
     @property
     def value(self) -> float:
         """The logged value."""
-        return self._value
+        return self._row[1]
 
     @property
     def timestamp(self) -> int:
         """When the value was logged, in milliseconds since the Unix epoch."""
-        return self._timestamp
+        return self._row[2]
 
     @property
     def step(self) -> int:
         """Step (x coordinate) of the value."""
-        return self._step
+        return self._row[3]
 
     @property
     def model_id(self) -> str | None:
         """ID of the logged model the value belongs to, if any."""
-        return self._model_id
+        return self._row[4]
 
     @property
     def dataset_name(self) -> str | None:
         """Name of the dataset the value was computed on, if any."""
-        return self._dataset_name
+        return self._row[5]
 
     @property
     def dataset_digest(self) -> str | None:
         """Digest of the dataset the value was computed on, if any."""
-        return self._dataset_digest
+        return self._row[6]
 
     @property
     def run_id(self) -> str | None:
         """ID of the run the value belongs to, when known."""
-        return self._run_id
+        return self._row[7]
 
     def _fields(self) -> tuple[Any, ...]:
-        return (
-            self._key,
-            self._value,
-            self._timestamp,
-            self._step,
-            self._model_id,
-            self._dataset_name,
-            self._dataset_digest,
-            self._run_id,
-        )
+        return self._row
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, type(self)):
@@ -149,16 +133,7 @@ class Metric(_MlflowObject):
 
     def to_dictionary(self) -> dict[str, Any]:
         """All eight fields as a dict, keyed by property name."""
-        return {
-            "key": self._key,
-            "value": self._value,
-            "timestamp": self._timestamp,
-            "step": self._step,
-            "model_id": self._model_id,
-            "dataset_name": self._dataset_name,
-            "dataset_digest": self._dataset_digest,
-            "run_id": self._run_id,
-        }
+        return dict(zip(_FIELD_NAMES, self._row, strict=True))
 
     @classmethod
     def from_dictionary(cls, metric_dict: dict[str, Any]) -> Metric:
