@@ -5,6 +5,7 @@ without running any program."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 
@@ -26,6 +27,17 @@ def _user() -> str:
     username = os.environ.get("MLFLOW_TRACKING_USERNAME")
     if username:
         return username
+    # `getpass.getuser`'s order, with its last resort, the password database (a read of
+    # /etc/passwd), consulted once per process rather than at every run.
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        username = os.environ.get(name)
+        if username:
+            return username
+    return _account_name()
+
+
+@functools.cache
+def _account_name() -> str:
     try:
         import getpass
 
