@@ -12,6 +12,7 @@
 //! `impl Store`: `experiments.rs`, `runs.rs` (with the run cache and the log-call ops),
 //! `datasets.rs`, `models.rs` (logged models) and `registry/` (the model registry).
 
+mod checkpoint;
 pub(crate) mod datasets;
 mod experiments;
 pub mod gate;
@@ -132,10 +133,17 @@ impl Store {
         durable: bool,
     ) -> Result<Self> {
         let inside = gate::enter();
-        let (conn, reader, read_only) =
+        let (mut conn, reader, read_only) =
             Self::connect(path, default_artifact_root, durable).map_err(|e| e.at(path))?;
         let reader = Mutex::new(Some(gate::GatedConnection::new(reader)));
-        let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path);
+        let checkpointer = match read_only {
+            None => Some(
+                checkpoint::Checkpointer::start(&mut conn, path, durable)
+                    .map_err(|e| e.at(path))?,
+            ),
+            Some(_) => None,
+        };
+        let sink = write::SqliteSink::new(gate::GatedConnection::new(conn), path, checkpointer);
         drop(inside);
         let runs: Arc<Mutex<RunCache>> = Arc::default();
         let forget = Arc::clone(&runs);

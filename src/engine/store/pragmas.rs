@@ -62,6 +62,23 @@ pub fn enable_wal(conn: &Connection, durable: bool) -> Result<()> {
     Ok(())
 }
 
+/// Opens the connection of a store's checkpoint thread (`checkpoint.rs`): it only moves pages
+/// from the WAL into the file, fsyncing both when the store is `durable`.
+pub fn open_checkpointer(path: &Path, durable: bool) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.execute_batch(if durable {
+        "PRAGMA synchronous=NORMAL;"
+    } else {
+        "PRAGMA synchronous=OFF;"
+    })?;
+    Ok(conn)
+}
+
 /// Opens a file this process cannot write (its permissions, a read-only file system): read-only,
 /// and, when SQLite cannot even set up a read-only WAL session there (no `-shm` file and no
 /// right to create one), as an immutable file.

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::engine::error::{Error, Result};
 use crate::engine::model::{MetricPoint, RUN_NAME_TAG};
+use crate::engine::store::checkpoint::Checkpointer;
 use crate::engine::store::gate::{self, GatedConnection};
 use crate::engine::store::retry_busy;
 use crate::engine::writer::{ControlFn, Sink, WriteOp};
@@ -44,6 +45,9 @@ const UPSERT_TAG: &str = "INSERT INTO tags (key, value, run_uuid) VALUES (?1, ?2
 
 /// The writer thread's connection.
 pub struct SqliteSink {
+    /// Declared before `conn`, so it stops first and the writer's connection, the last of the
+    /// store's to close, runs SQLite's final checkpoint.
+    _checkpointer: Option<Checkpointer>,
     conn: GatedConnection,
     path: PathBuf,
     /// The file's (device, inode) when it was opened: a file deleted or replaced since is not
@@ -54,11 +58,12 @@ pub struct SqliteSink {
 }
 
 impl SqliteSink {
-    pub fn new(conn: GatedConnection, path: &Path) -> Self {
+    pub fn new(conn: GatedConnection, path: &Path, checkpointer: Option<Checkpointer>) -> Self {
         let data_version = conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))
             .unwrap_or(0);
         Self {
+            _checkpointer: checkpointer,
             conn,
             path: path.to_owned(),
             identity: file_identity(path),
