@@ -152,6 +152,12 @@ fn validate_name_in_full(name: &str, path: &str) -> Result<()> {
             Some(BAD_CHARACTER_MESSAGE),
         )));
     }
+    validate_path_form(name, path)
+}
+
+/// That `name`, read as a path, is its own normal form and stays where it is: MLflow's check
+/// of run entry names and registered model names.
+fn validate_path_form(name: &str, path: &str) -> Result<()> {
     // A relative path without empty, `.` or `..` segments is its own normal form, and passes
     // unless it starts with `..` (MLflow refuses `..a` too): the common case is decided
     // without building the normal form.
@@ -284,20 +290,42 @@ pub fn parse_experiment_id(experiment_id: &str) -> Result<i64> {
     })
 }
 
-/// The store-level limits of one `log_batch` call (the client splits larger batches first).
-/// Checks metric points as `log_batch` checks them before it looks the run up: the run id,
-/// every name (messages name the entry, `metrics[3]`, formatted only for a refusal), the
-/// batch limit.
-pub fn validate_metric_batch(run_id: &str, metrics: &[MetricPoint]) -> Result<()> {
+/// Checks a store-level batch as `log_batch` does before it looks the run up, in MLflow's
+/// order: the run id, every entry (messages name it, `metrics[3]`, formatted only for a
+/// refusal), the limits, then duplicate param keys. Both backends call it.
+pub fn validate_batch(
+    run_id: &str,
+    metrics: &[MetricPoint],
+    params: &[(String, String)],
+    tags: &[(String, Option<String>)],
+) -> Result<()> {
     validate_run_id(run_id)?;
     for (i, point) in metrics.iter().enumerate() {
         if validate_metric_key(&point.key, "").is_err() {
             validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
         }
     }
-    validate_batch_limits(metrics.len(), 0, 0)
+    for (i, (key, value)) in params.iter().enumerate() {
+        if validate_param(key, value, "").is_err() {
+            validate_param(key, value, &format!("params[{i}]"))?;
+        }
+    }
+    for (i, (key, value)) in tags.iter().enumerate() {
+        let value = value.as_deref().unwrap_or("");
+        if validate_tag(key, value, "").is_err() {
+            validate_tag(key, value, &format!("tags[{i}]"))?;
+        }
+    }
+    validate_batch_limits(metrics.len(), params.len(), tags.len())?;
+    validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))
 }
 
+/// [`validate_batch`] of metric points alone.
+pub fn validate_metric_batch(run_id: &str, metrics: &[MetricPoint]) -> Result<()> {
+    validate_batch(run_id, metrics, &[], &[])
+}
+
+/// The store-level limits of one `log_batch` call (the client splits larger batches first).
 pub fn validate_batch_limits(metrics: usize, params: usize, tags: usize) -> Result<()> {
     let check = |entity: &str, limit: usize, length: usize| {
         if length > limit {
@@ -357,16 +385,7 @@ pub fn validate_model_name(name: &str) -> Result<()> {
             "Invalid model name '{name}'. Names cannot contain '/' or ':'."
         )));
     }
-    let norm = normpath(name);
-    if norm != name || norm == "." || norm.starts_with("..") || norm.starts_with('/') {
-        let message = format!(
-            "Names may be treated as files in certain cases, and must not resolve to other \
-             names when treated as such. This name would resolve to {}",
-            py_repr(&norm)
-        );
-        return Err(Error::invalid(invalid_value("name", name, Some(&message))));
-    }
-    Ok(())
+    validate_path_form(name, "name")
 }
 
 /// `_validate_model_renaming`.

@@ -858,18 +858,7 @@ impl RemoteStore {
         params: Vec<(String, String)>,
         tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
-        validate::validate_run_id(run_id)?;
-        for (i, point) in metrics.iter().enumerate() {
-            validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
-        }
-        for (i, (key, value)) in params.iter().enumerate() {
-            validate::validate_param(key, value, &format!("params[{i}]"))?;
-        }
-        for (i, (key, value)) in tags.iter().enumerate() {
-            validate::validate_tag(key, value.as_deref().unwrap_or(""), &format!("tags[{i}]"))?;
-        }
-        validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
-        validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
+        validate::validate_batch(run_id, &metrics, &params, &tags)?;
         self.ensure_cached(run_id)?;
         let params = if params.is_empty() {
             params

@@ -343,26 +343,7 @@ impl Store {
         params: Vec<(String, String)>,
         tags: Vec<(String, Option<String>)>,
     ) -> Result<Option<WriteOp>> {
-        validate::validate_run_id(run_id)?;
-        // Messages name the entry (`metrics[3]`); the name is only formatted for a refusal.
-        for (i, point) in metrics.iter().enumerate() {
-            if validate::validate_metric_key(&point.key, "").is_err() {
-                validate::validate_metric_key(&point.key, &format!("metrics[{i}]"))?;
-            }
-        }
-        for (i, (key, value)) in params.iter().enumerate() {
-            if validate::validate_param(key, value, "").is_err() {
-                validate::validate_param(key, value, &format!("params[{i}]"))?;
-            }
-        }
-        for (i, (key, value)) in tags.iter().enumerate() {
-            let value = value.as_deref().unwrap_or("");
-            if validate::validate_tag(key, value, "").is_err() {
-                validate::validate_tag(key, value, &format!("tags[{i}]"))?;
-            }
-        }
-        validate::validate_batch_limits(metrics.len(), params.len(), tags.len())?;
-        validate::validate_param_keys_unique(params.iter().map(|(k, _)| k.as_str()))?;
+        validate::validate_batch(run_id, &metrics, &params, &tags)?;
         // A batch of metrics only takes the metric path's check (re-read when another process
         // has committed); params and tags re-read the run on every call, as MLflow does.
         let verify = !params.is_empty() || !tags.is_empty();
