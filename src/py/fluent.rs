@@ -48,6 +48,16 @@ pub fn set_active_run(store: Option<&Bound<'_, PyStore>>, run_id: Option<&str>) 
     ACTIVE.set(run);
 }
 
+/// A step as the fluent API takes it: None is step 0, else a plain int; None for anything the
+/// general path must convert or refuse.
+fn plain_step(step: &Bound<'_, PyAny>) -> Option<i64> {
+    if step.is_none() {
+        Some(0)
+    } else {
+        plain_int(step)
+    }
+}
+
 /// `log_metric(key, value, step)` to the active run, stamped now: True once queued. False when
 /// the general path must take the call: no active run known here, or a key, value or step that
 /// is not a plain `str`, `float`/`int` and `int`/None.
@@ -58,11 +68,7 @@ pub fn log_active_metric(
     value: &Bound<'_, PyAny>,
     step: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let step = if step.is_none() {
-        Some(0)
-    } else {
-        plain_int(step)
-    };
+    let step = plain_step(step);
     let (Some(key), Some(value), Some(step)) = (plain_str(key), plain_number(value), step) else {
         return Ok(false);
     };
@@ -82,11 +88,7 @@ pub fn log_active_metrics(
     metrics: &Bound<'_, PyAny>,
     step: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let step = if step.is_none() {
-        Some(0)
-    } else {
-        plain_int(step)
-    };
+    let step = plain_step(step);
     let (Ok(metrics), Some(step)) = (metrics.cast_exact::<PyDict>(), step) else {
         return Ok(false);
     };
