@@ -29,7 +29,7 @@ use crate::engine::store::{gate, pragmas};
 /// WAL pages at which a commit wakes the thread: SQLite's own automatic checkpoint threshold.
 const PAGES: c_int = 1000;
 /// WAL pages at which the writer checkpoints inline, the thread being behind.
-pub const INLINE_PAGES: c_int = 4 * PAGES;
+const INLINE_PAGES: c_int = 4 * PAGES;
 
 enum Wake {
     Checkpoint,

@@ -44,9 +44,7 @@ pub fn open_writer(path: &Path, durable: bool) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Switches the file to WAL with `synchronous=NORMAL`, which in WAL mode keeps the file
-/// consistent on a crash and loses at most the last commits on power loss (`OFF`, never
-/// syncing, when the store is not `durable`).
+/// Switches the file to WAL, with the `synchronous` of [`wal_synchronous`].
 pub fn enable_wal(conn: &Connection, durable: bool) -> Result<()> {
     // Switching to WAL takes an exclusive lock for a moment; another process creating the same
     // file may hold it, so this is retried like any other busy statement.
@@ -54,28 +52,35 @@ pub fn enable_wal(conn: &Connection, durable: bool) -> Result<()> {
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         Ok(mode)
     })?;
-    conn.execute_batch(if durable {
+    conn.execute_batch(wal_synchronous(durable))?;
+    Ok(())
+}
+
+/// `synchronous` in WAL mode: `NORMAL` syncs at checkpoints only, which keeps the file
+/// consistent on a crash and loses at most the last commits on power loss; `OFF` never syncs.
+fn wal_synchronous(durable: bool) -> &'static str {
+    if durable {
         "PRAGMA synchronous=NORMAL;"
     } else {
         "PRAGMA synchronous=OFF;"
-    })?;
-    Ok(())
+    }
+}
+
+/// Opens a file that must exist already, read-write.
+fn open_existing(path: &Path) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
 }
 
 /// Opens the connection of a store's checkpoint thread (`checkpoint.rs`): it only moves pages
 /// from the WAL into the file, fsyncing both when the store is `durable`.
 pub fn open_checkpointer(path: &Path, durable: bool) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
-    conn.execute_batch(if durable {
-        "PRAGMA synchronous=NORMAL;"
-    } else {
-        "PRAGMA synchronous=OFF;"
-    })?;
+    let conn = open_existing(path)?;
+    conn.execute_batch(wal_synchronous(durable))?;
     Ok(conn)
 }
 
@@ -125,12 +130,7 @@ fn file_uri(path: &Path) -> String {
 /// Opens a connection for reads. WAL lets it read while the writer commits. Being the last to
 /// close, it checkpoints the WAL into the file, with fsyncs unless the store is not `durable`.
 pub fn open_reader(path: &Path, durable: bool) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
+    let conn = open_existing(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON; PRAGMA query_only=ON;",
