@@ -98,6 +98,29 @@ def test_end_run_with_a_bogus_status_pops_then_raises_plain_exception() -> None:
     assert mlrs.get_run(run.info.run_id).info.status == "RUNNING"
 
 
+def test_the_user_tag_follows_getpass_at_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As mlflow's `getpass.getuser()`: the login variables are read at each run (only the
+    password database, the last resort, is read once per process)."""
+    import getpass
+
+    def user_tag() -> str:
+        with mlrs.start_run() as run:
+            pass
+        return mlrs.get_run(run.info.run_id).data.tags["mlflow.user"]
+
+    for name in ("MLFLOW_TRACKING_USERNAME", "LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("USERNAME", "last-variable")
+    assert user_tag() == "last-variable"
+    monkeypatch.setenv("LOGNAME", "first-variable")
+    assert user_tag() == "first-variable"
+    for name in ("LOGNAME", "USERNAME"):
+        monkeypatch.delenv(name)
+    expected = getpass.getuser()
+    assert user_tag() == expected
+    assert user_tag() == expected
+
+
 def test_log_calls_start_a_run_that_stays_active() -> None:
     mlrs.log_metric("m", 1.0)
     run = mlrs.active_run()
